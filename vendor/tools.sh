@@ -1,0 +1,79 @@
+#!/bin/sh
+# Make sure the build tools and deb-src are present.  As root we install what is
+# missing; otherwise we print the exact command and stop.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+# command-or-file  package
+need='musl-gcc:musl-tools meson:meson ninja:ninja-build autoreconf:autoconf automake:automake
+libtoolize:libtool bison:bison flex:flex autopoint:autopoint gtkdocize:gtk-doc-tools
+pkgconf:pkgconf /usr/include/linux/fs.h:linux-libc-dev xz:xz-utils bzip2:bzip2
+apt-get:apt make:make gcc:gcc sha256sum:coreutils'
+missing=
+for pair in $need; do
+	what=${pair%%:*} pkg=${pair#*:}
+	case $what in
+	/*) [ -e "$what" ] && continue ;;
+	*) command -v "$what" >/dev/null 2>&1 && continue ;;
+	esac
+	case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+done
+if [ -n "$missing" ]; then
+	if is_root; then
+		log "installing build tools:$missing"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	else
+		die "missing build tools; run as root: apt-get install$missing"
+	fi
+fi
+
+# Sources come from Debian's signed source index: deb-src must be enabled.
+has_debsrc() {
+	grep -qsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources
+}
+if ! has_debsrc; then
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	f=/etc/apt/sources.list.d/syscontainer-deb-src.sources
+	if ! is_root; then
+		die "deb-src is not enabled; run as root:
+  printf 'Types: deb-src\\nURIs: http://deb.debian.org/debian\\nSuites: $suite $suite-updates\\nComponents: main\\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n\\nTypes: deb-src\\nURIs: http://deb.debian.org/debian-security\\nSuites: $suite-security\\nComponents: main\\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' > $f && apt-get update"
+	fi
+	log "enabling deb-src for Debian's archive in $f"
+	cat > "$f" <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	apt-get update -qq
+fi
+
+# musl-gcc has no kernel headers: give it only linux/, asm/ and asm-generic/.
+kinc=$PREFIX/kernel-include
+mkdir -p "$kinc"
+asm=/usr/include/$TRIPLET/asm
+[ -d "$asm" ] || asm=/usr/include/asm
+[ -d "$asm" ] || die "no kernel asm headers for $TRIPLET (linux-libc-dev)"
+ln -sfn /usr/include/linux "$kinc/linux"
+ln -sfn "$asm" "$kinc/asm"
+ln -sfn /usr/include/asm-generic "$kinc/asm-generic"
+
+# pkg-config that only ever sees our sysroot and always links statically.
+mkdir -p "$TOOLS"
+cat > "$TOOLS/pkg-config" <<PC
+#!/bin/sh
+PKG_CONFIG_LIBDIR=$PREFIX/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$PREFIX \\
+	exec pkgconf --static "\$@"
+PC
+chmod +x "$TOOLS/pkg-config"
+mkdir -p "$STAMPS"
+touch "$STAMPS/tools"
