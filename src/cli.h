@@ -1,0 +1,46 @@
+/* What main() hands to every verb: the global options and, resolved on
+ * demand, the paths.  Owned by main(); verbs only read it. */
+#ifndef SC_CLI_H
+#define SC_CLI_H
+
+#include <stdio.h>
+
+#include "err.h"
+#include "paths.h"
+
+struct cli {
+	const char *root;         /* --root or NULL */
+	const char *repo;         /* --repo or NULL */
+	int quiet;                /* --quiet: no progress, only the final line */
+	int verbose;              /* -v */
+	const char *verb;         /* "pull", "images list", ... for messages */
+	struct paths paths;
+	int paths_ok;
+};
+
+/* One verb (or "group sub" pair) of the command table. */
+struct verb {
+	const char *group;        /* "images", "containers", or NULL */
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv, struct err *e);
+	const char *args;         /* usage line after the verb */
+	const char *summary;
+	const char *help;         /* option lines for `VERB --help` */
+};
+
+/* Resolve root/CHECKOUT/repo once (from options and environment). */
+int cli_paths(struct cli *c, struct err *e);
+
+/* Atomic's compatibility flags, accepted anywhere and ignored: --system,
+ * --storage=ostree / --storage ostree, -y / --assumeyes.  Returns how many
+ * argv entries were consumed at argv[*i] (0 when not such a flag, -1 on a
+ * usage error such as --storage=docker). */
+int cli_compat_flag(int argc, char **argv, int i, struct err *e);
+
+/* Print `VERB --help` text to f. */
+void cli_verb_help(FILE *f, const struct verb *v);
+
+/* Progress lines go to stdout unless --quiet. */
+void cli_say(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,246 @@
+/* syscontainer: the verb table, global options, and the one place that
+ * prints errors. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/version.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "err.h"
+#include "store.h"
+
+#include "verbs.h"
+
+/* Terminated by a row without a name. */
+static const struct verb verbs[] = {
+	VERB_TABLE
+	{ 0 }
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: syscontainer [GLOBAL OPTIONS] VERB [ARGS]\n\n"
+		"Pull container images into OSTree and run them as system containers.\n\n"
+		"Verbs:\n");
+	for (const struct verb *v = verbs; v->name; v++) {
+		char name[64];
+		snprintf(name, sizeof name, "%s%s%s", v->group ? v->group : "",
+			 v->group ? " " : "", v->name);
+		fprintf(f, "  %-18s %s\n", name, v->summary);
+	}
+	fprintf(f, "\nGlobal options (before the verb):\n"
+		"  --repo DIR         OSTree repository (default: $ATOMIC_OSTREE_REPO, the\n"
+		"                     recorded choice, or CHECKOUT/.storage/ostree)\n"
+		"  --root DIR         operate on the system rooted at DIR\n"
+		"  --quiet            no progress output\n"
+		"  -v, --verbose      more detail\n"
+		"  --version          print versions and exit\n"
+		"  -h, --help         this help; VERB --help for a verb's options\n"
+		"Accepted and ignored for Atomic compatibility: --system, --storage=ostree, -y.\n");
+}
+
+static void version(void)
+{
+	char glib[32], tls[32];
+
+	store_glib_version(glib, sizeof glib);
+	mbedtls_version_get_string(tls);
+	printf("syscontainer %s\nlibostree %s\nGLib %s\nmbed TLS %s\nzlib %s\n",
+	       SC_VERSION, store_ostree_version(), glib, tls, zlibVersion());
+}
+
+int cli_paths(struct cli *c, struct err *e)
+{
+	struct paths_input in = {
+		.root = c->root,
+		.repo = c->repo,
+		.env_repo = getenv("ATOMIC_OSTREE_REPO"),
+		.env_checkout = getenv("ATOMIC_OSTREE_CHECKOUT_PATH"),
+	};
+	if (c->paths_ok)
+		return 0;
+	if (paths_resolve(&c->paths, &in, e) < 0)
+		return -1;
+	c->paths_ok = 1;
+	return 0;
+}
+
+int cli_compat_flag(int argc, char **argv, int i, struct err *e)
+{
+	const char *a = argv[i];
+
+	if (!strcmp(a, "--system") || !strcmp(a, "-y") || !strcmp(a, "--assumeyes"))
+		return 1;
+	if (!strncmp(a, "--storage=", 10)) {
+		if (strcmp(a + 10, "ostree"))
+			return err_usage(e, "--storage: only 'ostree' is supported, not '%s'", a + 10);
+		return 1;
+	}
+	if (!strcmp(a, "--storage")) {
+		if (i + 1 >= argc)
+			return err_usage(e, "--storage needs a value");
+		if (strcmp(argv[i + 1], "ostree"))
+			return err_usage(e, "--storage: only 'ostree' is supported, not '%s'", argv[i + 1]);
+		return 2;
+	}
+	return 0;
+}
+
+void cli_verb_help(FILE *f, const struct verb *v)
+{
+	fprintf(f, "usage: syscontainer %s%s%s %s\n\n%s\n", v->group ? v->group : "",
+		v->group ? " " : "", v->name, v->args, v->summary);
+	if (v->help && *v->help)
+		fprintf(f, "\nOptions:\n%s", v->help);
+}
+
+void cli_say(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+/* Value of "--opt VALUE" or "--opt=VALUE" at argv[*i]; NULL when argv[*i] is
+ * not that option. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt, struct err *e,
+			     int *bad)
+{
+	size_t n = strlen(opt);
+	if (strncmp(argv[*i], opt, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*bad = 1;
+		err_usage(e, "%s needs a value", opt);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static const struct verb *find_verb(int argc, char **argv, int *used)
+{
+	for (const struct verb *v = verbs; v->name; v++) {
+		if (!v->group && !strcmp(argv[0], v->name)) {
+			*used = 1;
+			return v;
+		}
+		if (v->group && !strcmp(argv[0], v->group) && argc > 1 && !strcmp(argv[1], v->name)) {
+			*used = 2;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static int is_group(const char *s)
+{
+	for (const struct verb *v = verbs; v->name; v++)
+		if (v->group && !strcmp(v->group, s))
+			return 1;
+	return 0;
+}
+
+static int fail(const char *verb, const struct err *e)
+{
+	if (verb)
+		fprintf(stderr, "syscontainer: %s %s\n", verb, e->msg);
+	else
+		fprintf(stderr, "syscontainer: %s\n", e->msg);
+	if (e->status == EXIT_USAGE)
+		fprintf(stderr, "Try 'syscontainer %s--help'.\n", verb ? verb : "");
+	return e->status ? e->status : EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	struct err e = { 0 };
+	const struct verb *v;
+	char verbname[64];
+	int i, used, bad = 0;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *val;
+		int n;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			version();
+			return 0;
+		}
+		if (!strcmp(a, "--quiet")) {
+			c.quiet = 1;
+			continue;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			c.verbose = 1;
+			continue;
+		}
+		if ((val = opt_value(argc, argv, &i, "--repo", &e, &bad))) {
+			c.repo = val;
+			continue;
+		}
+		if (!bad && (val = opt_value(argc, argv, &i, "--root", &e, &bad))) {
+			c.root = val;
+			continue;
+		}
+		if (bad)
+			return fail(NULL, &e);
+		n = cli_compat_flag(argc, argv, i, &e);
+		if (n < 0)
+			return fail(NULL, &e);
+		if (n > 0) {
+			i += n - 1;
+			continue;
+		}
+		fprintf(stderr, "syscontainer: unknown option '%s'\n", a);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	v = find_verb(argc - i, argv + i, &used);
+	if (!v) {
+		if (is_group(argv[i]))
+			fprintf(stderr, "syscontainer: %s: %s '%s'\n", argv[i],
+				i + 1 < argc ? "unknown sub-command" : "missing sub-command",
+				i + 1 < argc ? argv[i + 1] : "");
+		else
+			fprintf(stderr, "syscontainer: unknown verb '%s'\n", argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	snprintf(verbname, sizeof verbname, "%s%s%s", v->group ? v->group : "",
+		 v->group ? " " : "", v->name);
+	c.verb = verbname;
+	i += used;
+	for (int j = i; j < argc; j++) {
+		if (!strcmp(argv[j], "--"))
+			break;
+		if (!strcmp(argv[j], "-h") || !strcmp(argv[j], "--help")) {
+			cli_verb_help(stdout, v);
+			return 0;
+		}
+	}
+	/* The verb sees its own arguments, argv[0] being the verb name. */
+	if (v->run(&c, argc - i + 1, argv + i - 1, &e) < 0)
+		return fail(verbname, &e);
+	return 0;
+}

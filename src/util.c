@@ -1,0 +1,129 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int util_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode,
+			   struct err *e)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	int fd, dfd;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+		return err_set(e, ENAMETOOLONG, "write '%s'", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "create '%s'", tmp);
+	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp);
+		return err_set(e, saved, "write '%s'", path);
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		return err_set(e, saved, "write '%s'", path);
+	}
+	snprintf(dir, sizeof dir, "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
+{
+	size_t cap = 4096, n = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(e, errno, "open '%s'", path);
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return err_set(e, ENOMEM, "read '%s'", path);
+	}
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap) {
+			char *nb;
+			if (cap > max + 1) {
+				free(buf);
+				close(fd);
+				return err_set(e, 0, "'%s': larger than %zu bytes", path, max);
+			}
+			cap *= 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return err_set(e, ENOMEM, "read '%s'", path);
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			free(buf);
+			close(fd);
+			return err_set(e, saved, "read '%s'", path);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n > max) {
+		free(buf);
+		return err_set(e, 0, "'%s': larger than %zu bytes", path, max);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+void util_human_size(unsigned long long bytes, char *out, size_t outsz)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	int i = 0;
+
+	while (v >= 1000 && i < 5) {
+		v /= 1000;
+		i++;
+	}
+	if (i == 0)
+		snprintf(out, outsz, "%llu B", bytes);
+	else
+		snprintf(out, outsz, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}

@@ -1,0 +1,24 @@
+/* Small file-system helpers shared by the verbs: atomic writes and bounded
+ * reads.  No hidden state. */
+#ifndef SC_UTIL_H
+#define SC_UTIL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Write len bytes to path atomically: a temporary file in the same directory,
+ * fsync, rename over path, fsync the directory.  A crash leaves the old file
+ * or the new one, never a mix. */
+int util_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode,
+			   struct err *e);
+
+/* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
+ * convenience; *len excludes the NUL).  Larger files are an error naming the
+ * limit.  Caller frees *out. */
+int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e);
+
+/* Human-readable size ("1.5 MB", decimal units as docker prints them). */
+void util_human_size(unsigned long long bytes, char *out, size_t outsz);
+
+#endif
