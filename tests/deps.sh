@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the real peers the tests drive (TESTBED.md) when missing.  As root
+# on Debian we install them; otherwise we name what is missing and stop.
+#   tests/deps.sh            peers for `make check`
+#   tests/deps.sh sanitize   Debian's -dev libraries and clang for SANITIZE=1
+#   tests/deps.sh fuzz       clang with libFuzzer
+set -eu
+case ${1:-check} in
+check)    pkgs="ostree skopeo umoci runc busybox-static file strace python3 util-linux" ;;
+sanitize) pkgs="clang libclang-rt-14-dev pkgconf libostree-dev libglib2.0-dev libmbedtls-dev zlib1g-dev libjsmn-dev" ;;
+fuzz)     pkgs="clang libclang-rt-14-dev pkgconf libostree-dev libglib2.0-dev libmbedtls-dev zlib1g-dev libjsmn-dev" ;;
+*) echo "usage: $0 [check|sanitize|fuzz]" >&2; exit 2 ;;
+esac
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "tests: missing packages; run as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "tests: installing$missing" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null

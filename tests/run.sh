@@ -1,0 +1,78 @@
+#!/bin/sh
+# The test runner behind `make check`: every C unit test binary (TAP) given as
+# an argument, the fuzz corpus replay, then every tests/tNNNN-*.sh.  Prints one
+# line per test file and ends with "N passed, N failed[, N skipped]"; exits
+# non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/.build/test-logs
+rm -rf "$logs" && mkdir -p "$logs"
+pass=0 fail=0 skip=0 bad_files=
+
+# count FILE NAME RC: tally TAP lines of one test file's output.
+count() {
+	p=$(grep -c '^ok ' "$1" | tr -d ' ')
+	s=$(grep -c '^ok .*# SKIP' "$1" | tr -d ' ')
+	f=$(grep -c '^not ok ' "$1" | tr -d ' ')
+	p=$((p - s))
+	if [ "$3" != 0 ] && [ "$f" = 0 ]; then
+		echo "not ok - $2 exited with status $3" >> "$1"
+		f=1
+	fi
+	if [ $((p + f + s)) = 0 ]; then
+		echo "not ok - $2 ran no assertion" >> "$1"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	if [ "$f" != 0 ]; then
+		printf 'FAIL %-40s %d passed, %d failed\n' "$2" "$p" "$f"
+		bad_files="$bad_files $1"
+	else
+		printf 'PASS %-40s %d passed%s\n' "$2" "$p" "$([ "$s" = 0 ] || echo ", $s skipped")"
+	fi
+	grep '# SKIP' "$1" | sed 's/^/     /'
+}
+
+for u in "$@"; do
+	name=unit/$(basename "$u")
+	log=$logs/$(basename "$u").log
+	"$u" > "$log" 2>&1
+	count "$log" "$name" $?
+done
+
+# Replay the committed fuzz corpus through every target.
+log=$logs/fuzz-replay.log
+: > "$log"
+n=0
+for t in $("$SC_BUILD/fuzz-replay" --list); do
+	for f in "$top/tests/fuzz/corpus/$t"/*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		if "$SC_BUILD/fuzz-replay" "$t" "$f" >> "$log" 2>&1; then
+			echo "ok $n - fuzz corpus $t/$(basename "$f")" >> "$log"
+		else
+			echo "not ok $n - fuzz corpus $t/$(basename "$f")" >> "$log"
+		fi
+	done
+done
+count "$log" fuzz-replay 0
+
+for t in "$top"/tests/t[0-9][0-9][0-9][0-9]-*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t")
+	log=$logs/$name.log
+	(cd "$top" && bash "$t") > "$log" 2>&1 < /dev/null
+	count "$log" "$name" $?
+done
+
+for f in $bad_files; do
+	printf '\n--- %s\n' "$f"
+	grep -n -B3 -A12 '^not ok' "$f" | head -60
+done
+echo
+if [ "$skip" != 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" = 0 ]

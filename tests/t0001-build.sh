@@ -1,0 +1,54 @@
+#!/bin/bash
+# The release binary is what the product promises: static, musl, small, with
+# no build paths inside, and a CLI contract that holds.
+. "$(dirname "$0")/lib.sh"
+
+if [ -n "${SANITIZE:-}" ]; then
+	skip "static-binary checks apply to the release build, not SANITIZE=1"
+else
+	f=$(file -b "$SC")
+	assert_match "file says statically linked" "$f" "*statically linked*"
+	assert_match "ldd says not a dynamic executable" "$(ldd "$SC" 2>&1)" "*not a dynamic executable*"
+	assert_eq "no vendor/ path baked into the binary" "$(strings "$SC" | grep -c vendor/)" 0
+	size=$(stat -c %s "$SC")
+	check "stripped size $size <= ceiling $SIZE_CEILING" [ "$size" -le "$SIZE_CEILING" ]
+	check "stripped" sh -c "file -b '$SC' | grep -q ', stripped'"
+fi
+
+sc --version
+assert_eq "--version exits 0" "$rc" 0
+for lib in "syscontainer " "libostree 2022.7" "GLib 2.74.6" "mbed TLS 2.28.3" "zlib 1.2.13"; do
+	assert_match "--version names $lib" "$out" "*$lib*"
+done
+
+sc --help
+assert_eq "--help exits 0" "$rc" 0
+assert_match "--help shows usage" "$out" "usage: syscontainer *"
+
+sc frobnicate
+assert_eq "unknown verb: exit 2" "$rc" 2
+assert_match "unknown verb: named" "$errout" "syscontainer: unknown verb 'frobnicate'*"
+sc --frob
+assert_eq "unknown global option: exit 2" "$rc" 2
+assert_match "unknown global option: named" "$errout" "syscontainer: unknown option '--frob'*"
+sc
+assert_eq "no verb: exit 2" "$rc" 2
+sc --storage=docker --version
+assert_eq "--storage=docker refused: exit 2" "$rc" 2
+assert_match "--storage=docker refused: message" "$errout" "syscontainer: --storage: only 'ostree' is supported, not 'docker'*"
+sc --system --storage ostree -y --version
+assert_eq "Atomic compatibility flags accepted" "$rc" 0
+sc --repo
+assert_eq "--repo without value: exit 2" "$rc" 2
+assert_match "--repo without value: message" "$errout" "syscontainer: --repo needs a value*"
+
+# An empty chroot holding only the binary: no /etc, no /proc, no libraries.
+if [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
+	mkdir -p "$T/empty"
+	cp "$SC" "$T/empty/syscontainer"
+	v=$(env -i "$(command -v chroot)" "$T/empty" /syscontainer --version 2>&1)
+	assert_match "--version works in an empty chroot" "$v" "syscontainer *libostree*"
+else
+	skip_or_fail "empty chroot needs root"
+fi
+done_testing
