@@ -42,6 +42,7 @@ int main(void)
 
 	/* an exclusive request waits, says so once, and gives up at its deadline
 	 * while another process holds the shared lock */
+	fflush(stdout);   /* or the child repeats our TAP lines */
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct store *c;
@@ -60,6 +61,7 @@ int main(void)
 
 	/* once released, the exclusive lock is granted */
 	store_unlock(s, &e);
+	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		struct store *c;
