@@ -10,6 +10,7 @@ recipe=$V/$name/recipe
 [ -f "$recipe" ] || die "$name: no recipe at $recipe"
 # Each recipe sets: pkg, upstream, orig, sha256, licenses; defines build().
 . "$recipe"
+target_facts
 
 mkdir -p "$DL" "$SRCDIR" "$STAMPS"
 

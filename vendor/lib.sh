@@ -15,8 +15,11 @@ die() { printf 'vendor: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 
 # Target facts come from the compiler, so a cross CC needs no recipe change.
+# (A function: on a fresh machine the compiler exists only after tools.sh.)
 : "${CC:=musl-gcc}"
-TRIPLET=$($CC -dumpmachine)               # e.g. x86_64-linux-gnu under musl-gcc
-ARCH=${TRIPLET%%-*}
+target_facts() {
+	TRIPLET=$($CC -dumpmachine) || die "compiler '$CC' does not run"   # x86_64-linux-gnu under musl-gcc
+	ARCH=${TRIPLET%%-*}
+}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 VCFLAGS="-O2 -fPIC -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables"

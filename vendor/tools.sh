@@ -57,6 +57,7 @@ SRC
 	apt-get update -qq
 fi
 
+target_facts
 # musl-gcc has no kernel headers: give it only linux/, asm/ and asm-generic/.
 kinc=$PREFIX/kernel-include
 mkdir -p "$kinc"
