@@ -852,6 +852,12 @@ static int on_entry(struct tar *t, enum format fmt, struct err *e)
 	if (entry_numbers(t, fmt, &ent, &size, e) ||
 	    entry_xattrs(t, &ent, e))
 		return -1;
+	/* Go's reader (Docker, containerd) reads no payload for these types
+	 * and would take it for the next header: refuse rather than parse the
+	 * layer differently from them. */
+	if (ent.type != TAR_REG && size)
+		return err_set(e, 0, "%s: a non-regular entry may not carry data "
+			"(%llu bytes)", t->what, (unsigned long long)size);
 	if (t->cb.entry && t->cb.entry(t->ctx, &ent, e))
 		return -1;
 	set_clear(&t->local);
@@ -994,6 +1000,36 @@ int tar_feed(struct tar *t, const void *buf, size_t len, struct err *e)
 		if (r)
 			return fail(t, e);
 	}
+	return 0;
+}
+
+uint64_t tar_skippable(const struct tar *t)
+{
+	if (t->st == ST_BODY)
+		return t->body_left + pad_of(t->body_size);
+	if (t->st == ST_PAD)
+		return t->pad_left;
+	return 0;
+}
+
+int tar_skip(struct tar *t, uint64_t n, struct err *e)
+{
+	if (t->st == ST_ERROR)
+		return replay(t, e);
+	if (n != tar_skippable(t)) {
+		err_set(e, 0, "tar stream: skip of %llu bytes at offset %llu is not "
+			"the rest of the entry", (unsigned long long)n,
+			(unsigned long long)t->off);
+		return fail(t, e);
+	}
+	if (t->st == ST_BODY) {
+		t->body_left = 0;
+		if (end_body(t, e))
+			return fail(t, e);
+	}
+	t->pad_left = 0;
+	t->st = ST_HEADER;
+	t->off += n;
 	return 0;
 }
 

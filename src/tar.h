@@ -98,6 +98,14 @@ int tar_feed(struct tar *t, const void *buf, size_t len, struct err *e);
 int tar_finish(struct tar *t, struct err *e);
 void tar_free(struct tar *t);
 
+/* Seekable input (an archive on disk): right after the entry callback the
+ * caller may seek past the rest of the entry instead of feeding it.
+ * tar_skippable() says how many stream bytes that is (content and padding;
+ * 0 outside an entry); tar_skip() accounts for exactly that many, calling
+ * entry_end as if the content had been fed. */
+uint64_t tar_skippable(const struct tar *t);
+int tar_skip(struct tar *t, uint64_t n, struct err *e);
+
 /* Pure helpers, exposed for tests. */
 
 /* Lexically normalise the tar name in[0..len) into out (NUL-terminated):
