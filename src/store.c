@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <ostree.h>
+
+#include "tar.h"
 
 #define LOCK_LEVELS 8
 
@@ -182,4 +185,491 @@ void store_glib_version(char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%u.%u.%u", glib_major_version, glib_minor_version,
 		 glib_micro_version);
+}
+
+/* ---- writing a layer ------------------------------------------------------ */
+
+struct store_layer {
+	struct store *s;
+	OstreeMutableTree *root;
+	GHashTable *files;        /* path -> content checksum, for hardlinks */
+	GHashTable *synth;        /* directories we made up (a set of paths) */
+	GHashTable *dirmetas;     /* "uid:gid:mode" -> dirmeta checksum */
+	OstreeContentWriter *writer;   /* the regular file being written */
+	OstreeMutableTree *cur_dir;    /* its parent directory */
+	char *cur_name, *cur_path;
+	uint64_t entries;
+};
+
+static void layer_free(struct store_layer *l)
+{
+	if (!l)
+		return;
+	g_clear_object(&l->writer);
+	g_clear_object(&l->cur_dir);
+	g_free(l->cur_name);
+	g_free(l->cur_path);
+	g_clear_object(&l->root);
+	g_hash_table_unref(l->files);
+	g_hash_table_unref(l->synth);
+	g_hash_table_unref(l->dirmetas);
+	free(l);
+}
+
+int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
+{
+	struct store_layer *l;
+	GError *ge = NULL;
+
+	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge))
+		return gerr(e, ge, "repository '%s': start transaction", s->path);
+	l = calloc(1, sizeof *l);
+	if (!l) {
+		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		return err_set(e, ENOMEM, "layer");
+	}
+	l->s = s;
+	l->root = ostree_mutable_tree_new();
+	l->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	l->synth = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	l->dirmetas = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	*out = l;
+	return 0;
+}
+
+void store_layer_abort(struct store_layer *l)
+{
+	if (!l)
+		return;
+	ostree_repo_abort_transaction(l->s->repo, NULL, NULL);
+	layer_free(l);
+}
+
+uint64_t store_layer_entries(const struct store_layer *l)
+{
+	return l->entries;
+}
+
+static int cmp_xattr(const void *a, const void *b)
+{
+	return strcmp(((const struct tar_xattr *)a)->name, ((const struct tar_xattr *)b)->name);
+}
+
+/* Extended attributes as OSTree wants them: a(ayay), sorted by name. */
+static GVariant *xattrs_variant(const struct tar_entry *ent)
+{
+	GVariantBuilder b;
+	struct tar_xattr sorted[TAR_MAX_XATTRS];
+
+	if (!ent->nxattrs)
+		return NULL;
+	memcpy(sorted, ent->xattrs, ent->nxattrs * sizeof *sorted);
+	qsort(sorted, ent->nxattrs, sizeof *sorted, cmp_xattr);
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ayay)"));
+	for (size_t i = 0; i < ent->nxattrs; i++)
+		g_variant_builder_add(&b, "(@ay@ay)", g_variant_new_bytestring(sorted[i].name),
+				      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, sorted[i].value,
+								sorted[i].len, 1));
+	return g_variant_ref_sink(g_variant_builder_end(&b));
+}
+
+/* The dirmeta object for a directory's owner, mode and xattrs. */
+static int dirmeta(struct store_layer *l, uint32_t uid, uint32_t gid, uint32_t mode,
+		   GVariant *xattrs, char **out, struct err *e)
+{
+	char key[64];
+	const char *cached;
+	g_autoptr(GFileInfo) info = NULL;
+	g_autoptr(GVariant) meta = NULL;
+	g_autofree guchar *csum = NULL;
+	GError *ge = NULL;
+
+	snprintf(key, sizeof key, "%u:%u:%o", uid, gid, mode);
+	if (!xattrs && (cached = g_hash_table_lookup(l->dirmetas, key))) {
+		*out = g_strdup(cached);
+		return 0;
+	}
+	info = g_file_info_new();
+	g_file_info_set_attribute_uint32(info, "unix::uid", uid);
+	g_file_info_set_attribute_uint32(info, "unix::gid", gid);
+	g_file_info_set_attribute_uint32(info, "unix::mode", S_IFDIR | mode);
+	meta = g_variant_ref_sink(ostree_create_directory_metadata(info, xattrs));
+	if (!ostree_repo_write_metadata(l->s->repo, OSTREE_OBJECT_TYPE_DIR_META, NULL, meta,
+					&csum, NULL, &ge))
+		return gerr(e, ge, "write directory metadata in '%s'", l->s->path);
+	*out = ostree_checksum_from_bytes(csum);
+	if (!xattrs)
+		g_hash_table_insert(l->dirmetas, g_strdup(key), g_strdup(*out));
+	return 0;
+}
+
+/* A directory the layer never declared gets root:root 0755 for OSTree, and
+ * is recorded so checkout never applies that over a lower layer's dir. */
+static int synth_dir(struct store_layer *l, OstreeMutableTree *parent, const char *name,
+		     const char *path, OstreeMutableTree **out, struct err *e)
+{
+	g_autofree char *meta = NULL;
+	GError *ge = NULL;
+
+	if (dirmeta(l, 0, 0, 0755, NULL, &meta, e) < 0)
+		return -1;
+	if (!ostree_mutable_tree_ensure_dir(parent, name, out, &ge))
+		return gerr(e, ge, "entry '%s'", path);
+	ostree_mutable_tree_set_metadata_checksum(*out, meta);
+	g_hash_table_add(l->synth, g_strdup(path));
+	return 0;
+}
+
+/* Walk to the directory that holds `path`, making up missing parents.  A
+ * non-directory in the way (earlier in this layer) is replaced, as tar
+ * extraction would. */
+static int parent_dir(struct store_layer *l, const char *path, OstreeMutableTree **out,
+		      const char **name, struct err *e)
+{
+	g_autoptr(OstreeMutableTree) dir = g_object_ref(l->root);
+	char prefix[TAR_MAX_PATH + 1];
+	const char *p = path, *slash;
+	GError *ge = NULL;
+
+	while ((slash = strchr(p, '/'))) {
+		g_autofree char *comp = g_strndup(p, slash - p);
+		g_autofree char *file = NULL;
+		g_autoptr(OstreeMutableTree) sub = NULL;
+
+		snprintf(prefix, sizeof prefix, "%.*s", (int)(slash - path), path);
+		if (!ostree_mutable_tree_lookup(dir, comp, &file, &sub, &ge)) {
+			if (!g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+				return gerr(e, ge, "entry '%s'", path);
+			g_clear_error(&ge);
+		}
+		if (file) {
+			if (!ostree_mutable_tree_remove(dir, comp, FALSE, &ge))
+				return gerr(e, ge, "entry '%s'", path);
+			g_hash_table_remove(l->files, prefix);
+		}
+		if (!sub && synth_dir(l, dir, comp, prefix, &sub, e) < 0)
+			return -1;
+		g_object_unref(dir);
+		dir = g_steal_pointer(&sub);
+		p = slash + 1;
+	}
+	*name = p;
+	*out = g_steal_pointer(&dir);
+	return 0;
+}
+
+/* Drop whatever is at name so a new entry of another kind can take it. */
+static int clear_slot(struct store_layer *l, OstreeMutableTree *dir, const char *name,
+		      const char *path, int keep_dir, struct err *e)
+{
+	g_autofree char *file = NULL;
+	g_autoptr(OstreeMutableTree) sub = NULL;
+	GError *ge = NULL;
+
+	if (!ostree_mutable_tree_lookup(dir, name, &file, &sub, &ge)) {
+		g_clear_error(&ge);
+		return 0;
+	}
+	if (sub && keep_dir)
+		return 0;
+	if (!ostree_mutable_tree_remove(dir, name, FALSE, &ge))
+		return gerr(e, ge, "entry '%s'", path);
+	g_hash_table_remove(l->files, path);
+	return 0;
+}
+
+static int put_file(struct store_layer *l, OstreeMutableTree *dir, const char *name,
+		    const char *path, const char *csum, struct err *e)
+{
+	GError *ge = NULL;
+
+	if (clear_slot(l, dir, name, path, 0, e) < 0)
+		return -1;
+	if (!ostree_mutable_tree_replace_file(dir, name, csum, &ge))
+		return gerr(e, ge, "entry '%s'", path);
+	g_hash_table_insert(l->files, g_strdup(path), g_strdup(csum));
+	return 0;
+}
+
+static int entry_dir(struct store_layer *l, OstreeMutableTree *dir, const char *name,
+		     const struct tar_entry *ent, GVariant *xattrs, struct err *e)
+{
+	g_autofree char *meta = NULL;
+	g_autoptr(OstreeMutableTree) sub = NULL;
+	GError *ge = NULL;
+
+	if (dirmeta(l, ent->uid, ent->gid, ent->mode, xattrs, &meta, e) < 0)
+		return -1;
+	if (!ent->path[0]) {
+		ostree_mutable_tree_set_metadata_checksum(l->root, meta);
+		return 0;
+	}
+	if (clear_slot(l, dir, name, ent->path, 1, e) < 0)
+		return -1;
+	if (!ostree_mutable_tree_ensure_dir(dir, name, &sub, &ge))
+		return gerr(e, ge, "entry '%s'", ent->path);
+	ostree_mutable_tree_set_metadata_checksum(sub, meta);
+	g_hash_table_remove(l->synth, ent->path);
+	return 0;
+}
+
+static int entry_symlink(struct store_layer *l, OstreeMutableTree *dir, const char *name,
+			 const struct tar_entry *ent, GVariant *xattrs, struct err *e)
+{
+	g_autofree char *csum = NULL;
+	GError *ge = NULL;
+
+	csum = ostree_repo_write_symlink(l->s->repo, NULL, ent->uid, ent->gid, xattrs, ent->link,
+					 NULL, &ge);
+	if (!csum)
+		return gerr(e, ge, "entry '%s'", ent->path);
+	return put_file(l, dir, name, ent->path, csum, e);
+}
+
+/* A hardlink is the same object under a second name; its target must come
+ * earlier in the same layer. */
+static int entry_hardlink(struct store_layer *l, OstreeMutableTree *dir, const char *name,
+			  const struct tar_entry *ent, struct err *e)
+{
+	const char *csum = g_hash_table_lookup(l->files, ent->link);
+	g_autofree char *copy = NULL;
+
+	if (!csum)
+		return err_set(e, 0, "entry '%s': hardlink to '%s', which is not a file "
+			       "earlier in this layer", ent->path, ent->link);
+	copy = g_strdup(csum);
+	return put_file(l, dir, name, ent->path, copy, e);
+}
+
+static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const char *name,
+			 const struct tar_entry *ent, GVariant *xattrs, struct err *e)
+{
+	GError *ge = NULL;
+
+	l->writer = ostree_repo_write_regfile(l->s->repo, NULL, ent->uid, ent->gid,
+					      S_IFREG | ent->mode, ent->size, xattrs, &ge);
+	if (!l->writer)
+		return gerr(e, ge, "entry '%s'", ent->path);
+	l->cur_dir = g_object_ref(dir);
+	l->cur_name = g_strdup(name);
+	l->cur_path = g_strdup(ent->path);
+	return 0;
+}
+
+int store_layer_entry(struct store_layer *l, const struct tar_entry *ent, struct err *e)
+{
+	g_autoptr(OstreeMutableTree) dir = NULL;
+	g_autoptr(GVariant) xattrs = xattrs_variant(ent);
+	const char *name = "";
+
+	l->entries++;
+	if (ent->path[0] && parent_dir(l, ent->path, &dir, &name, e) < 0)
+		return -1;
+	switch (ent->type) {
+	case TAR_DIR: return entry_dir(l, dir, name, ent, xattrs, e);
+	case TAR_REG: return entry_regular(l, dir, name, ent, xattrs, e);
+	case TAR_SYMLINK: return entry_symlink(l, dir, name, ent, xattrs, e);
+	case TAR_HARDLINK: return entry_hardlink(l, dir, name, ent, e);
+	default:
+		return err_set(e, 0, "entry '%s': device nodes and fifos cannot be stored", ent->path);
+	}
+}
+
+int store_layer_data(struct store_layer *l, const void *buf, size_t len, struct err *e)
+{
+	GError *ge = NULL;
+
+	if (!g_output_stream_write_all(G_OUTPUT_STREAM(l->writer), buf, len, NULL, NULL, &ge))
+		return gerr(e, ge, "entry '%s'", l->cur_path);
+	return 0;
+}
+
+int store_layer_entry_end(struct store_layer *l, struct err *e)
+{
+	g_autofree char *csum = NULL;
+	GError *ge = NULL;
+	int r;
+
+	if (!l->writer)
+		return 0;
+	csum = ostree_content_writer_finish(l->writer, NULL, &ge);
+	g_clear_object(&l->writer);
+	if (!csum)
+		return gerr(e, ge, "entry '%s'", l->cur_path);
+	r = put_file(l, l->cur_dir, l->cur_name, l->cur_path, csum, e);
+	g_clear_object(&l->cur_dir);
+	g_clear_pointer(&l->cur_name, g_free);
+	g_clear_pointer(&l->cur_path, g_free);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static GVariant *layer_metadata(struct store_layer *l, const struct store_layer_meta *m)
+{
+	GVariantDict d;
+	guint n = 0;
+	g_autofree gpointer *synth = g_hash_table_get_keys_as_array(l->synth, &n);
+	char num[32];
+
+	g_variant_dict_init(&d, NULL);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)m->size);
+	g_variant_dict_insert(&d, "docker.size", "s", num);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)m->uncompressed_size);
+	g_variant_dict_insert(&d, "docker.uncompressed_size", "s", num);
+	g_variant_dict_insert(&d, "docker.uncompressed_digest", "s", m->diff_id);
+	if (m->blob_digest)
+		g_variant_dict_insert(&d, "docker.digest", "s", m->blob_digest);
+	qsort(synth, n, sizeof *synth, cmp_str);
+	g_variant_dict_insert_value(&d, "syscontainer.synthesized-dirs",
+				    g_variant_new_strv((const char *const *)synth, n));
+	return g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+/* Second transaction: the commit object and its refs, once the tree it
+ * names is durable. */
+static int commit_and_refs(struct store *s, GFile *root, GVariant *meta, const char *subject,
+			   const char *const *refs, guint64 when, char commit[65], struct err *e)
+{
+	g_autofree char *csum = NULL;
+	GError *ge = NULL;
+
+	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge))
+		return gerr(e, ge, "repository '%s': start transaction", s->path);
+	if (!ostree_repo_write_commit_with_time(s->repo, NULL, subject, NULL, meta,
+						OSTREE_REPO_FILE(root), when, &csum, NULL, &ge))
+		goto fail;
+	for (; *refs; refs++)
+		ostree_repo_transaction_set_ref(s->repo, NULL, *refs, csum);
+	if (!ostree_repo_commit_transaction(s->repo, NULL, NULL, &ge))
+		goto fail;
+	snprintf(commit, 65, "%s", csum);
+	return 0;
+fail:
+	ostree_repo_abort_transaction(s->repo, NULL, NULL);
+	return gerr(e, ge, "repository '%s': commit", s->path);
+}
+
+/* First transaction: the tree, made durable. */
+static int write_tree(struct store *s, OstreeMutableTree *root, GFile **out, struct err *e)
+{
+	GError *ge = NULL;
+
+	if (!ostree_repo_write_mtree(s->repo, root, out, NULL, &ge) ||
+	    !ostree_repo_commit_transaction(s->repo, NULL, NULL, &ge)) {
+		g_clear_object(out);
+		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		return gerr(e, ge, "repository '%s': write tree", s->path);
+	}
+	return 0;
+}
+
+int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
+		       char commit[65], struct err *e)
+{
+	struct store *s = l->s;
+	g_autoptr(GFile) root = NULL;
+	g_autoptr(GVariant) meta = NULL;
+	char primary[80], alias[80], subject[96];
+	const char *refs[3] = { primary, NULL, NULL };
+	int r;
+
+	if (!ostree_mutable_tree_get_metadata_checksum(l->root)) {
+		g_autofree char *dm = NULL;
+		if (dirmeta(l, 0, 0, 0755, NULL, &dm, e) < 0) {
+			store_layer_abort(l);
+			return -1;
+		}
+		ostree_mutable_tree_set_metadata_checksum(l->root, dm);
+	}
+	meta = layer_metadata(l, m);
+	snprintf(primary, sizeof primary, "ociimage/%s", m->diff_id + 7);
+	if (m->blob_digest && strcmp(m->blob_digest, m->diff_id)) {
+		snprintf(alias, sizeof alias, "ociimage/%s", m->blob_digest + 7);
+		refs[1] = alias;
+	}
+	snprintf(subject, sizeof subject, "layer %s", m->diff_id);
+	if (write_tree(s, l->root, &root, e) < 0) {
+		layer_free(l);
+		return -1;
+	}
+	/* Timestamp 0: the same layer always gives the same commit. */
+	r = commit_and_refs(s, root, meta, subject, refs, 0, commit, e);
+	layer_free(l);
+	return r;
+}
+
+/* ---- refs and image commits ----------------------------------------------- */
+
+int store_ref_get(struct store *s, const char *ref, char commit[65], struct err *e)
+{
+	g_autofree char *rev = NULL;
+	GError *ge = NULL;
+
+	if (!ostree_repo_resolve_rev_ext(s->repo, ref, TRUE, 0, &rev, &ge))
+		return gerr(e, ge, "ref '%s'", ref);
+	if (!rev)
+		return 0;
+	if (commit)
+		snprintf(commit, 65, "%s", rev);
+	return 1;
+}
+
+int store_write_meta_commit(struct store *s, const char *ref, const struct store_kv *kv,
+			    size_t nkv, char commit[65], struct err *e)
+{
+	g_autoptr(OstreeMutableTree) root = ostree_mutable_tree_new();
+	g_autoptr(GFile) tree = NULL;
+	g_autoptr(GVariant) meta = NULL;
+	g_autofree char *dm = NULL;
+	g_autoptr(GFileInfo) info = g_file_info_new();
+	g_autofree guchar *csum = NULL;
+	g_autoptr(GVariant) dmv = NULL;
+	const char *refs[2] = { ref, NULL };
+	GVariantDict d;
+	GError *ge = NULL;
+
+	g_variant_dict_init(&d, NULL);
+	for (size_t i = 0; i < nkv; i++)
+		g_variant_dict_insert(&d, kv[i].key, "s", kv[i].value);
+	meta = g_variant_ref_sink(g_variant_dict_end(&d));
+	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge))
+		return gerr(e, ge, "repository '%s': start transaction", s->path);
+	g_file_info_set_attribute_uint32(info, "unix::uid", 0);
+	g_file_info_set_attribute_uint32(info, "unix::gid", 0);
+	g_file_info_set_attribute_uint32(info, "unix::mode", S_IFDIR | 0755);
+	dmv = g_variant_ref_sink(ostree_create_directory_metadata(info, NULL));
+	if (!ostree_repo_write_metadata(s->repo, OSTREE_OBJECT_TYPE_DIR_META, NULL, dmv, &csum,
+					NULL, &ge)) {
+		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		return gerr(e, ge, "repository '%s': write tree", s->path);
+	}
+	dm = ostree_checksum_from_bytes(csum);
+	ostree_mutable_tree_set_metadata_checksum(root, dm);
+	if (write_tree(s, root, &tree, e) < 0)
+		return -1;
+	return commit_and_refs(s, tree, meta, ref, refs, (guint64)time(NULL), commit, e);
+}
+
+int store_commit_meta(struct store *s, const char *commit, const char *key, char **out,
+		      struct err *e)
+{
+	g_autoptr(GVariant) obj = NULL;
+	g_autoptr(GVariant) meta = NULL;
+	const char *v = NULL;
+	GError *ge = NULL;
+
+	*out = NULL;
+	if (!ostree_repo_load_variant(s->repo, OSTREE_OBJECT_TYPE_COMMIT, commit, &obj, &ge))
+		return gerr(e, ge, "commit %s", commit);
+	meta = g_variant_get_child_value(obj, 0);
+	if (g_variant_lookup(meta, key, "&s", &v)) {
+		*out = strdup(v);
+		if (!*out)
+			return err_set(e, ENOMEM, "commit %s", commit);
+	}
+	return 0;
 }

@@ -38,6 +38,61 @@ int store_lock(struct store *s, enum store_lock kind, unsigned timeout_s,
 	       store_wait_fn wait, void *ctx, struct err *e);
 int store_unlock(struct store *s, struct err *e);
 
+/* ---- writing a layer ------------------------------------------------------
+ * A layer is written entry by entry, in tar order, into an open transaction:
+ * nothing is referenced until store_layer_commit(), which makes the tree
+ * durable first and writes the commit object and its refs in a second
+ * transaction (DESIGN.md: a kill inside libostree's final renames cannot
+ * leave a complete-looking commit with a missing tree).
+ *
+ * store_layer_begin() allocates; store_layer_commit() and store_layer_abort()
+ * both free it (abort also drops the uncommitted objects). */
+struct store_layer;
+struct tar_entry;
+
+int store_layer_begin(struct store *s, struct store_layer **out, struct err *e);
+/* Directories, regular files (content follows via store_layer_data until
+ * store_layer_entry_end), symlinks and hardlinks (to a path written earlier
+ * in the same layer).  Devices and fifos are refused: filter them first. */
+int store_layer_entry(struct store_layer *l, const struct tar_entry *ent, struct err *e);
+int store_layer_data(struct store_layer *l, const void *buf, size_t len, struct err *e);
+int store_layer_entry_end(struct store_layer *l, struct err *e);
+
+/* Metadata of a verified layer (DESIGN.md "Commit metadata"). */
+struct store_layer_meta {
+	const char *diff_id;          /* "sha256:<hex>" of the uncompressed tar */
+	const char *blob_digest;      /* "sha256:<hex>" as served, NULL if the same */
+	uint64_t size;                /* bytes as served */
+	uint64_t uncompressed_size;
+};
+/* Commit the layer and write its refs: ociimage/<diff ID hex>, plus
+ * ociimage/<blob hex> when the blob was compressed.  commit[65] receives
+ * the commit checksum. */
+int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
+		       char commit[65], struct err *e);
+void store_layer_abort(struct store_layer *l);
+/* Entries written so far (for messages). */
+uint64_t store_layer_entries(const struct store_layer *l);
+
+/* ---- refs and image commits ---------------------------------------------- */
+
+/* Look up a ref: 1 and commit[65] filled when it exists, 0 when not. */
+int store_ref_get(struct store *s, const char *ref, char commit[65], struct err *e);
+
+/* String metadata `key` of a commit: *out is a malloc'd copy (caller frees),
+ * or NULL when the commit has no such key. */
+int store_commit_meta(struct store *s, const char *commit, const char *key, char **out,
+		      struct err *e);
+
+/* A string key/value pair of commit metadata. */
+struct store_kv {
+	const char *key, *value;
+};
+/* Write a commit with an empty tree carrying the given metadata, and point
+ * ref at it (tree and commit in separate transactions, as for layers). */
+int store_write_meta_commit(struct store *s, const char *ref, const struct store_kv *kv,
+			    size_t nkv, char commit[65], struct err *e);
+
 /* Versions of the libraries linked in, for --version. */
 const char *store_ostree_version(void);
 void store_glib_version(char *out, size_t outsz);

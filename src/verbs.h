@@ -4,8 +4,13 @@
 #define SC_VERBS_H
 
 #include "cli.h"
+#include "pull.h"
 
 #define VERB_TABLE \
-	/* no verbs yet */
+	{ NULL, "pull", cmd_pull, "IMAGE", \
+	  "Store an image's layers in the OSTree repository", \
+	  "  IMAGE is NAME (not yet: registries), dockertar:FILE, or\n" \
+	  "  docker-archive:FILE[:NAME[:TAG]] (a docker save archive)\n" }, \
+
 
 #endif

@@ -1,0 +1,285 @@
+/* pull IMAGE: store an image's layers and the image itself in the repo.
+ *
+ * Under the shared repo lock, for each layer in manifest order: skip it
+ * when its diff-ID ref exists, else stream it through the layer import
+ * (digests checked before anything is referenced).  The image ref comes
+ * last, so a failed pull leaves no new or changed image ref. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "imgref.h"
+#include "json.h"
+#include "layer.h"
+#include "pull.h"
+#include "sha256.h"
+#include "source.h"
+#include "store.h"
+#include "util.h"
+
+struct progress {
+	const struct cli *c;
+	struct layer_import *li;
+	int tty;
+	const char *hex;
+	int64_t total;
+	struct timespec last;
+};
+
+static void on_wait(void *ctx, const char *repo, unsigned timeout_s)
+{
+	(void)ctx;
+	fprintf(stderr, "syscontainer: waiting for the repository lock on '%s' (up to %u s)\n",
+		repo, timeout_s);
+}
+
+static void on_warn(void *ctx, const char *path, const char *what)
+{
+	const char *hex = ctx;
+	fprintf(stderr, "syscontainer: warning: layer %.12s: skipped %s '%s' (OSTree cannot "
+		"store it)\n", hex, what, path);
+}
+
+static void show_progress(struct progress *p, int final)
+{
+	char done[32], total[32];
+	struct timespec now;
+
+	if (!p->tty || p->c->quiet)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!final && (now.tv_sec - p->last.tv_sec) * 1000 +
+	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 200)
+		return;
+	p->last = now;
+	util_human_size(layer_import_fed(p->li), done, sizeof done);
+	if (p->total >= 0)
+		util_human_size((unsigned long long)p->total, total, sizeof total);
+	printf("\r  %.12s: %s%s%s\033[K", p->hex, done, p->total >= 0 ? " / " : "",
+	       p->total >= 0 ? total : "");
+	if (final)
+		printf("\r\033[K");
+	fflush(stdout);
+}
+
+static int feed(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct progress *p = ctx;
+	if (layer_import_feed(p->li, buf, len, e) < 0)
+		return -1;
+	show_progress(p, 0);
+	return 0;
+}
+
+static int import_layer(struct cli *c, struct store *s, struct source *src, size_t i,
+			struct layer_result *res, struct err *e)
+{
+	const struct image_layer *l = &src->img.layers[i];
+	struct layer_expect x = {
+		.diff_id = l->diff_id,
+		.blob_digest = l->digest[0] ? l->digest : NULL,
+		.blob_size = l->size,
+	};
+	struct progress p = { .c = c, .tty = isatty(STDOUT_FILENO), .hex = l->diff_id + 7,
+			      .total = l->size };
+
+	if (layer_import_begin(s, &x, on_warn, (void *)(l->diff_id + 7), &p.li, e) < 0)
+		return -1;
+	if (src->ops->fetch_layer(src, i, feed, &p, e) < 0) {
+		show_progress(&p, 1);
+		layer_import_abort(p.li);
+		return -1;
+	}
+	show_progress(&p, 1);
+	return layer_import_end(p.li, res, e);
+}
+
+/* What an already-stored layer needs for the synthesised manifest. */
+static int stored_layer(struct store *s, const char *commit, struct layer_result *res,
+			struct err *e)
+{
+	char *v = NULL;
+
+	if (store_commit_meta(s, commit, "docker.uncompressed_size", &v, e) < 0)
+		return -1;
+	res->tar_bytes = v ? strtoull(v, NULL, 10) : 0;
+	free(v);
+	return 0;
+}
+
+/* Sources without a registry manifest (docker save) get one describing the
+ * layers in their uncompressed form, so the same image always has the same
+ * manifest whichever layers were already stored. */
+static int synth_manifest(struct image *img, const struct layer_result *res, struct err *e)
+{
+	struct buf b;
+	struct jw w;
+	uint8_t d[32];
+
+	buf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_begin_obj(&w);
+	jw_key(&w, "schemaVersion");
+	jw_int(&w, 2);
+	jw_key(&w, "mediaType");
+	jw_str(&w, "application/vnd.docker.distribution.manifest.v2+json");
+	jw_key(&w, "config");
+	jw_begin_obj(&w);
+	jw_key(&w, "mediaType");
+	jw_str(&w, "application/vnd.docker.container.image.v1+json");
+	jw_key(&w, "size");
+	jw_uint(&w, img->config_len);
+	jw_key(&w, "digest");
+	jw_str(&w, img->config_digest);
+	jw_end_obj(&w);
+	jw_key(&w, "layers");
+	jw_begin_arr(&w);
+	for (size_t i = 0; i < img->nlayers; i++) {
+		jw_begin_obj(&w);
+		jw_key(&w, "mediaType");
+		jw_str(&w, "application/vnd.docker.image.rootfs.diff.tar");
+		jw_key(&w, "size");
+		jw_uint(&w, res[i].tar_bytes);
+		jw_key(&w, "digest");
+		jw_str(&w, img->layers[i].diff_id);
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	if (jw_finish(&w) < 0) {
+		buf_free(&b);
+		return err_set(e, ENOMEM, "manifest");
+	}
+	img->manifest = buf_steal(&b, &img->manifest_len);
+	sha256_oneshot(img->manifest, img->manifest_len, d);
+	layer_digest_string(d, img->manifest_digest);
+	return 0;
+}
+
+static int write_image(struct store *s, struct image *img, char commit[65], struct err *e)
+{
+	char enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
+	const struct store_kv kv[] = {
+		{ "docker.manifest", img->manifest },
+		{ "docker.digest", img->manifest_digest },
+		{ "syscontainer.config", img->config },
+		{ "syscontainer.source", img->source },
+		{ "syscontainer.name", img->name },
+	};
+
+	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
+		return err_set(e, 0, "image name too long");
+	snprintf(ref, sizeof ref, "ociimage/%s", enc);
+	return store_write_meta_commit(s, ref, kv, sizeof kv / sizeof kv[0], commit, e);
+}
+
+static unsigned lock_timeout(void)
+{
+	const char *v = getenv("SYSCONTAINER_LOCK_TIMEOUT");
+	return v && *v ? (unsigned)strtoul(v, NULL, 10) : 600;
+}
+
+int pull_image(struct cli *c, struct store *s, const struct imgref *ref, struct err *e)
+{
+	struct source *src = NULL;
+	struct layer_result *res = NULL;
+	size_t stored = 0, skipped = 0;
+	unsigned long long bytes = 0;
+	char commit[65], human[32];
+	int r = -1;
+
+	if (store_lock(s, STORE_LOCK_SHARED, lock_timeout(), on_wait, NULL, e) < 0)
+		return -1;
+	if (source_open(&src, ref, e) < 0)
+		goto out;
+	res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
+	if (!res) {
+		err_set(e, ENOMEM, "pull");
+		goto out;
+	}
+	for (size_t i = 0; i < src->img.nlayers; i++) {
+		const char *diff = src->img.layers[i].diff_id;
+		char lref[80];
+		int have;
+
+		snprintf(lref, sizeof lref, "ociimage/%s", diff + 7);
+		if ((have = store_ref_get(s, lref, res[i].commit, e)) < 0)
+			goto out;
+		if (have) {
+			cli_say(c, "Skipping layer %s: already present\n", diff + 7);
+			if (stored_layer(s, res[i].commit, &res[i], e) < 0)
+				goto out;
+			skipped++;
+			continue;
+		}
+		cli_say(c, "Pulling layer %s\n", diff + 7);
+		if (import_layer(c, s, src, i, &res[i], e) < 0) {
+			err_wrap(e, "layer %.12s", diff + 7);
+			goto out;
+		}
+		stored++;
+		bytes += res[i].blob_bytes;
+	}
+	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
+		goto out;
+	if (write_image(s, &src->img, commit, e) < 0)
+		goto out;
+	util_human_size(bytes, human, sizeof human);
+	printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n", src->img.name,
+	       src->img.config_digest + 7, stored, stored == 1 ? "" : "s", skipped, human);
+	r = 0;
+out:
+	free(res);
+	source_free(src);
+	store_unlock(s, e);
+	return r;
+}
+
+int pull_open_store(struct cli *c, struct store **s, struct err *e)
+{
+	char host[PATH_MAX];
+
+	if (cli_paths(c, e) < 0 || paths_prepare(&c->paths, e) < 0 ||
+	    paths_host(&c->paths, c->paths.repo, host, e) < 0)
+		return -1;
+	if (c->paths.repo_source == REPO_PRIVATE && paths_mkdir_p(host, 0700, e) < 0)
+		return -1;
+	return store_open(s, host, 1, e);
+}
+
+int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
+{
+	const char *image = NULL;
+	struct store *s = NULL;
+	struct imgref ref;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		int n = cli_compat_flag(argc, argv, i, e);
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			i += n - 1;
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			return err_usage(e, "unknown option '%s'", argv[i]);
+		if (image)
+			return err_usage(e, "one image at a time ('%s' and '%s')", image, argv[i]);
+		image = argv[i];
+	}
+	if (!image)
+		return err_usage(e, "which image?");
+	if (imgref_parse(&ref, image, strlen(image), e) < 0)
+		return -1;
+	if (pull_open_store(c, &s, e) < 0)
+		return err_wrap(e, "%s", image);
+	r = pull_image(c, s, &ref, e);
+	store_free(s);
+	return r < 0 ? err_wrap(e, "%s", image) : 0;
+}

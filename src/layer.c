@@ -1,0 +1,194 @@
+#include "layer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inflate.h"
+#include "sha256.h"
+#include "store.h"
+#include "tar.h"
+
+struct layer_import {
+	struct store_layer *sl;
+	struct inflate *z;
+	struct tar *t;
+	struct sha256 blob, diff;
+	uint64_t blob_bytes, tar_bytes, skipped;
+	int skipping;                 /* inside an entry we do not store */
+	layer_warn_fn warn;
+	void *wctx;
+	char diff_id[72], blob_digest[72];
+	int64_t blob_size;
+	int has_blob_digest;
+};
+
+void layer_digest_string(const uint8_t d[32], char out[72])
+{
+	char hex[65];
+	sha256_hex(d, hex);
+	snprintf(out, 72, "sha256:%s", hex);
+}
+
+static int on_entry(void *ctx, const struct tar_entry *ent, struct err *e)
+{
+	struct layer_import *li = ctx;
+
+	li->skipping = 0;
+	switch (ent->type) {
+	case TAR_CHR:
+	case TAR_BLK:
+	case TAR_FIFO:
+		/* OSTree cannot hold these; Atomic dropped them too. */
+		li->skipping = 1;
+		li->skipped++;
+		if (li->warn)
+			li->warn(li->wctx, ent->path, ent->type == TAR_FIFO ? "fifo"
+				 : ent->type == TAR_CHR ? "character device" : "block device");
+		return 0;
+	default:
+		return store_layer_entry(li->sl, ent, e);
+	}
+}
+
+static int on_data(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct layer_import *li = ctx;
+	return li->skipping ? 0 : store_layer_data(li->sl, buf, len, e);
+}
+
+static int on_entry_end(void *ctx, struct err *e)
+{
+	struct layer_import *li = ctx;
+	return li->skipping ? 0 : store_layer_entry_end(li->sl, e);
+}
+
+/* Uncompressed tar bytes: hashed for the diff ID, then parsed. */
+static int on_tar_bytes(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct layer_import *li = ctx;
+
+	sha256_update(&li->diff, buf, len);
+	li->tar_bytes += len;
+	return tar_feed(li->t, buf, len, e);
+}
+
+static const struct tar_callbacks tar_cb = { on_entry, on_data, on_entry_end };
+
+static int valid_digest(const char *d)
+{
+	if (!d || strncmp(d, "sha256:", 7) || strlen(d) != 71)
+		return 0;
+	for (int i = 7; i < 71; i++)
+		if (!strchr("0123456789abcdef", d[i]))
+			return 0;
+	return 1;
+}
+
+int layer_import_begin(struct store *s, const struct layer_expect *x, layer_warn_fn warn,
+		       void *wctx, struct layer_import **out, struct err *e)
+{
+	struct layer_import *li;
+
+	if (!valid_digest(x->diff_id))
+		return err_set(e, 0, "diff ID '%s' is not a sha256 digest", x->diff_id ? x->diff_id : "");
+	if (x->blob_digest && !valid_digest(x->blob_digest))
+		return err_set(e, 0, "blob digest '%s' is not a sha256 digest", x->blob_digest);
+	li = calloc(1, sizeof *li);
+	if (!li)
+		return err_set(e, ENOMEM, "layer import");
+	snprintf(li->diff_id, sizeof li->diff_id, "%s", x->diff_id);
+	if (x->blob_digest) {
+		snprintf(li->blob_digest, sizeof li->blob_digest, "%s", x->blob_digest);
+		li->has_blob_digest = 1;
+	}
+	li->blob_size = x->blob_size;
+	li->warn = warn;
+	li->wctx = wctx;
+	sha256_init(&li->blob);
+	sha256_init(&li->diff);
+	if (inflate_new(&li->z, on_tar_bytes, li, e) < 0 ||
+	    tar_new(&li->t, &tar_cb, li, e) < 0 ||
+	    store_layer_begin(s, &li->sl, e) < 0) {
+		layer_import_abort(li);
+		return -1;
+	}
+	*out = li;
+	return 0;
+}
+
+void layer_import_abort(struct layer_import *li)
+{
+	if (!li)
+		return;
+	store_layer_abort(li->sl);
+	tar_free(li->t);
+	inflate_free(li->z);
+	free(li);
+}
+
+uint64_t layer_import_fed(const struct layer_import *li)
+{
+	return li->blob_bytes;
+}
+
+int layer_import_feed(struct layer_import *li, const void *buf, size_t len, struct err *e)
+{
+	/* Refuse more bytes than declared before storing any of them. */
+	if (li->blob_size >= 0 && li->blob_bytes + len > (uint64_t)li->blob_size)
+		return err_set(e, 0, "blob is larger than the %lld bytes the manifest declares",
+			       (long long)li->blob_size);
+	sha256_update(&li->blob, buf, len);
+	li->blob_bytes += len;
+	return inflate_feed(li->z, buf, len, e);
+}
+
+static int verify(struct layer_import *li, struct layer_result *res, struct err *e)
+{
+	uint8_t d[32];
+
+	sha256_final(&li->blob, d);
+	layer_digest_string(d, res->blob_digest);
+	sha256_final(&li->diff, d);
+	layer_digest_string(d, res->diff_id);
+	if (li->blob_size >= 0 && li->blob_bytes != (uint64_t)li->blob_size)
+		return err_set(e, 0, "blob has %llu bytes, the manifest declares %lld",
+			       (unsigned long long)li->blob_bytes, (long long)li->blob_size);
+	if (li->has_blob_digest && strcmp(res->blob_digest, li->blob_digest))
+		return err_set(e, 0, "blob digest mismatch: expected %s, got %s", li->blob_digest,
+			       res->blob_digest);
+	if (strcmp(res->diff_id, li->diff_id))
+		return err_set(e, 0, "diff ID mismatch: the config says %s, the layer is %s",
+			       li->diff_id, res->diff_id);
+	return 0;
+}
+
+int layer_import_end(struct layer_import *li, struct layer_result *res, struct err *e)
+{
+	struct store_layer_meta m;
+	struct store_layer *sl;
+	int r;
+
+	memset(res, 0, sizeof *res);
+	if (inflate_finish(li->z, e) < 0 || tar_finish(li->t, e) < 0 || verify(li, res, e) < 0) {
+		layer_import_abort(li);
+		return -1;
+	}
+	res->compressed = inflate_is_gzip(li->z);
+	res->blob_bytes = li->blob_bytes;
+	res->tar_bytes = li->tar_bytes;
+	res->skipped = li->skipped;
+	res->entries = store_layer_entries(li->sl);
+	m = (struct store_layer_meta){
+		.diff_id = res->diff_id,
+		.blob_digest = res->compressed ? res->blob_digest : NULL,
+		.size = li->blob_bytes,
+		.uncompressed_size = li->tar_bytes,
+	};
+	sl = li->sl;
+	li->sl = NULL;
+	r = store_layer_commit(sl, &m, res->commit, e);
+	layer_import_abort(li);
+	return r;
+}

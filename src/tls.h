@@ -1,0 +1,96 @@
+/* TLS client on mbedtls 2.28, over a connected socket from net.c.
+ *
+ * A struct tls_config holds what all connections to one registry share:
+ * the trusted CAs (the system bundle from the usual locations, plus extra
+ * CA files such as certs.d/HOST/NAME.crt), client certificate/key pairs, and
+ * the random generator (mbedtls entropy -> CTR_DRBG; the entropy comes from
+ * getrandom()).  TLS 1.2 is the minimum; SNI is sent for host names (never
+ * for address literals, RFC 6066).
+ *
+ * Verification: the chain must lead to a trusted CA and the certificate
+ * must name the host.  mbedtls 2.28 matches only DNS names, so for an
+ * address literal ("127.0.0.1", "::1") a verify callback checks the
+ * certificate's iPAddress subjectAltNames against the address itself.
+ * Failures read:
+ *   certificate for 'h' expired on 2021-01-01 00:00:00 UTC
+ *   certificate for 'h' is not valid before 2031-01-01 00:00:00 UTC
+ *   certificate for 'h' is not signed by a trusted CA
+ *   certificate for 'h' does not match: it is for 'a', 'b'
+ *   system clock is 1970-01-01, before this program was built: certificates
+ *     cannot be checked
+ * The last one is checked before each verified handshake: boards without a
+ * real-time clock boot in 1970, where every certificate looks "not yet
+ * valid".  The build date is SC_BUILD_EPOCH (seconds, when the build
+ * defines it, e.g. from SOURCE_DATE_EPOCH) else the compiler's __DATE__.
+ *
+ * Ownership: tls_config_free() frees the config, which must outlive every
+ * tls_conn made from it; tls_close() frees a connection but never closes
+ * its fd (the caller does).  Both are no-ops on NULL.  A config and its
+ * connections are not thread-safe (they share one DRBG): use one config
+ * per thread. */
+#ifndef SC_TLS_H
+#define SC_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "err.h"
+
+#define TLS_MAX_CLIENT_CERTS 4
+
+struct tls_config;
+struct tls_conn;
+
+struct tls_options {
+	int insecure;      /* skip certificate verification entirely
+	                      (--tls-verify=false); no CAs are loaded */
+	int no_system_cas; /* trust only what tls_config_add_ca_file() adds */
+};
+
+/* The system CA bundles looked for, in order; the first that yields at
+ * least one certificate is used (then the directory /etc/ssl/certs). */
+extern const char *const tls_system_ca_files[];
+
+/* Create a config; o may be NULL (verify, system CAs).  A missing system
+ * bundle is not an error here: a verified handshake without any trusted CA
+ * fails later with a message listing where we looked. */
+int tls_config_new(const struct tls_options *o, struct tls_config **out, struct err *e);
+void tls_config_free(struct tls_config *c);
+/* Trust the PEM or DER certificates in path.  Succeeds when at least one
+ * certificate in the file parses. */
+int tls_config_add_ca_file(struct tls_config *c, const char *path, struct err *e);
+/* Present this certificate (chain) and key when a server asks for one.
+ * The key must match the certificate.  mbedtls 2.28 clients present the
+ * FIRST pair added; later pairs are kept but unused. */
+int tls_config_add_client_cert(struct tls_config *c, const char *cert_path,
+			       const char *key_path, struct err *e);
+/* Number of trusted CA certificates loaded. */
+int tls_config_ca_count(const struct tls_config *c);
+
+/* Handshake over fd (connected, non-blocking) with host, the name or
+ * address literal (IPv6 without brackets) the user asked for.  timeout_ms
+ * bounds each wait for progress.  On failure *out is NULL and e says why. */
+int tls_connect(struct tls_config *c, int fd, const char *host, int timeout_ms,
+		struct tls_conn **out, struct err *e);
+/* Read up to len decrypted bytes: > 0, 0 at the end of the stream (close
+ * notify or EOF), -1 with e set. */
+ssize_t tls_recv(struct tls_conn *t, void *buf, size_t len, int timeout_ms, struct err *e);
+/* Send all len bytes.  0 or -1. */
+int tls_send_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms,
+		 struct err *e);
+/* 1 when decrypted or undecrypted bytes are waiting inside the TLS layer
+ * (an idle connection with pending data is not reusable). */
+int tls_pending(const struct tls_conn *t);
+/* Send close_notify (best effort, briefly) and free.  The fd stays open. */
+void tls_close(struct tls_conn *t);
+
+/* mbedtls' version string, e.g. "2.28.3". */
+const char *tls_library_version(void);
+/* The build date as a time_t (see above). */
+time_t tls_build_epoch(void);
+/* -1 with the "system clock is DATE, before this program was built" error
+ * when now < built; else 0.  Pure. */
+int tls_check_clock(time_t now, time_t built, struct err *e);
+
+#endif
