@@ -29,9 +29,9 @@ LIBDEPS = $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
 else
 B = .build/san
 XCC = $(SAN_CC)
-XCFLAGS = $(SC_CFLAGS) $(SAN_CFLAGS) $$(pkg-config --cflags ostree-1)
+XCFLAGS = $(filter-out -Wno-format-truncation,$(SC_CFLAGS)) $(SAN_CFLAGS) $$(pkg-config --cflags ostree-1)
 XLIBS = $(SAN_CFLAGS) $$(pkg-config --libs ostree-1) -lmbedtls -lmbedx509 -lmbedcrypto -lz
-LIBDEPS =
+LIBDEPS = .build/san-deps
 endif
 
 OBJ    = $(patsubst src/%.c,$(B)/%.o,$(SRC))
@@ -49,6 +49,9 @@ $(VST)/glib: vendor/glib/recipe $(VST)/zlib $(VST)/libffi $(VST)/pcre2
 	CC='$(CC)' sh vendor/build.sh glib
 $(VST)/ostree: vendor/ostree/recipe vendor/ostree/shim/ext2fs/ext2_fs.h $(VST)/glib $(VST)/xz $(VST)/zlib
 	CC='$(CC)' sh vendor/build.sh ostree
+.build/san-deps: tests/deps.sh
+	sh tests/deps.sh sanitize
+	@mkdir -p .build && touch $@
 deps: $(LIBDEPS)
 
 # --- our code ----------------------------------------------------------------
@@ -59,12 +62,12 @@ $(B)/%.o: src/%.c src/*.h $(LIBDEPS)
 $(B)/syscontainer: $(OBJ)
 	$(XCC) -o $@ $(OBJ) $(XLIBS)
 
-syscontainer: $(B)/syscontainer .build/THIRD-PARTY-NOTICES
+syscontainer: $(B)/syscontainer
 	cp $(B)/syscontainer $@
 	@if [ -z '$(SANITIZE)' ]; then strip $@ && \
 	  echo "syscontainer: $$(stat -c %s $@) bytes stripped (ceiling $(SIZE_CEILING))"; fi
 
-.build/THIRD-PARTY-NOTICES: $(LIBDEPS)
+.build/THIRD-PARTY-NOTICES: $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
 	@mkdir -p .build
 	sh vendor/notices.sh > $@
 
@@ -99,7 +102,7 @@ demo: syscontainer
 bench: syscontainer
 	sh tests/bench/run.sh $(CURDIR)/syscontainer
 
-install: syscontainer
+install: syscontainer .build/THIRD-PARTY-NOTICES
 	install -Dm755 syscontainer $(DESTDIR)$(PREFIX)/bin/syscontainer
 	install -Dm644 src/syscontainer.1 $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
 	install -Dm644 .build/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES

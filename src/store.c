@@ -42,7 +42,6 @@ static int exists_at(const char *path, const char *name)
 
 int store_open(struct store **out, const char *path, int create, struct err *e)
 {
-	g_autoptr(GFile) file = NULL;
 	GError *ge = NULL;
 	struct store *s;
 	OstreeRepo *repo;

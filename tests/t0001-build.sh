@@ -43,7 +43,9 @@ assert_eq "--repo without value: exit 2" "$rc" 2
 assert_match "--repo without value: message" "$errout" "syscontainer: --repo needs a value*"
 
 # An empty chroot holding only the binary: no /etc, no /proc, no libraries.
-if [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
+if [ -n "${SANITIZE:-}" ]; then
+	skip "the empty chroot needs the static release binary, not SANITIZE=1's"
+elif [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
 	mkdir -p "$T/empty"
 	cp "$SC" "$T/empty/syscontainer"
 	v=$(env -i "$(command -v chroot)" "$T/empty" /syscontainer --version 2>&1)
