@@ -103,7 +103,7 @@ static int fail(const char *verb, const struct err *e)
 	else
 		fprintf(stderr, "syscontainer: %s\n", e->msg);
 	if (e->status == EXIT_USAGE)
-		fprintf(stderr, "Try 'syscontainer %s--help'.\n", verb ? verb : "");
+		fprintf(stderr, "Try 'syscontainer %s%s--help'.\n", verb ? verb : "", verb ? " " : "");
 	return e->status ? e->status : EXIT_FAIL;
 }
 

@@ -672,3 +672,112 @@ int store_commit_meta(struct store *s, const char *commit, const char *key, char
 	}
 	return 0;
 }
+
+int store_list_refs(struct store *s, const char *prefix, store_ref_fn fn, void *ctx,
+		    struct err *e)
+{
+	g_autoptr(GHashTable) refs = NULL;
+	g_autofree gpointer *keys = NULL;
+	GError *ge = NULL;
+	guint n = 0;
+	size_t plen = strlen(prefix);
+
+	/* Without a prefix argument libostree returns full names. */
+	if (!ostree_repo_list_refs_ext(s->repo, NULL, &refs, OSTREE_REPO_LIST_REFS_EXT_NONE,
+				       NULL, &ge))
+		return gerr(e, ge, "repository '%s': list refs", s->path);
+	keys = g_hash_table_get_keys_as_array(refs, &n);
+	qsort(keys, n, sizeof *keys, cmp_str);
+	for (guint i = 0; i < n; i++) {
+		const char *ref = keys[i];
+		int r;
+		if (strncmp(ref, prefix, plen))
+			continue;
+		r = fn(ctx, ref, g_hash_table_lookup(refs, ref), e);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int store_set_ref(struct store *s, const char *ref, const char *commit, struct err *e)
+{
+	GError *ge = NULL;
+
+	if (!ostree_repo_set_ref_immediate(s->repo, NULL, ref, commit, NULL, &ge))
+		return gerr(e, ge, "ref '%s'", ref);
+	return 0;
+}
+
+int store_prune(struct store *s, int *objects_total, int *objects_pruned,
+		uint64_t *bytes_freed, struct err *e)
+{
+	guint64 freed = 0;
+	gint total = 0, pruned = 0;
+	GError *ge = NULL;
+
+	if (!ostree_repo_prune(s->repo, OSTREE_REPO_PRUNE_FLAGS_REFS_ONLY, -1, &total, &pruned,
+			       &freed, NULL, &ge))
+		return gerr(e, ge, "repository '%s': prune", s->path);
+	*objects_total = total;
+	*objects_pruned = pruned;
+	*bytes_freed = freed;
+	return 0;
+}
+
+static int read_gfile(GFile *f, size_t max, char **content, size_t *len, const char *path,
+		      struct err *e)
+{
+	g_autoptr(GInputStream) in = NULL;
+	GError *ge = NULL;
+	size_t n = 0;
+	char *buf = malloc(max + 1);
+
+	if (!buf)
+		return err_set(e, ENOMEM, "'%s'", path);
+	in = G_INPUT_STREAM(g_file_read(f, NULL, &ge));
+	if (!in || !g_input_stream_read_all(in, buf, max + 1, &n, NULL, &ge)) {
+		free(buf);
+		return gerr(e, ge, "read '%s'", path);
+	}
+	if (n > max) {
+		free(buf);
+		return err_set(e, 0, "'%s' is larger than %zu bytes", path, max);
+	}
+	buf[n] = '\0';
+	*content = buf;
+	*len = n;
+	return 0;
+}
+
+int store_commit_path(struct store *s, const char *commit, const char *path, size_t max,
+		      enum store_kind *kind, char **content, size_t *len, struct err *e)
+{
+	g_autoptr(GFile) root = NULL;
+	g_autoptr(GFile) f = NULL;
+	g_autoptr(GFileInfo) info = NULL;
+	GError *ge = NULL;
+
+	*kind = STORE_ABSENT;
+	if (!ostree_repo_read_commit(s->repo, commit, &root, NULL, NULL, &ge))
+		return gerr(e, ge, "commit %s", commit);
+	f = g_file_resolve_relative_path(root, path);
+	info = g_file_query_info(f, "standard::type", G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &ge);
+	if (!info) {
+		if (g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+		    g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY)) {
+			g_clear_error(&ge);
+			return 0;
+		}
+		return gerr(e, ge, "'%s'", path);
+	}
+	switch (g_file_info_get_file_type(info)) {
+	case G_FILE_TYPE_REGULAR: *kind = STORE_FILE; break;
+	case G_FILE_TYPE_DIRECTORY: *kind = STORE_DIR; break;
+	case G_FILE_TYPE_SYMBOLIC_LINK: *kind = STORE_SYMLINK; break;
+	default: *kind = STORE_OTHER; break;
+	}
+	if (*kind == STORE_FILE && content)
+		return read_gfile(f, max, content, len, path, e);
+	return 0;
+}

@@ -93,6 +93,26 @@ struct store_kv {
 int store_write_meta_commit(struct store *s, const char *ref, const struct store_kv *kv,
 			    size_t nkv, char commit[65], struct err *e);
 
+/* Every ref under prefix ("ociimage/"), sorted by name: fn(ctx, ref, commit)
+ * for each; a non-zero return stops the walk and is returned. */
+typedef int (*store_ref_fn)(void *ctx, const char *ref, const char *commit, struct err *e);
+int store_list_refs(struct store *s, const char *prefix, store_ref_fn fn, void *ctx,
+		    struct err *e);
+/* Point ref at commit (NULL deletes the ref), at once. */
+int store_set_ref(struct store *s, const char *ref, const char *commit, struct err *e);
+
+/* Remove objects no ref reaches (refs only: commits without refs are not
+ * roots).  Caller holds the exclusive lock. */
+int store_prune(struct store *s, int *objects_total, int *objects_pruned,
+		uint64_t *bytes_freed, struct err *e);
+
+/* What a path is inside one commit's tree, without following symlinks. */
+enum store_kind { STORE_ABSENT, STORE_FILE, STORE_DIR, STORE_SYMLINK, STORE_OTHER };
+/* Kind of path in commit; for a file up to max bytes of it are read into a
+ * malloc'd *content (NUL-terminated; caller frees) when content != NULL. */
+int store_commit_path(struct store *s, const char *commit, const char *path, size_t max,
+		      enum store_kind *kind, char **content, size_t *len, struct err *e);
+
 /* Versions of the libraries linked in, for --version. */
 const char *store_ostree_version(void);
 void store_glib_version(char *out, size_t outsz);

@@ -1,0 +1,710 @@
+/* images list|info|tag|delete|prune: what is stored, what it costs, and
+ * reclaiming space without taking what an installed container needs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "image.h"
+#include "json.h"
+#include "pull.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+
+/* Open the existing repo (a verb that only reads never creates one). */
+static int open_repo(struct cli *c, struct store **s, int *missing, struct err *e)
+{
+	char host[PATH_MAX];
+
+	*missing = 0;
+	if (cli_paths(c, e) < 0 || paths_host(&c->paths, c->paths.repo, host, e) < 0)
+		return -1;
+	if (store_open(s, host, 0, e) < 0) {
+		if (strstr(e->msg, "does not exist"))
+			*missing = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_flags(int argc, char **argv, const char *allowed, int *flags, int *first,
+		       struct err *e)
+{
+	static const char *const names[] = { "-a", "-q", "--no-trunc", "--json", "-f", "--force" };
+	*first = 0;
+	for (int i = 1; i < argc; i++) {
+		int n = cli_compat_flag(argc, argv, i, e), k;
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			i += n - 1;
+			continue;
+		}
+		if (argv[i][0] != '-') {
+			if (!*first)
+				*first = i;
+			continue;
+		}
+		for (k = 0; k < 6; k++)
+			if (!strcmp(argv[i], names[k]) && strchr(allowed, "aqnjff"[k]))
+				break;
+		if (k == 6)
+			return err_usage(e, "unknown option '%s'", argv[i]);
+		*flags |= 1 << ("aqnjff"[k] - 'a');
+	}
+	return 0;
+}
+#define F(ch) (1 << ((ch) - 'a'))
+
+/* ---- list ---------------------------------------------------------------- */
+
+struct row {
+	char repo[IMGREF_ENCODED_MAX], tag[IMGREF_TAG_MAX + 80];
+	char id[72], created[64], type[8];
+	uint64_t size;
+	struct image_info im;
+	int is_layer;
+};
+
+struct rows {
+	struct store *s;
+	struct row *v;
+	size_t n, cap;
+	int all;
+};
+
+/* "docker.io/library/busybox:latest" -> "busybox" and "latest", as docker shows them. */
+static void split_name(const char *name, char *repo, size_t rsz, char *tag, size_t tsz)
+{
+	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':'), *at = strchr(name, '@');
+	size_t n;
+
+	if (at)
+		colon = at;
+	else if (colon && slash && colon < slash)
+		colon = NULL;
+	n = colon ? (size_t)(colon - name) : strlen(name);
+	if (!strncmp(name, "docker.io/library/", 18) && n > 18)
+		name += 18, n -= 18;
+	else if (!strncmp(name, "docker.io/", 10) && n > 10)
+		name += 10, n -= 10;
+	snprintf(repo, rsz, "%.*s", (int)n, name);
+	snprintf(tag, tsz, "%s", colon ? colon + 1 : "<none>");
+}
+
+static struct row *add_row(struct rows *r, struct err *e)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct row *nv = realloc(r->v, cap * sizeof *nv);
+		if (!nv) {
+			err_set(e, ENOMEM, "list");
+			return NULL;
+		}
+		r->v = nv;
+		r->cap = cap;
+	}
+	memset(&r->v[r->n], 0, sizeof r->v[0]);
+	return &r->v[r->n++];
+}
+
+static int collect(void *ctx, const char *ref, const char *commit, struct err *e)
+{
+	struct rows *r = ctx;
+	struct row *w;
+
+	if (!image_ref_is_image(ref)) {
+		char *diff = NULL, *size = NULL;
+		if (!r->all)
+			return 0;
+		if (store_commit_meta(r->s, commit, "docker.uncompressed_digest", &diff, e) < 0 ||
+		    store_commit_meta(r->s, commit, "docker.uncompressed_size", &size, e) < 0)
+			return -1;
+		/* Each layer once, by its primary (diff ID) ref; aliases are silent. */
+		if (diff && !strcmp(diff + 7, ref + 9) && (w = add_row(r, e))) {
+			snprintf(w->repo, sizeof w->repo, "%s", ref);
+			snprintf(w->tag, sizeof w->tag, "<layer>");
+			snprintf(w->id, sizeof w->id, "%s", diff);
+			snprintf(w->type, sizeof w->type, "layer");
+			w->size = size ? strtoull(size, NULL, 10) : 0;
+			w->is_layer = 1;
+		}
+		free(diff);
+		free(size);
+		return 0;
+	}
+	if (!(w = add_row(r, e)))
+		return -1;
+	if (image_load(r->s, ref, commit, &w->im, e) < 0) {
+		r->n--;
+		return -1;
+	}
+	split_name(w->im.name, w->repo, sizeof w->repo, w->tag, sizeof w->tag);
+	snprintf(w->id, sizeof w->id, "%s", w->im.id);
+	snprintf(w->created, sizeof w->created, "%s", w->im.created);
+	snprintf(w->type, sizeof w->type, "system");
+	w->size = w->im.size;
+	return 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = x->is_layer - y->is_layer;
+	if (c)
+		return c;
+	c = strcmp(x->repo, y->repo);
+	return c ? c : strcmp(x->tag, y->tag);
+}
+
+/* "2016-09-08T16:39:12.5Z" -> "2016-09-08 16:39" */
+static void short_time(const char *rfc, char *out, size_t outsz)
+{
+	if (strlen(rfc) >= 16 && rfc[10] == 'T')
+		snprintf(out, outsz, "%.10s %.5s", rfc, rfc + 11);
+	else
+		snprintf(out, outsz, "%s", rfc);
+}
+
+static void print_json(const struct rows *r)
+{
+	struct buf b;
+	struct jw w;
+
+	buf_init(&b);
+	jw_init(&w, &b, 1);
+	jw_begin_arr(&w);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct row *x = &r->v[i];
+		jw_begin_obj(&w);
+		if (x->is_layer) {
+			jw_key(&w, "ref");
+			jw_str(&w, x->repo);
+		} else {
+			jw_key(&w, "name");
+			jw_str(&w, x->im.name);
+			jw_key(&w, "repository");
+			jw_str(&w, x->repo);
+			jw_key(&w, "tag");
+			jw_str(&w, x->tag);
+		}
+		jw_key(&w, "id");
+		jw_str(&w, x->id);
+		if (!x->is_layer) {
+			jw_key(&w, "manifest_digest");
+			jw_str(&w, x->im.manifest_digest);
+			jw_key(&w, "created");
+			jw_str(&w, x->created);
+			jw_key(&w, "layers");
+			jw_begin_arr(&w);
+			for (size_t k = 0; k < x->im.nlayers; k++)
+				jw_str(&w, x->im.diff_ids[k]);
+			jw_end_arr(&w);
+		}
+		jw_key(&w, "size");
+		jw_uint(&w, x->size);
+		jw_key(&w, "type");
+		jw_str(&w, x->type);
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
+	jw_finish(&w);
+	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void print_table(const struct rows *r, int quiet, int notrunc)
+{
+	if (!quiet)
+		printf("%-30s %-12s %-14s %-17s %-14s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
+		       "CREATED", "VIRTUAL SIZE", "TYPE");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct row *x = &r->v[i];
+		char created[32], size[32], id[72];
+		snprintf(id, sizeof id, "%.*s", notrunc ? 71 : 12, notrunc ? x->id : x->id + 7);
+		if (quiet) {
+			printf("%s\n", id);
+			continue;
+		}
+		short_time(x->created, created, sizeof created);
+		util_human_size(x->size, size, sizeof size);
+		printf("%-30s %-12s %-14s %-17s %-14s %s\n", x->repo, x->tag, id, created, size,
+		       x->type);
+	}
+}
+
+static int images_list(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct rows r = { 0 };
+	int flags = 0, first, missing, ret = -1;
+
+	if (parse_flags(argc, argv, "aqnj", &flags, &first, e) < 0)
+		return -1;
+	if (first)
+		return err_usage(e, "unexpected argument '%s'", argv[first]);
+	r.all = flags & F('a');
+	if (open_repo(c, &r.s, &missing, e) < 0) {
+		if (!missing)
+			return -1;
+		r.s = NULL;     /* nothing pulled yet: an empty list */
+	}
+	if (r.s && store_list_refs(r.s, "ociimage/", collect, &r, e) < 0)
+		goto out;
+	qsort(r.v, r.n, sizeof *r.v, cmp_row);
+	if (flags & F('j'))
+		print_json(&r);
+	else
+		print_table(&r, flags & F('q'), flags & F('n'));
+	ret = 0;
+out:
+	for (size_t i = 0; i < r.n; i++)
+		image_info_free(&r.v[i].im);
+	free(r.v);
+	store_free(r.s);
+	return ret;
+}
+
+/* ---- info ---------------------------------------------------------------- */
+
+static const char *const builtins[] = {
+	"DESTDIR", "NAME", "EXEC_START", "EXEC_STOP", "EXEC_STARTPRE", "EXEC_STOPPOST",
+	"HOST_UID", "HOST_GID", "IMAGE_NAME", "IMAGE_ID", "RUN_DIRECTORY", "STATE_DIRECTORY",
+	"CONF_DIRECTORY", "PIDFILE", "RUNTIME", "ALL_PROCESS_CAPABILITIES", "UUID",
+};
+
+struct vars {
+	char names[256][TEMPLATE_MAX_NAME + 1];
+	size_t n;
+};
+
+static int add_var(void *ctx, const char *name, size_t len, struct err *e)
+{
+	struct vars *v = ctx;
+	(void)e;
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->names[i]) == len && !memcmp(v->names[i], name, len))
+			return 0;
+	if (v->n < 256)
+		snprintf(v->names[v->n++], sizeof v->names[0], "%.*s", (int)len, name);
+	return 0;
+}
+
+static int is_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		if (!strcmp(builtins[i], name))
+			return 1;
+	return 0;
+}
+
+/* The variables the image's templates use, read from its layer commits. */
+static int template_vars(struct store *s, const struct image_info *im, struct vars *v,
+			 struct json **defaults, struct err *e)
+{
+	static const char *const files[] = { "exports/config.json.template",
+					     "exports/service.template", "exports/tmpfiles.template" };
+	char *buf = NULL;
+	size_t len;
+	int found;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (image_read_file(s, im, files[i], 1 << 20, &found, &buf, &len, e) < 0)
+			return -1;
+		if (!found)
+			continue;
+		int r = template_scan(buf, len, add_var, v, e);
+		free(buf);
+		if (r < 0)
+			return err_wrap(e, "/%s", files[i]);
+	}
+	*defaults = NULL;
+	if (image_read_file(s, im, "exports/manifest.json", 1 << 20, &found, &buf, &len, e) < 0)
+		return -1;
+	if (found) {
+		int r = json_parse(defaults, buf, len, e);
+		free(buf);
+		if (r < 0)
+			return err_wrap(e, "/exports/manifest.json");
+	}
+	return 0;
+}
+
+static void info_json(const struct image_info *im, const struct json *cfg, const struct vars *v,
+		      const struct json *m, int dv)
+{
+	struct buf b;
+	struct jw w;
+	int labels = json_getpath(cfg, json_root(cfg), "config.Labels");
+
+	buf_init(&b);
+	jw_init(&w, &b, 1);
+	jw_begin_obj(&w);
+	jw_key(&w, "name"); jw_str(&w, im->name);
+	jw_key(&w, "id"); jw_str(&w, im->id);
+	jw_key(&w, "manifest_digest"); jw_str(&w, im->manifest_digest);
+	jw_key(&w, "created"); jw_str(&w, im->created);
+	jw_key(&w, "os"); jw_str(&w, im->os);
+	jw_key(&w, "architecture"); jw_str(&w, im->arch);
+	jw_key(&w, "size"); jw_uint(&w, im->size);
+	jw_key(&w, "labels");
+	if (json_kind(cfg, labels) == JSON_OBJECT) {
+		size_t n;
+		const char *raw = json_raw(cfg, labels, &n);
+		jw_raw(&w, raw, n);
+	} else {
+		jw_begin_obj(&w);
+		jw_end_obj(&w);
+	}
+	jw_key(&w, "layers");
+	jw_begin_arr(&w);
+	for (size_t i = 0; i < im->nlayers; i++)
+		jw_str(&w, im->diff_ids[i]);
+	jw_end_arr(&w);
+	jw_key(&w, "defaults");
+	jw_begin_obj(&w);
+	for (size_t i = 0; i < v->n; i++) {
+		int d = m ? json_get(m, dv, v->names[i]) : -1;
+		if (d >= 0 && json_kind(m, d) == JSON_STRING) {
+			char *val = json_str(m, d);
+			jw_key(&w, v->names[i]);
+			jw_str(&w, val ? val : "");
+			free(val);
+		} else if (is_builtin(v->names[i])) {
+			jw_key(&w, v->names[i]);
+			jw_str(&w, "(built-in)");
+		}
+	}
+	jw_end_obj(&w);
+	jw_key(&w, "required");
+	jw_begin_arr(&w);
+	for (size_t i = 0; i < v->n; i++) {
+		int d = m ? json_get(m, dv, v->names[i]) : -1;
+		if (d < 0 && !is_builtin(v->names[i]))
+			jw_str(&w, v->names[i]);
+	}
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	jw_finish(&w);
+	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void info_text(const struct image_info *im, const struct json *cfg, const struct vars *v,
+		      const struct json *m, int dv)
+{
+	int labels = json_getpath(cfg, json_root(cfg), "config.Labels"), any = 0;
+	char size[32];
+
+	util_human_size(im->size, size, sizeof size);
+	printf("Image:      %s\nIMAGE ID:   %s\nManifest:   %s\nCreated:    %s\n"
+	       "Platform:   %s/%s\nSize:       %s\nLabels:\n", im->name, im->id,
+	       im->manifest_digest, im->created, im->os, im->arch, size);
+	for (size_t i = 0; i < json_count(cfg, labels); i++) {
+		int key, val = json_member(cfg, labels, i, &key);
+		char *k = json_str(cfg, key), *x = json_str(cfg, val);
+		printf("  %s=%s\n", k ? k : "", x ? x : "");
+		free(k);
+		free(x);
+	}
+	printf("Layers:\n");
+	for (size_t i = 0; i < im->nlayers; i++)
+		printf("  %s\n", im->diff_ids[i]);
+	printf("Template variables with a default:\n");
+	for (size_t i = 0; i < v->n; i++) {
+		int d = m ? json_get(m, dv, v->names[i]) : -1;
+		char *val = d >= 0 ? json_str(m, d) : NULL;
+		if (val)
+			printf("  %s=%s\n", v->names[i], val);
+		else if (is_builtin(v->names[i]))
+			printf("  %s (built-in)\n", v->names[i]);
+		free(val);
+	}
+	printf("Template variables to give with --set:\n");
+	for (size_t i = 0; i < v->n; i++) {
+		int d = m ? json_get(m, dv, v->names[i]) : -1;
+		if (d < 0 && !is_builtin(v->names[i])) {
+			printf("  %s\n", v->names[i]);
+			any = 1;
+		}
+	}
+	if (!any)
+		printf("  (none)\n");
+}
+
+static int images_info(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct store *s = NULL;
+	struct image_info im = { 0 };
+	struct json *cfg = NULL, *m = NULL;
+	struct vars *v = calloc(1, sizeof *v);
+	int flags = 0, first, missing, r = -1;
+
+	if (!v)
+		return err_set(e, ENOMEM, "info");
+	if (parse_flags(argc, argv, "j", &flags, &first, e) < 0)
+		goto out;
+	if (!first || first != argc - 1) {
+		err_usage(e, "give one image");
+		goto out;
+	}
+	if (open_repo(c, &s, &missing, e) < 0 || image_resolve(s, argv[first], &im, e) < 0 ||
+	    json_parse(&cfg, im.config, strlen(im.config), e) < 0 ||
+	    template_vars(s, &im, v, &m, e) < 0) {
+		err_wrap(e, "%s", argv[first]);
+		goto out;
+	}
+	int dv = m ? json_get(m, json_root(m), "defaultValues") : -1;
+	if (flags & F('j'))
+		info_json(&im, cfg, v, m, dv);
+	else
+		info_text(&im, cfg, v, m, dv);
+	r = 0;
+out:
+	json_free(cfg);
+	json_free(m);
+	free(v);
+	image_info_free(&im);
+	store_free(s);
+	return r;
+}
+
+/* ---- tag, delete --------------------------------------------------------- */
+
+static int name_ref(const char *what, char *ref, size_t refsz, struct err *e)
+{
+	struct imgref r;
+	char name[IMGREF_FORMAT_MAX], enc[IMGREF_ENCODED_MAX];
+
+	if (imgref_parse_name(&r, what, strlen(what), e) < 0)
+		return -1;
+	imgref_format(&r, name, sizeof name);
+	if (imgref_encode_ostree(name, enc, sizeof enc) < 0)
+		return err_usage(e, "'%s': name too long", what);
+	snprintf(ref, refsz, "ociimage/%s", enc);
+	return 0;
+}
+
+static unsigned lock_timeout(void)
+{
+	const char *v = getenv("SYSCONTAINER_LOCK_TIMEOUT");
+	return v && *v ? (unsigned)strtoul(v, NULL, 10) : 600;
+}
+
+static void on_wait(void *ctx, const char *repo, unsigned t)
+{
+	(void)ctx;
+	fprintf(stderr, "syscontainer: waiting for the repository lock on '%s' (up to %u s)\n", repo, t);
+}
+
+static int images_tag(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct store *s = NULL;
+	struct image_info im = { 0 };
+	char ref[IMGREF_ENCODED_MAX + 16];
+	int flags = 0, first, missing, r = -1;
+
+	if (parse_flags(argc, argv, "", &flags, &first, e) < 0)
+		return -1;
+	if (!first || first != argc - 2)
+		return err_usage(e, "give SOURCE and TARGET");
+	if (name_ref(argv[first + 1], ref, sizeof ref, e) < 0)
+		return -1;
+	if (open_repo(c, &s, &missing, e) < 0 ||
+	    store_lock(s, STORE_LOCK_SHARED, lock_timeout(), on_wait, NULL, e) < 0 ||
+	    image_resolve(s, argv[first], &im, e) < 0 || store_set_ref(s, ref, im.commit, e) < 0)
+		err_wrap(e, "%s", argv[first]);
+	else
+		r = 0;
+	image_info_free(&im);
+	store_free(s);
+	return r;
+}
+
+struct tags {
+	struct store *s;
+	const char *id;
+};
+
+static int drop_if_id(void *ctx, const char *ref, const char *commit, struct err *e)
+{
+	struct tags *t = ctx;
+	struct image_info im;
+	int same;
+
+	if (!image_ref_is_image(ref))
+		return 0;
+	if (image_load(t->s, ref, commit, &im, e) < 0)
+		return -1;
+	same = !strcmp(im.id, t->id);
+	image_info_free(&im);
+	return same ? store_set_ref(t->s, ref, NULL, e) : 0;
+}
+
+/* An IMAGE ID names the image under all its tags. */
+static int delete_all_tags(struct store *s, const char *id, struct err *e)
+{
+	struct tags t = { s, id };
+	return store_list_refs(s, "ociimage/", drop_if_id, &t, e);
+}
+
+static int delete_one(struct store *s, const char *what, int force, struct err *e)
+{
+	struct image_info im = { 0 };
+	char users[512];
+	int r = -1;
+
+	if (image_resolve(s, what, &im, e) < 0 || image_users(s, im.id, users, sizeof users, e) < 0)
+		goto out;
+	if (users[0] && !force) {
+		err_set(e, 0, "used by installed container %s (uninstall it, or use -f)", users);
+		goto out;
+	}
+	r = im.by_id ? delete_all_tags(s, im.id, e) : store_set_ref(s, im.ref, NULL, e);
+out:
+	image_info_free(&im);
+	return r < 0 ? err_wrap(e, "%s", what) : 0;
+}
+
+static int images_delete(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct store *s = NULL;
+	int flags = 0, first, missing, r = 0;
+
+	if (parse_flags(argc, argv, "f", &flags, &first, e) < 0)
+		return -1;
+	if (!first)
+		return err_usage(e, "which image?");
+	if (open_repo(c, &s, &missing, e) < 0)
+		return -1;
+	if (store_lock(s, STORE_LOCK_EXCLUSIVE, lock_timeout(), on_wait, NULL, e) < 0) {
+		store_free(s);
+		return -1;
+	}
+	for (int i = first; i < argc && r == 0; i++)
+		if (argv[i][0] != '-')
+			r = delete_one(s, argv[i], flags & F('f'), e);
+	store_free(s);
+	return r;
+}
+
+/* ---- prune --------------------------------------------------------------- */
+
+struct keep {
+	struct store *s;
+	char (*ids)[72];
+	size_t n, cap;
+	size_t refs_deleted;
+};
+
+static int keep_add(struct keep *k, const char *id, struct err *e)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (!strcmp(k->ids[i], id))
+			return 0;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		char (*nv)[72] = realloc(k->ids, cap * sizeof *nv);
+		if (!nv)
+			return err_set(e, ENOMEM, "prune");
+		k->ids = nv;
+		k->cap = cap;
+	}
+	snprintf(k->ids[k->n++], 72, "%s", id);
+	return 0;
+}
+
+/* Every diff ID an image ref or a container's pin needs. */
+static int keep_needed(void *ctx, const char *ref, const char *commit, struct err *e)
+{
+	struct keep *k = ctx;
+	struct image_info im;
+	int r = 0;
+
+	if (!strncmp(ref, "ociimage/", 9) && !image_ref_is_image(ref))
+		return 0;
+	if (image_load(k->s, ref, commit, &im, e) < 0)
+		return -1;
+	for (size_t i = 0; i < im.nlayers && r == 0; i++)
+		r = keep_add(k, im.diff_ids[i], e);
+	image_info_free(&im);
+	return r;
+}
+
+static int drop_unneeded(void *ctx, const char *ref, const char *commit, struct err *e)
+{
+	struct keep *k = ctx;
+	char *diff = NULL;
+
+	if (image_ref_is_image(ref))
+		return 0;
+	if (store_commit_meta(k->s, commit, "docker.uncompressed_digest", &diff, e) < 0)
+		return -1;
+	if (diff) {
+		for (size_t i = 0; i < k->n; i++)
+			if (!strcmp(k->ids[i], diff)) {
+				free(diff);
+				return 0;
+			}
+		/* Only the primary ref is named; its alias goes silently. */
+		if (!strcmp(diff + 7, ref + 9))
+			printf("Deleting %s\n", ref);
+	}
+	free(diff);
+	k->refs_deleted++;
+	return store_set_ref(k->s, ref, NULL, e);
+}
+
+static int images_prune(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct keep k = { 0 };
+	int flags = 0, first, missing, total, pruned, r = -1;
+	uint64_t freed;
+	char human[32];
+
+	if (parse_flags(argc, argv, "", &flags, &first, e) < 0)
+		return -1;
+	if (first)
+		return err_usage(e, "unexpected argument '%s'", argv[first]);
+	if (open_repo(c, &k.s, &missing, e) < 0)
+		return missing ? 0 : -1;
+	/* Exclusive across deciding, dropping refs and pruning objects: a
+	 * concurrent pull (shared) either finished or has not begun. */
+	if (store_lock(k.s, STORE_LOCK_EXCLUSIVE, lock_timeout(), on_wait, NULL, e) < 0 ||
+	    store_list_refs(k.s, "ociimage/", keep_needed, &k, e) < 0 ||
+	    store_list_refs(k.s, PIN_PREFIX, keep_needed, &k, e) < 0 ||
+	    store_list_refs(k.s, "ociimage/", drop_unneeded, &k, e) < 0 ||
+	    store_prune(k.s, &total, &pruned, &freed, e) < 0)
+		goto out;
+	util_human_size(freed, human, sizeof human);
+	printf("Removed %zu ref%s and %d of %d objects, %s freed\n", k.refs_deleted,
+	       k.refs_deleted == 1 ? "" : "s", pruned, total, human);
+	r = 0;
+out:
+	free(k.ids);
+	store_free(k.s);
+	return r;
+}
+
+int cmd_images_list(struct cli *c, int argc, char **argv, struct err *e)
+{
+	return images_list(c, argc, argv, e);
+}
+int cmd_images_info(struct cli *c, int argc, char **argv, struct err *e)
+{
+	return images_info(c, argc, argv, e);
+}
+int cmd_images_tag(struct cli *c, int argc, char **argv, struct err *e)
+{
+	return images_tag(c, argc, argv, e);
+}
+int cmd_images_delete(struct cli *c, int argc, char **argv, struct err *e)
+{
+	return images_delete(c, argc, argv, e);
+}
+int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e)
+{
+	return images_prune(c, argc, argv, e);
+}
