@@ -102,8 +102,6 @@ static int fail(const char *verb, const struct err *e)
 		fprintf(stderr, "syscontainer: %s %s\n", verb, e->msg);
 	else
 		fprintf(stderr, "syscontainer: %s\n", e->msg);
-	if (e->status == EXIT_USAGE)
-		fprintf(stderr, "Try 'syscontainer %s%s--help'.\n", verb ? verb : "", verb ? " " : "");
 	return e->status ? e->status : EXIT_FAIL;
 }
 

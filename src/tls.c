@@ -414,26 +414,29 @@ static int handshake_error(struct tls_conn *t, int ret, struct err *e)
 {
 	static const struct { int code; const char *name; } alerts[] = {
 		{ 40, "handshake failure" }, { 42, "bad certificate" },
-		{ 48, "unknown CA" }, { 70, "protocol version" },
-		{ 112, "unrecognized name" }, { 116, "certificate required" },
+		{ 46, "certificate unknown" }, { 48, "unknown CA" },
+		{ 70, "protocol version" }, { 112, "unrecognized name" },
+		{ 116, "certificate required" },
 	};
 	const char *name = "unknown alert";
 	int code;
 
 	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
 		return verify_error(t, e);
-	if (ret != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+	if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+		code = t->ssl.in_msg ? t->ssl.in_msg[1] : -1;
+		for (size_t i = 0; i < sizeof alerts / sizeof alerts[0]; i++)
+			if (alerts[i].code == code)
+				name = alerts[i].name;
+		err_set(e, 0, "the server refused (alert %d: %s)", code, name);
+	} else {
 		io_error(t, ret, e);
-		return err_wrap(e, "tls handshake with '%s'", t->host);
 	}
-	code = t->ssl.in_msg ? t->ssl.in_msg[1] : -1;
-	for (size_t i = 0; i < sizeof alerts / sizeof alerts[0]; i++)
-		if (alerts[i].code == code)
-			name = alerts[i].name;
-	return err_set(e, 0, "tls handshake with '%s': the server refused (alert %d: %s)%s",
-		       t->host, code, name,
-		       t->cfg->ncerts || (code != 40 && code != 42 && code != 116)
-			       ? "" : "; it may require a client certificate");
+	/* the server asked (CertificateRequest) and we had nothing to give:
+	 * whatever the failure looks like, this is the likely reason */
+	if (t->ssl.client_auth && !t->cfg->ncerts)
+		err_wrap(e, "the server requires a client certificate and none is configured");
+	return err_wrap(e, "tls handshake with '%s'", t->host);
 }
 
 int tls_connect(struct tls_config *c, int fd, const char *host, int timeout_ms,
