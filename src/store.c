@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -780,4 +781,164 @@ int store_commit_path(struct store *s, const char *commit, const char *path, siz
 	if (*kind == STORE_FILE && content)
 		return read_gfile(f, max, content, len, path, e);
 	return 0;
+}
+
+/* ---- reading trees ---------------------------------------------------------- */
+
+#define WALK_ATTRS "standard::name,standard::type,standard::symlink-target,unix::mode,unix::uid,unix::gid"
+
+static int cmp_info(const void *a, const void *b)
+{
+	return strcmp(g_file_info_get_name(*(GFileInfo *const *)a),
+		      g_file_info_get_name(*(GFileInfo *const *)b));
+}
+
+static int walk_dir(struct store *s, GFile *dir, const char *prefix, store_walk_fn fn, void *ctx,
+		    struct err *e)
+{
+	g_autoptr(GFileEnumerator) en = NULL;
+	g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func(g_object_unref);
+	GError *ge = NULL;
+	GFileInfo *info;
+
+	en = g_file_enumerate_children(dir, WALK_ATTRS, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &ge);
+	if (!en)
+		return gerr(e, ge, "read tree '%s'", *prefix ? prefix : "/");
+	while ((info = g_file_enumerator_next_file(en, NULL, &ge)))
+		g_ptr_array_add(infos, info);
+	if (ge)
+		return gerr(e, ge, "read tree '%s'", *prefix ? prefix : "/");
+	g_ptr_array_sort(infos, cmp_info);
+	for (guint i = 0; i < infos->len; i++) {
+		GFileInfo *fi = infos->pdata[i];
+		g_autoptr(GFile) child = g_file_get_child(dir, g_file_info_get_name(fi));
+		g_autofree char *path = *prefix ? g_strconcat(prefix, "/", g_file_info_get_name(fi), NULL)
+						: g_strdup(g_file_info_get_name(fi));
+		struct store_entry ent = {
+			.path = path,
+			.mode = g_file_info_get_attribute_uint32(fi, "unix::mode") & 07777,
+			.uid = g_file_info_get_attribute_uint32(fi, "unix::uid"),
+			.gid = g_file_info_get_attribute_uint32(fi, "unix::gid"),
+		};
+		int r;
+
+		switch (g_file_info_get_file_type(fi)) {
+		case G_FILE_TYPE_DIRECTORY: ent.kind = STORE_DIR; break;
+		case G_FILE_TYPE_SYMBOLIC_LINK:
+			ent.kind = STORE_SYMLINK;
+			ent.target = g_file_info_get_symlink_target(fi);
+			break;
+		default: ent.kind = STORE_FILE; break;
+		}
+		if (ent.kind != STORE_DIR)
+			ent.checksum = ostree_repo_file_get_checksum(OSTREE_REPO_FILE(child));
+		if ((r = fn(ctx, &ent, e)))
+			return r;
+		if (ent.kind == STORE_DIR && (r = walk_dir(s, child, path, fn, ctx, e)))
+			return r;
+	}
+	return 0;
+}
+
+int store_walk(struct store *s, const char *commit, store_walk_fn fn, void *ctx, struct err *e)
+{
+	g_autoptr(GFile) root = NULL;
+	GError *ge = NULL;
+
+	if (!ostree_repo_read_commit(s->repo, commit, &root, NULL, NULL, &ge))
+		return gerr(e, ge, "commit %s", commit);
+	return walk_dir(s, root, "", fn, ctx, e);
+}
+
+int store_commit_meta_strv(struct store *s, const char *commit, const char *key,
+			   int (*fn)(void *ctx, const char *item), void *ctx, struct err *e)
+{
+	g_autoptr(GVariant) obj = NULL;
+	g_autoptr(GVariant) meta = NULL;
+	g_autofree const char **v = NULL;
+	GError *ge = NULL;
+
+	if (!ostree_repo_load_variant(s->repo, OSTREE_OBJECT_TYPE_COMMIT, commit, &obj, &ge))
+		return gerr(e, ge, "commit %s", commit);
+	meta = g_variant_get_child_value(obj, 0);
+	if (!g_variant_lookup(meta, key, "^a&s", &v))
+		return 0;
+	for (size_t i = 0; v[i]; i++)
+		if (fn(ctx, v[i]) < 0)
+			return err_set(e, ENOMEM, "commit %s", commit);
+	return 0;
+}
+
+int store_object_link(struct store *s, const char *checksum, int dirfd, const char *name,
+		      struct err *e)
+{
+	char obj[128];
+
+	snprintf(obj, sizeof obj, "objects/%.2s/%s.file", checksum, checksum + 2);
+	if (linkat(ostree_repo_get_dfd(s->repo), obj, dirfd, name, 0) < 0)
+		return err_set(e, errno, "link '%s'", name);
+	return 0;
+}
+
+static int set_xattrs(int fd, GVariant *xattrs, const char *name, struct err *e)
+{
+	gsize n = xattrs ? g_variant_n_children(xattrs) : 0;
+
+	for (gsize i = 0; i < n; i++) {
+		const char *k;
+		g_autoptr(GVariant) v = NULL;
+		gsize len;
+		const guint8 *val;
+
+		g_variant_get_child(xattrs, i, "(^&ay@ay)", &k, &v);
+		val = g_variant_get_fixed_array(v, &len, 1);
+		if (fsetxattr(fd, k, val, len, 0) < 0)
+			return err_set(e, errno, "set xattr '%s' on '%s'", k, name);
+	}
+	return 0;
+}
+
+int store_object_copy(struct store *s, const char *checksum, int dirfd, const char *name,
+		      struct err *e)
+{
+	g_autoptr(GInputStream) in = NULL;
+	g_autoptr(GFileInfo) info = NULL;
+	g_autoptr(GVariant) xattrs = NULL;
+	GError *ge = NULL;
+	char buf[65536];
+	gsize n;
+	int fd, r = -1;
+
+	if (!ostree_repo_load_file(s->repo, checksum, &in, &info, &xattrs, NULL, &ge))
+		return gerr(e, ge, "object %s", checksum);
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set(e, errno, "create '%s'", name);
+	while (g_input_stream_read_all(in, buf, sizeof buf, &n, NULL, &ge) && n > 0) {
+		for (gsize off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w < 0) {
+				err_set(e, errno, "write '%s'", name);
+				goto out;
+			}
+			off += (gsize)w;
+		}
+	}
+	if (ge) {
+		gerr(e, ge, "object %s", checksum);
+		goto out;
+	}
+	/* chown before chmod: chown clears setuid/setgid. */
+	if (fchown(fd, g_file_info_get_attribute_uint32(info, "unix::uid"),
+		   g_file_info_get_attribute_uint32(info, "unix::gid")) < 0 ||
+	    fchmod(fd, g_file_info_get_attribute_uint32(info, "unix::mode") & 07777) < 0) {
+		err_set(e, errno, "set owner and mode of '%s'", name);
+		goto out;
+	}
+	r = set_xattrs(fd, xattrs, name, e);
+out:
+	close(fd);
+	if (r < 0)
+		unlinkat(dirfd, name, 0);
+	return r;
 }

@@ -113,6 +113,35 @@ enum store_kind { STORE_ABSENT, STORE_FILE, STORE_DIR, STORE_SYMLINK, STORE_OTHE
 int store_commit_path(struct store *s, const char *commit, const char *path, size_t max,
 		      enum store_kind *kind, char **content, size_t *len, struct err *e);
 
+/* ---- reading trees (checkout) ----------------------------------------------- */
+
+struct store_entry {
+	const char *path;          /* relative, "" never (the root is not reported) */
+	enum store_kind kind;      /* STORE_FILE, STORE_DIR or STORE_SYMLINK */
+	uint32_t mode;             /* permission bits incl. setuid/setgid/sticky */
+	uint32_t uid, gid;
+	const char *target;        /* symlinks */
+	const char *checksum;      /* files and symlinks: the content object */
+};
+/* Walk a commit's tree depth-first, a directory before its contents, names
+ * sorted within a directory.  fn's non-zero return stops the walk. */
+typedef int (*store_walk_fn)(void *ctx, const struct store_entry *ent, struct err *e);
+int store_walk(struct store *s, const char *commit, store_walk_fn fn, void *ctx, struct err *e);
+
+/* A string-array metadata key ("syscontainer.synthesized-dirs"): fn per item. */
+int store_commit_meta_strv(struct store *s, const char *commit, const char *key,
+			   int (*fn)(void *ctx, const char *item), void *ctx, struct err *e);
+
+/* Hardlink a content object to name in dirfd.  Only `bare` repos hold
+ * objects with their real owner and mode.  Fails with errno EXDEV when
+ * dirfd is on another filesystem (e->errnum), for the caller to copy. */
+int store_object_link(struct store *s, const char *checksum, int dirfd, const char *name,
+		      struct err *e);
+/* Write a copy of a content object to name in dirfd (O_EXCL, never
+ * following links), with its owner, mode and xattrs. */
+int store_object_copy(struct store *s, const char *checksum, int dirfd, const char *name,
+		      struct err *e);
+
 /* Versions of the libraries linked in, for --version. */
 const char *store_ostree_version(void);
 void store_glib_version(char *out, size_t outsz);
