@@ -178,13 +178,14 @@ static int write_image(struct store *s, struct image *img, char commit[65], stru
 	return store_write_meta_commit(s, ref, kv, sizeof kv / sizeof kv[0], commit, e);
 }
 
-static unsigned lock_timeout(void)
+unsigned pull_lock_timeout(void)
 {
 	const char *v = getenv("SYSCONTAINER_LOCK_TIMEOUT");
 	return v && *v ? (unsigned)strtoul(v, NULL, 10) : 600;
 }
 
-int pull_image(struct cli *c, struct store *s, const struct imgref *ref, struct err *e)
+int pull_image(struct cli *c, struct store *s, const struct imgref *ref, char *name_out,
+	       struct err *e)
 {
 	struct source *src = NULL;
 	struct layer_result *res = NULL;
@@ -193,7 +194,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref, struct 
 	char commit[65], human[32];
 	int r = -1;
 
-	if (store_lock(s, STORE_LOCK_SHARED, lock_timeout(), on_wait, NULL, e) < 0)
+	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), on_wait, NULL, e) < 0)
 		return -1;
 	if (source_open(&src, ref, e) < 0)
 		goto out;
@@ -232,6 +233,8 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref, struct 
 	util_human_size(bytes, human, sizeof human);
 	printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n", src->img.name,
 	       src->img.config_digest + 7, stored, stored == 1 ? "" : "s", skipped, human);
+	if (name_out)
+		snprintf(name_out, IMGREF_FORMAT_MAX, "%s", src->img.name);
 	r = 0;
 out:
 	free(res);
@@ -279,7 +282,7 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 		return -1;
 	if (pull_open_store(c, &s, e) < 0)
 		return err_wrap(e, "%s", image);
-	r = pull_image(c, s, &ref, e);
+	r = pull_image(c, s, &ref, NULL, e);
 	store_free(s);
 	return r < 0 ? err_wrap(e, "%s", image) : 0;
 }

@@ -1,7 +1,8 @@
 /* HTTP/1.1 client for registry pulls (http.c), and the pure parsers under
  * it (http_parse.c).
  *
- * Pure parsers (no I/O, no allocation, bounded, no NUL needed):
+ * Pure parsers (no I/O, bounded, no NUL needed; only http_url_resolve
+ * allocates, its result):
  *   http_url_parse      absolute http/https URLs; userinfo refused
  *   http_head_end/parse a response's status line and header block
  *   http_chunked_*      an incremental chunked-body decoder
@@ -31,7 +32,8 @@
  *
  * Keep-alive: one idle connection per origin (and TLS config) is kept, up
  * to HTTP_POOL_MAX origins.  A reused connection the server closed in the
- * meantime is noticed and the request is sent once more on a new one.
+ * meantime is noticed and an idempotent request (GET, HEAD, PUT, DELETE,
+ * OPTIONS) is sent once more on a new one.
  *
  * Proxies: https URLs go through https_proxy with CONNECT, http URLs
  * through http_proxy with absolute-URI requests; no_proxy exempts hosts
@@ -44,15 +46,15 @@
  * Header values the caller passes (credentials) are never put in messages.
  *
  * Ownership: http_client_free() closes every pooled connection; a response
- * must be freed before its client.  *_free(NULL) is a no-op.  Not
- * thread-safe: one client per thread. */
+ * must be freed before its client.  Strings a response hands out (URL,
+ * reason, header values) live until http_response_free().  *_free(NULL) is
+ * a no-op.  Not thread-safe: one client per thread. */
 #ifndef SC_HTTP_H
 #define SC_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "err.h"
 #include "net.h"
@@ -75,8 +77,10 @@ struct http_url {
 	int https;
 	char host[NET_HOST_MAX + 1]; /* lower case; IPv6 without brackets */
 	unsigned port;               /* given, else 80 / 443 */
-	const char *target;          /* path[?query] within the parsed string,
-	                                or "/" when the URL has no path */
+	const char *target;          /* path[?query] within the parsed string
+	                                (NOT NUL-terminated; "?q" when the URL
+	                                has a query but no path), or the
+	                                constant "/" when it has neither */
 	size_t target_len;
 };
 

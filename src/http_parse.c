@@ -76,6 +76,19 @@ int http_url_same_origin(const struct http_url *a, const struct http_url *b)
 	return a->https == b->https && a->port == b->port && !strcmp(a->host, b->host);
 }
 
+/* Length of the URI scheme at the start of s[0..n) including its ':', or
+ * 0 when s does not start with one. */
+static size_t scheme_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+			 (i && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' ||
+				s[i] == '.'))))
+		i++;
+	return i > 0 && i < n && s[i] == ':' ? i + 1 : 0;
+}
+
 void http_url_redact(const char *url, char *out, size_t outsz)
 {
 	const char *sep = strstr(url, "://"), *rest = url, *end;
@@ -84,7 +97,7 @@ void http_url_redact(const char *url, char *out, size_t outsz)
 
 	if (!outsz)
 		return;
-	if (sep && (size_t)(sep - url) < 8) {
+	if (sep && scheme_len(url, (size_t)(sep - url) + 1) == (size_t)(sep - url) + 1) {
 		scheme = (size_t)(sep - url) + 3;
 		rest = url + scheme;
 		size_t al = strcspn(rest, "/?#");
@@ -132,17 +145,6 @@ static void remove_dots(struct buf *b, const char *p, size_t n)
 		buf_putc(b, '/');
 }
 
-static int has_scheme(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-			 (i && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' ||
-				s[i] == '.'))))
-		i++;
-	return i > 0 && i < n && s[i] == ':';
-}
-
 int http_url_resolve(const char *base, const char *ref, size_t reflen, char **out,
 		     struct err *e)
 {
@@ -159,7 +161,7 @@ int http_url_resolve(const char *base, const char *ref, size_t reflen, char **ou
 	scheme = (size_t)(auth - base) + 1; /* "https:" */
 	path = auth + 3 + strcspn(auth + 3, "/?#");
 	query = path + strcspn(path, "?#");
-	if (has_scheme(ref, reflen)) {
+	if (scheme_len(ref, reflen)) {
 		buf_append(&b, ref, reflen);
 	} else if (reflen >= 2 && ref[0] == '/' && ref[1] == '/') {
 		buf_append(&b, base, scheme);

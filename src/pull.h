@@ -9,8 +9,12 @@ struct store;
 
 /* Resolve paths, prepare CHECKOUT and open (creating) the repository. */
 int pull_open_store(struct cli *c, struct store **s, struct err *e);
-/* Pull ref into s under the shared lock, printing progress as the seed does. */
-int pull_image(struct cli *c, struct store *s, const struct imgref *ref, struct err *e);
+/* Pull ref into s under the shared lock, printing progress as the seed does.
+ * name_out (NULL or IMGREF_FORMAT_MAX bytes) receives the stored image's name. */
+int pull_image(struct cli *c, struct store *s, const struct imgref *ref, char *name_out,
+	       struct err *e);
+/* Seconds to wait for the repository lock ($SYSCONTAINER_LOCK_TIMEOUT, 600). */
+unsigned pull_lock_timeout(void);
 
 int cmd_pull(struct cli *c, int argc, char **argv, struct err *e);
 

@@ -21,7 +21,9 @@
  * The last one is checked before each verified handshake: boards without a
  * real-time clock boot in 1970, where every certificate looks "not yet
  * valid".  The build date is SC_BUILD_EPOCH (seconds, when the build
- * defines it, e.g. from SOURCE_DATE_EPOCH) else the compiler's __DATE__.
+ * defines it) else the compiler's __DATE__ (which GCC and clang take from
+ * $SOURCE_DATE_EPOCH when set, for reproducible builds), minus one day so
+ * no time zone trips it.
  *
  * Ownership: tls_config_free() frees the config, which must outlive every
  * tls_conn made from it; tls_close() frees a connection but never closes

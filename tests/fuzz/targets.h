@@ -5,4 +5,8 @@
 	X(gzip, fuzz_gzip) \
 	X(tar, fuzz_tar) \
 	X(json, fuzz_json) \
-	X(imgref, fuzz_imgref)
+	X(imgref, fuzz_imgref) \
+	X(http_response, fuzz_http_response) \
+	X(chunked, fuzz_chunked) \
+	X(www_authenticate, fuzz_www_authenticate) \
+	X(http_url, fuzz_http_url)
