@@ -184,8 +184,8 @@ unsigned pull_lock_timeout(void)
 	return v && *v ? (unsigned)strtoul(v, NULL, 10) : 600;
 }
 
-int pull_image(struct cli *c, struct store *s, const struct imgref *ref, char *name_out,
-	       struct err *e)
+int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
+	       const struct source_opts *o, char *name_out, struct err *e)
 {
 	struct source *src = NULL;
 	struct layer_result *res = NULL;
@@ -196,7 +196,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref, char *n
 
 	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), on_wait, NULL, e) < 0)
 		return -1;
-	if (source_open(&src, ref, e) < 0)
+	if (source_open(&src, ref, o, e) < 0)
 		goto out;
 	res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	if (!res) {
@@ -260,6 +260,7 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 	const char *image = NULL;
 	struct store *s = NULL;
 	struct imgref ref;
+	struct source_opts o = { .tls_verify = 1 };
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -282,7 +283,7 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 		return -1;
 	if (pull_open_store(c, &s, e) < 0)
 		return err_wrap(e, "%s", image);
-	r = pull_image(c, s, &ref, NULL, e);
+	r = pull_image(c, s, &ref, &o, NULL, e);
 	store_free(s);
 	return r < 0 ? err_wrap(e, "%s", image) : 0;
 }

@@ -11,8 +11,9 @@ struct store;
 int pull_open_store(struct cli *c, struct store **s, struct err *e);
 /* Pull ref into s under the shared lock, printing progress as the seed does.
  * name_out (NULL or IMGREF_FORMAT_MAX bytes) receives the stored image's name. */
-int pull_image(struct cli *c, struct store *s, const struct imgref *ref, char *name_out,
-	       struct err *e);
+struct source_opts;
+int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
+	       const struct source_opts *o, char *name_out, struct err *e);
 /* Seconds to wait for the repository lock ($SYSCONTAINER_LOCK_TIMEOUT, 600). */
 unsigned pull_lock_timeout(void);
 

@@ -9,13 +9,15 @@
 #include "layer.h"
 #include "sha256.h"
 
-int source_open(struct source **out, const struct imgref *ref, struct err *e)
+int source_open(struct source **out, const struct imgref *ref, const struct source_opts *o,
+		struct err *e)
 {
 	struct source *src = calloc(1, sizeof *src);
 	int r;
 
 	if (!src)
 		return err_set(e, ENOMEM, "open source");
+	(void)o;
 	switch (ref->transport) {
 	case IMGREF_DOCKER_ARCHIVE:
 		r = source_docker_archive_open(src, ref, e);

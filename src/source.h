@@ -49,8 +49,17 @@ struct source {
 	struct image img;
 };
 
+/* Options of `pull` that reach the sources (registry ones mostly). */
+struct source_opts {
+	const char *creds;        /* --creds USER[:PASS], or NULL */
+	const char *cert_dir;     /* --cert-dir DIR, or NULL */
+	int tls_verify;           /* 1 unless --tls-verify=false (also allows plain HTTP) */
+	const char *platform;     /* --platform os/arch[/variant], or NULL for the host's */
+};
+
 /* Open ref (any transport we support) and fill src->img. */
-int source_open(struct source **out, const struct imgref *ref, struct err *e);
+int source_open(struct source **out, const struct imgref *ref, const struct source_opts *o,
+		struct err *e);
 void source_free(struct source *src);
 
 /* Shared by the sources: take the config bytes (copied), check them against
