@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "util.h"
 
 #define WH ".wh."
 #define WH_OPQ ".wh..wh..opq"
@@ -70,45 +71,6 @@ static int open_parent(int root, const char *path, const char **name)
 	return deploy_open_dir(root, dir);
 }
 
-static int remove_children(int fd, struct err *e)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int r = 0;
-
-	if (!d) {
-		close(fd);
-		return err_set(e, errno, "read directory");
-	}
-	while (r == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			r = deploy_remove(dirfd(d), de->d_name, e);
-	closedir(d);
-	return r;
-}
-
-int deploy_remove(int dirfd, const char *name, struct err *e)
-{
-	struct stat st;
-	int fd;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : err_set(e, errno, "stat '%s'", name);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			return err_set(e, errno, "remove '%s'", name);
-		return 0;
-	}
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, errno, "open '%s'", name);
-	if (remove_children(fd, e) < 0)
-		return err_wrap(e, "'%s'", name);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
-		return err_set(e, errno, "remove '%s'", name);
-	return 0;
-}
-
 /* ---- pass 1: whiteouts hide lower layers' content ------------------------ */
 
 static int apply_whiteout(void *opaque, const struct store_entry *ent, struct err *e)
@@ -131,9 +93,9 @@ static int apply_whiteout(void *opaque, const struct store_entry *ent, struct er
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0
 			: err_set(e, errno, "whiteout '%s'", ent->path);
 	if (!strcmp(name, WH_OPQ))
-		r = remove_children(dup(fd), e);
+		r = util_remove_children(dup(fd), e);
 	else if (name[strlen(WH)])
-		r = deploy_remove(fd, name + strlen(WH), e);
+		r = util_remove_at(fd, name + strlen(WH), e);
 	close(fd);
 	return r < 0 ? err_wrap(e, "whiteout '%s'", ent->path) : 0;
 }
@@ -163,7 +125,7 @@ static int add_dir(struct ctx *c, int pfd, const char *name, const struct store_
 	struct stat st;
 
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-	    deploy_remove(pfd, name, e) < 0)
+	    util_remove_at(pfd, name, e) < 0)
 		return -1;
 	if (mkdirat(pfd, name, 0700) == 0)
 		synth = 0;   /* new: it gets the layer's (or the synthesised) mode */
@@ -245,7 +207,7 @@ static int add_entry(void *opaque, const struct store_entry *ent, struct err *e)
 	if (ent->kind == STORE_DIR) {
 		r = add_dir(c, pfd, name, ent, e);
 	} else {
-		r = deploy_remove(pfd, name, e);
+		r = util_remove_at(pfd, name, e);
 		if (r == 0 && ent->kind == STORE_SYMLINK) {
 			if (symlinkat(ent->target, pfd, name) < 0 ||
 			    fchownat(pfd, name, ent->uid, ent->gid, AT_SYMLINK_NOFOLLOW) < 0)

@@ -28,9 +28,6 @@ struct deploy_stats {
 int deploy_checkout(struct store *s, const char *const *commits, size_t n, int rootfs_fd,
 		    struct deploy_stats *st, struct err *e);
 
-/* Remove path (file, symlink or tree) under dirfd without following links. */
-int deploy_remove(int dirfd, const char *name, struct err *e);
-
 /* Open a directory below rootfs_fd by a relative path, never following a
  * symlink (O_NOFOLLOW per component); -1 with errno when not a real dir. */
 int deploy_open_dir(int rootfs_fd, const char *path);

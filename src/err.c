@@ -41,6 +41,10 @@ int err_wrap(struct err *e, const char *fmt, ...)
 	int r;
 	va_list ap;
 
+	/* A usage error is about the command line the user typed: it needs no
+	 * context, and main() prints it as "VERB: message". */
+	if (e->status == EXIT_USAGE)
+		return -1;
 	memcpy(old, e->msg, sizeof old);
 	va_start(ap, fmt);
 	r = vsnprintf(e->msg, sizeof e->msg, fmt, ap);

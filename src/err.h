@@ -24,7 +24,8 @@ int err_set(struct err *e, int errnum, const char *fmt, ...)
 /* Same as err_set, but marks the error as a usage error (exit status 2). */
 int err_usage(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Prefix "<context>: " to the message already in e.  Returns -1. */
+/* Prefix "<context>: " to the message already in e (not to usage errors,
+ * which are about the command line itself).  Returns -1. */
 int err_wrap(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Reset to "no error". */

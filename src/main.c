@@ -98,8 +98,11 @@ static int is_group(const char *s)
 
 static int fail(const char *verb, const struct err *e)
 {
+	/* A failure names its object after the verb ("pull IMAGE: cause"); a
+	 * usage error is about the command line itself ("pull: cause"). */
 	if (verb)
-		fprintf(stderr, "syscontainer: %s %s\n", verb, e->msg);
+		fprintf(stderr, "syscontainer: %s%s %s\n", verb, e->status == EXIT_USAGE ? ":" : "",
+			e->msg);
 	else
 		fprintf(stderr, "syscontainer: %s\n", e->msg);
 	return e->status ? e->status : EXIT_FAIL;

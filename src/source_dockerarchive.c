@@ -348,9 +348,9 @@ static int read_layers(struct source *src, struct archive *a, const struct json 
 		const struct arentry *x;
 		a->layer_names[i] = json_str(j, json_at(j, layers, i));
 		if (!a->layer_names[i])
-			return err_set(e, 0, "manifest.json: layer %zu is not a file name", i);
+			return err_set(e, 0, "manifest.json: layer %zu is not a file name", i + 1);
 		if (lookup(a, a->layer_names[i], &x, e) < 0)
-			return err_wrap(e, "layer %zu", i);
+			return err_wrap(e, "layer %zu", i + 1);
 		src->img.layers[i].size = (int64_t)x->size;
 	}
 	return 0;

@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <ostree.h>
 
 #include "tar.h"
+#include "util.h"
 
 #define LOCK_LEVELS 8
 
@@ -41,6 +43,78 @@ static int exists_at(const char *path, const char *name)
 	return access(buf, F_OK) == 0;
 }
 
+/* Create the repository beside its final place and rename it in, so a kill
+ * leaves either no repository or a complete one. */
+static int create_repo(const char *path, struct err *e)
+{
+	OstreeRepoMode mode = geteuid() == 0 ? OSTREE_REPO_MODE_BARE : OSTREE_REPO_MODE_BARE_USER;
+	char tmp[4200];
+	OstreeRepo *repo;
+	GError *ge = NULL;
+	struct err ignore;
+	int dfd;
+
+	snprintf(tmp, sizeof tmp, "%s.new-XXXXXX", path);
+	if (!mkdtemp(tmp))
+		return err_set(e, errno, "create repository '%s'", path);
+	repo = ostree_repo_create_at(AT_FDCWD, tmp, mode, NULL, NULL, &ge);
+	if (!repo) {
+		util_remove_at(AT_FDCWD, tmp, &ignore);
+		return gerr(e, ge, "create repository '%s'", path);
+	}
+	dfd = ostree_repo_get_dfd(repo);
+	syncfs(dfd);
+	g_object_unref(repo);
+	if (chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
+		int saved = errno;
+		util_remove_at(AT_FDCWD, tmp, &ignore);
+		/* Another process created it first: use theirs. */
+		if ((saved == EEXIST || saved == ENOTEMPTY) && exists_at(path, "config"))
+			return 0;
+		return err_set(e, saved, "create repository '%s'", path);
+	}
+	return 0;
+}
+
+/* Is a ref name one of libostree's temporary files ("tmp.XXXXXX")?  A kill
+ * between its write and rename leaves one behind in refs/heads. */
+static int is_tmp_ref(const char *ref)
+{
+	const char *base = strrchr(ref, '/');
+	base = base ? base + 1 : ref;
+	return !strncmp(base, "tmp.", 4) && strlen(base) == 10;
+}
+
+/* Drop such leftovers under our ref prefixes, only while nobody else uses
+ * the repository (they could be someone's ref being written). */
+static void clean_tmp_refs(struct store *s)
+{
+	static const char *const dirs[] = { "refs/heads/ociimage", "refs/heads/syscontainer/deploy" };
+	int lfd = openat(ostree_repo_get_dfd(s->repo), ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (lfd < 0)
+		return;
+	if (fcntl(lfd, F_OFD_SETLK, &fl) == 0) {
+		for (size_t i = 0; i < 2; i++) {
+			int dfd = openat(ostree_repo_get_dfd(s->repo), dirs[i],
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+			struct dirent *de;
+			if (!d) {
+				if (dfd >= 0)
+					close(dfd);
+				continue;
+			}
+			while ((de = readdir(d)))
+				if (is_tmp_ref(de->d_name))
+					unlinkat(dirfd(d), de->d_name, 0);
+			closedir(d);
+		}
+	}
+	close(lfd);
+}
+
 int store_open(struct store **out, const char *path, int create, struct err *e)
 {
 	GError *ge = NULL;
@@ -49,15 +123,11 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
-	if (!exists_at(path, "config")) {
-		if (!create)
-			return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)", path);
-		OstreeRepoMode mode = geteuid() == 0 ? OSTREE_REPO_MODE_BARE
-						     : OSTREE_REPO_MODE_BARE_USER;
-		repo = ostree_repo_create_at(AT_FDCWD, path, mode, NULL, NULL, &ge);
-		if (!repo)
-			return gerr(e, ge, "create repository '%s'", path);
-	} else {
+	if (!exists_at(path, "config") && !create)
+		return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)", path);
+	if (!exists_at(path, "config") && create_repo(path, e) < 0)
+		return -1;
+	{
 		repo = ostree_repo_open_at(AT_FDCWD, path, NULL, &ge);
 		if (!repo)
 			return gerr(e, ge, "open repository '%s'", path);
@@ -69,6 +139,7 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 	}
 	s->repo = repo;
 	snprintf(s->path, sizeof s->path, "%s", path);
+	clean_tmp_refs(s);
 	*out = s;
 	return 0;
 }
@@ -692,7 +763,7 @@ int store_list_refs(struct store *s, const char *prefix, store_ref_fn fn, void *
 	for (guint i = 0; i < n; i++) {
 		const char *ref = keys[i];
 		int r;
-		if (strncmp(ref, prefix, plen))
+		if (strncmp(ref, prefix, plen) || is_tmp_ref(ref))
 			continue;
 		r = fn(ctx, ref, g_hash_table_lookup(refs, ref), e);
 		if (r)

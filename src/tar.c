@@ -897,8 +897,9 @@ static int on_header(struct tar *t, struct err *e)
 	t->hname_len = header_name(h, fmt, t->hname);
 	set_what(t, "entry", t->hname, t->hname_len);
 	if (!checksum_ok(h))
-		return err_set(e, 0, "%s: header checksum mismatch at offset "
-			"%llu", t->what, (unsigned long long)t->hdr_off);
+		/* A header failing its checksum has no name worth showing. */
+		return err_set(e, 0, "tar stream: header checksum mismatch at "
+			"offset %llu", (unsigned long long)t->hdr_off);
 	switch (h[H_TYPE]) {
 	case 'x':
 	case 'g':

@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -127,3 +128,43 @@ void util_human_size(unsigned long long bytes, char *out, size_t outsz)
 	else
 		snprintf(out, outsz, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[i]);
 }
+
+int util_remove_children(int fd, struct err *e)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		close(fd);
+		return err_set(e, errno, "read directory");
+	}
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = util_remove_at(dirfd(d), de->d_name, e);
+	closedir(d);
+	return r;
+}
+
+int util_remove_at(int dirfd, const char *name, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_set(e, errno, "stat '%s'", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return err_set(e, errno, "remove '%s'", name);
+		return 0;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "open '%s'", name);
+	if (util_remove_children(fd, e) < 0)
+		return err_wrap(e, "'%s'", name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		return err_set(e, errno, "remove '%s'", name);
+	return 0;
+}
+

@@ -18,6 +18,12 @@ int util_write_file_atomic(const char *path, const void *buf, size_t len, unsign
  * limit.  Caller frees *out. */
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e);
 
+/* Remove name under dirfd (file, symlink or whole tree) without ever
+ * following a symlink.  A missing name is not an error. */
+int util_remove_at(int dirfd, const char *name, struct err *e);
+/* Remove everything inside the directory fd (which this takes and closes). */
+int util_remove_children(int fd, struct err *e);
+
 /* Human-readable size ("1.5 MB", decimal units as docker prints them). */
 void util_human_size(unsigned long long bytes, char *out, size_t outsz);
 

@@ -77,7 +77,7 @@ sc images list -q
 assert_eq "tag: a second name for the same image" "$(echo "$out" | grep -c "${MID:0:12}")" 2
 
 expect_fail "unknown image" 1 "syscontainer: images info nosuch: no such image" images info nosuch
-expect_fail "malformed reference" 2 "syscontainer: images delete Bad/Name: invalid image reference 'Bad/Name': repository name must be lowercase" images delete Bad/Name
+expect_fail "malformed reference" 2 "syscontainer: images delete: invalid image reference 'Bad/Name': repository name must be lowercase" images delete Bad/Name
 sc images delete "${MID:0:2}"
 assert_eq "too-short ID prefix is a name, not an ID: not found" "$rc" 1
 

@@ -1133,7 +1133,7 @@ static void test_streams(void)
 		  "negative base-256 size refused" },
 		{ b_base256_uid_big, "entry 'u': invalid uid field", NULL,
 		  "base-256 uid above 32 bits refused" },
-		{ b_bad_cksum, "entry 'File': header checksum mismatch at offset 0", NULL,
+		{ b_bad_cksum, "tar stream: header checksum mismatch at offset 0", NULL,
 		  "a header whose checksum does not match is refused" },
 		{ b_signed_cksum, NULL, "reg 'caf\xc3\xa9' mode=644 uid=0 gid=0 size=0\n",
 		  "a signed-char checksum is accepted" },
