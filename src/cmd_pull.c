@@ -17,6 +17,7 @@
 #include "json.h"
 #include "layer.h"
 #include "pull.h"
+#include "registry.h"
 #include "sha256.h"
 #include "source.h"
 #include "store.h"
@@ -250,9 +251,70 @@ int pull_open_store(struct cli *c, struct store **s, struct err *e)
 	if (cli_paths(c, e) < 0 || paths_prepare(&c->paths, e) < 0 ||
 	    paths_host(&c->paths, c->paths.repo, host, e) < 0)
 		return -1;
-	if (c->paths.repo_source == REPO_PRIVATE && paths_mkdir_p(host, 0700, e) < 0)
-		return -1;
+	/* The repo itself is created atomically; its parent must exist (the
+	 * private one's is made 0700 by paths_prepare). */
+	{
+		char parent[PATH_MAX], *slash;
+		snprintf(parent, sizeof parent, "%s", host);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = '\0';
+			if (paths_mkdir_p(parent, 0755, e) < 0)
+				return -1;
+		}
+	}
 	return store_open(s, host, 1, e);
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[i]: how many entries it took
+ * (0: not this option), the value in *val. */
+static int option_value(int argc, char **argv, int i, const char *name, const char **val,
+			struct err *e)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[i], name, n))
+		return 0;
+	if (argv[i][n] == '=') {
+		*val = argv[i] + n + 1;
+		return 1;
+	}
+	if (argv[i][n])
+		return 0;
+	if (i + 1 >= argc)
+		return err_usage(e, "%s needs a value", name);
+	*val = argv[i + 1];
+	return 2;
+}
+
+/* The registry options: --creds, --cert-dir, --tls-verify, --platform. */
+static int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
+{
+	struct registry_platform p;
+	const char *v = NULL;
+	int n;
+
+	if ((n = option_value(argc, argv, i, "--creds", &o->creds, e)))
+		return n;
+	if ((n = option_value(argc, argv, i, "--cert-dir", &o->cert_dir, e)))
+		return n;
+	if ((n = option_value(argc, argv, i, "--platform", &o->platform, e))) {
+		if (n > 0 && registry_platform_parse(o->platform, strlen(o->platform), &p, e) < 0)
+			return -1;
+		return n;
+	}
+	if (!strcmp(argv[i], "--tls-verify")) {
+		o->tls_verify = 1;
+		return 1;
+	}
+	if (!strncmp(argv[i], "--tls-verify=", 13)) {
+		v = argv[i] + 13;
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return err_usage(e, "--tls-verify takes true or false, not '%s'", v);
+		o->tls_verify = !strcmp(v, "true");
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
@@ -266,6 +328,12 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 	for (int i = 1; i < argc; i++) {
 		int n = cli_compat_flag(argc, argv, i, e);
 		if (n < 0)
+			return -1;
+		if (n > 0) {
+			i += n - 1;
+			continue;
+		}
+		if ((n = pull_option(argc, argv, i, &o, e)) < 0)
 			return -1;
 		if (n > 0) {
 			i += n - 1;

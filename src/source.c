@@ -17,8 +17,10 @@ int source_open(struct source **out, const struct imgref *ref, const struct sour
 
 	if (!src)
 		return err_set(e, ENOMEM, "open source");
-	(void)o;
 	switch (ref->transport) {
+	case IMGREF_REGISTRY:
+		r = source_registry_open(src, ref, o, e);
+		break;
 	case IMGREF_DOCKER_ARCHIVE:
 		r = source_docker_archive_open(src, ref, e);
 		break;

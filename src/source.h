@@ -79,5 +79,7 @@ enum {
 
 /* Opening each kind of source: */
 int source_docker_archive_open(struct source *src, const struct imgref *ref, struct err *e);
+int source_registry_open(struct source *src, const struct imgref *ref,
+			 const struct source_opts *o, struct err *e);
 
 #endif

@@ -4,6 +4,7 @@
 #define SC_VERBS_H
 
 #include "cli.h"
+#include "install.h"
 #include "pull.h"
 
 int cmd_images_list(struct cli *c, int argc, char **argv, struct err *e);
@@ -13,10 +14,33 @@ int cmd_images_delete(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 
 #define VERB_TABLE \
-	{ NULL, "pull", cmd_pull, "IMAGE", \
+	{ NULL, "pull", cmd_pull, "[OPTIONS] IMAGE", \
 	  "Store an image's layers in the OSTree repository", \
-	  "  IMAGE is NAME (not yet: registries), dockertar:FILE, or\n" \
-	  "  docker-archive:FILE[:NAME[:TAG]] (a docker save archive)\n" }, \
+	  "  IMAGE is [REGISTRY/]NAME[:TAG][@sha256:DIGEST] (a registry; http: before\n" \
+	  "  it means --tls-verify=false), dockertar:FILE, or\n" \
+	  "  docker-archive:FILE[:NAME[:TAG]] (a docker save archive)\n" \
+	  "  --creds USER[:PASS]      registry credentials (asks for PASS on the terminal)\n" \
+	  "  --cert-dir DIR           *.crt CAs and *.cert/*.key client pairs for the\n" \
+	  "                           registry (default: /etc/containers/certs.d/HOST[:PORT],\n" \
+	  "                           /etc/docker/certs.d/HOST[:PORT])\n" \
+	  "  --tls-verify=false       skip certificate checks and allow plain HTTP\n" \
+	  "  --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n" \
+	  "                           (default: this machine's)\n" }, \
+	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] IMAGE", \
+	  "Install an image as a system container (pulling it first if needed)", \
+	  "  --name NAME       container name (default: the image's last path component,\n" \
+	  "                    plus -TAG when the tag is not latest)\n" \
+	  "  --set KEY=VALUE   a template variable (repeatable); overrides the image's defaults\n" \
+	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" }, \
+	{ NULL, "uninstall", cmd_uninstall, "NAME", \
+	  "Stop, disable and remove an installed container (the image stays)", "" }, \
+	{ "containers", "list", cmd_containers_list, "[-a] [-q] [--json]", \
+	  "List installed containers and their status", \
+	  "  -q          names only\n" \
+	  "  --json      a JSON array\n" }, \
+	{ NULL, "run", cmd_run, "NAME [CMD...]", \
+	  "Start NAME (systemctl start when systemd runs, else in the foreground);\n" \
+	  "                     with CMD, run it in the container", "" }, \
 	{ "images", "list", cmd_images_list, "[-a] [-q] [--no-trunc] [--json]", \
 	  "List stored images", \
 	  "  -a          also list layers (each once, by diff ID)\n" \

@@ -5,6 +5,7 @@ usage: mkarchive.py OUT.tar NAME:TAG SPEC.json
 SPEC: {"config": {...extra config keys...},
        "layers": [[ENTRY, ...], ...]}
 ENTRY: {"path": "exports/x", "data": "text"}            regular file (0644)
+       {"path": "bin/busybox", "from": "/bin/busybox", "mode": 0o755}  a host file's content
        {"path": "d/", "dir": true, "mode": 0o755}
        {"path": "l", "symlink": "target"}
 Deterministic: uid/gid 0, mtime 0, uncompressed layers."""
@@ -25,7 +26,7 @@ def layer_bytes(entries):
                 ti.linkname = e["symlink"]
                 t.addfile(ti)
             else:
-                data = e.get("data", "").encode()
+                data = open(e["from"], "rb").read() if "from" in e else e.get("data", "").encode()
                 ti.size = len(data)
                 t.addfile(ti, io.BytesIO(data))
     return buf.getvalue()

@@ -1,0 +1,576 @@
+/* Registry credentials and the Basic / Bearer schemes; see auth.h. */
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authhdr.h"
+#include "buf.h"
+#include "http.h"
+#include "json.h"
+#include "util.h"
+
+enum { KEY_MAX = 1024 };
+
+void auth_creds_wipe(struct auth_creds *c)
+{
+	if (c)
+		explicit_bzero(c, sizeof *c);
+}
+
+/* ---- credentials ---- */
+
+/* Read a line from the terminal with echo off. */
+static int prompt_password(char *out, size_t outsz, struct err *e)
+{
+	struct termios old, quiet;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	size_t n = 0;
+	int r = 0, echo_off;
+
+	if (fd < 0)
+		return err_usage(e, "--creds: no password given and no terminal to ask for it "
+				 "(use --creds USER:PASS)");
+	echo_off = tcgetattr(fd, &old) == 0;
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, "Password: ", 10) < 0)
+		r = err_set(e, errno, "--creds: terminal");
+	while (!r) {
+		char ch;
+		ssize_t k = read(fd, &ch, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || ch == '\n')
+			break;
+		if (n + 1 >= outsz) {
+			r = err_set(e, 0, "--creds: password longer than %zu bytes", outsz - 1);
+			break;
+		}
+		out[n++] = ch;
+	}
+	out[n] = '\0';
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	close(fd);
+	return r;
+}
+
+int auth_creds_from_option(const char *opt, struct auth_creds *c, struct err *e)
+{
+	const char *colon = strchr(opt, ':');
+	size_t ul = colon ? (size_t)(colon - opt) : strlen(opt);
+
+	memset(c, 0, sizeof *c);
+	if (!ul)
+		return err_usage(e, "--creds: empty user name");
+	if (ul >= sizeof c->user)
+		return err_usage(e, "--creds: user name longer than %zu bytes", sizeof c->user - 1);
+	memcpy(c->user, opt, ul);
+	if (colon) {
+		if (strlen(colon + 1) >= sizeof c->pass)
+			return err_usage(e, "--creds: password longer than %zu bytes",
+					 sizeof c->pass - 1);
+		strcpy(c->pass, colon + 1);
+	} else if (prompt_password(c->pass, sizeof c->pass, e) < 0) {
+		auth_creds_wipe(c);
+		return -1;
+	}
+	c->set = 1;
+	return 0;
+}
+
+long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	if (len % 4)
+		return -1;
+	for (size_t i = 0; i < len; i += 4) {
+		unsigned v = 0;
+		int pad = 0;
+		for (int k = 0; k < 4; k++) {
+			char ch = in[i + k];
+			int d;
+			if (ch >= 'A' && ch <= 'Z')
+				d = ch - 'A';
+			else if (ch >= 'a' && ch <= 'z')
+				d = ch - 'a' + 26;
+			else if (ch >= '0' && ch <= '9')
+				d = ch - '0' + 52;
+			else if (ch == '+')
+				d = 62;
+			else if (ch == '/')
+				d = 63;
+			else if (ch == '=' && i + 4 == len && k >= 2 && (k == 3 || in[i + 3] == '='))
+				d = 0, pad++;
+			else
+				return -1;
+			if (pad && ch != '=')
+				return -1;
+			v = v << 6 | (unsigned)d;
+		}
+		for (int k = 0; k < 3 - pad; k++) {
+			if (o == outsz)
+				return -1;
+			out[o++] = (unsigned char)(v >> (16 - 8 * k));
+		}
+	}
+	return (long)o;
+}
+
+/* An auths key as a "host[:port][/path]" to compare: URLs lose their
+ * scheme and path (docker's "https://index.docker.io/v1/"), and Docker
+ * Hub's API host names mean docker.io. */
+static void norm_key(const char *k, char *out, size_t outsz)
+{
+	int url = 0;
+	size_t n;
+
+	if (!strncmp(k, "https://", 8))
+		k += 8, url = 1;
+	else if (!strncmp(k, "http://", 7))
+		k += 7, url = 1;
+	n = url ? strcspn(k, "/") : strlen(k);
+	while (!url && n && k[n - 1] == '/')
+		n--;
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, k, n);
+	out[n] = '\0';
+	for (const char *hub = "index.docker.io\0registry-1.docker.io\0"; *hub; hub += strlen(hub) + 1) {
+		size_t hl = strlen(hub);
+		if (!strncmp(out, hub, hl) && (out[hl] == '\0' || out[hl] == '/')) {
+			char rest[512];
+			snprintf(rest, sizeof rest, "%s", out + hl);
+			snprintf(out, outsz, "docker.io%s", rest);
+		}
+	}
+}
+
+/* Decode one entry's "auth" into c: 1 when it held "user:pass". */
+static int entry_creds(const struct json *j, int entry, struct auth_creds *c)
+{
+	char *b64 = json_str(j, json_get(j, entry, "auth"));
+	unsigned char dec[AUTH_USER_MAX + AUTH_PASS_MAX];
+	long n = b64 ? auth_base64_decode(b64, strlen(b64), dec, sizeof dec - 1) : -1;
+	unsigned char *colon;
+	int r = 0;
+
+	if (b64)
+		explicit_bzero(b64, strlen(b64));
+	free(b64);
+	if (n <= 0)
+		goto out;
+	dec[n] = '\0';
+	colon = memchr(dec, ':', (size_t)n);
+	if (!colon || colon == dec || memchr(dec, '\0', (size_t)n) ||
+	    (size_t)(colon - dec) >= sizeof c->user || strlen((char *)colon + 1) >= sizeof c->pass)
+		goto out;
+	memset(c, 0, sizeof *c);
+	memcpy(c->user, dec, (size_t)(colon - dec));
+	strcpy(c->pass, (char *)colon + 1);
+	c->set = 1;
+	r = 1;
+out:
+	explicit_bzero(dec, sizeof dec);
+	return r;
+}
+
+int auth_file_lookup(const char *buf, size_t len, const char *registry, const char *path,
+		     struct auth_creds *c, struct err *e)
+{
+	struct json *j = NULL;
+	char want[KEY_MAX];
+	int auths, r = 0;
+	size_t n;
+
+	if (json_parse(&j, buf, len, e) < 0)
+		return -1;
+	auths = json_get(j, json_root(j), "auths");
+	if (auths >= 0 && json_kind(j, auths) != JSON_OBJECT) {
+		json_free(j);
+		return err_set(e, 0, "'auths' is not an object");
+	}
+	/* the most specific candidate first: registry/a/b, registry/a, registry */
+	n = (size_t)snprintf(want, sizeof want, "%s/%s", registry, path);
+	if (n >= sizeof want)
+		n = strlen(registry);
+	want[n] = '\0';
+	for (;;) {
+		for (size_t i = 0; !r && i < json_count(j, auths); i++) {
+			int key;
+			int val = json_member(j, auths, i, &key);
+			char *k = json_str(j, key), nk[KEY_MAX];
+			if (!k)
+				continue;
+			norm_key(k, nk, sizeof nk);
+			free(k);
+			if (!strcmp(nk, want) && json_kind(j, val) == JSON_OBJECT)
+				r = entry_creds(j, val, c);
+		}
+		if (r)
+			break;
+		char *slash = strrchr(want, '/');
+		if (!slash || (size_t)(slash - want) < strlen(registry))
+			break;
+		*slash = '\0';
+	}
+	json_free(j);
+	return r;
+}
+
+static int home_dir(char *out, size_t outsz)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (!h || !*h) {
+		pw = getpwuid(getuid());
+		h = pw ? pw->pw_dir : NULL;
+	}
+	if (!h || !*h)
+		return -1;
+	return snprintf(out, outsz, "%s", h) < (int)outsz ? 0 : -1;
+}
+
+static int try_file(const char *file, const char *registry, const char *path,
+		    struct auth_creds *c, struct err *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (access(file, F_OK) < 0)
+		return 0;
+	if (util_read_file(file, AUTH_FILE_MAX, &buf, &len, e) < 0)
+		return err_wrap(e, "auth file '%s'", file);
+	r = auth_file_lookup(buf, len, registry, path, c, e);
+	explicit_bzero(buf, len);
+	free(buf);
+	return r < 0 ? err_wrap(e, "auth file '%s'", file) : r;
+}
+
+int auth_creds_find(const char *registry, const char *path, struct auth_creds *c,
+		    struct err *e)
+{
+	const char *v = getenv("REGISTRY_AUTH_FILE"), *xdg = getenv("XDG_RUNTIME_DIR");
+	char home[PATH_MAX], f[PATH_MAX + 64];
+	int r;
+
+	if (v && *v)
+		return try_file(v, registry, path, c, e);
+	if (xdg && *xdg) {
+		snprintf(f, sizeof f, "%s/containers/auth.json", xdg);
+		if ((r = try_file(f, registry, path, c, e)))
+			return r;
+	}
+	if (home_dir(home, sizeof home) < 0)
+		return 0;
+	snprintf(f, sizeof f, "%s/.config/containers/auth.json", home);
+	if ((r = try_file(f, registry, path, c, e)))
+		return r;
+	snprintf(f, sizeof f, "%s/.docker/config.json", home);
+	return try_file(f, registry, path, c, e);
+}
+
+/* ---- schemes ---- */
+
+struct token {
+	char scope[AUTH_SCOPE_MAX];
+	char *value;                  /* "Bearer ..." */
+	time_t expires;               /* CLOCK_MONOTONIC seconds */
+	unsigned long used;
+};
+
+struct auth {
+	char label[256];
+	struct auth_creds creds;
+	int plain_http_ok;
+	enum auth_scheme scheme;
+	char realm[HTTP_URL_MAX / 4];
+	char service[512];
+	struct token cache[AUTH_CACHE];
+	unsigned long clock;
+};
+
+static time_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+int auth_new(const char *label, const struct auth_creds *creds, int plain_http_ok,
+	     struct auth **out, struct err *e)
+{
+	struct auth *a = calloc(1, sizeof *a);
+
+	*out = NULL;
+	if (!a)
+		return err_set(e, ENOMEM, "auth");
+	snprintf(a->label, sizeof a->label, "%s", label);
+	if (creds && creds->set)
+		a->creds = *creds;
+	a->plain_http_ok = plain_http_ok;
+	*out = a;
+	return 0;
+}
+
+static void token_drop(struct token *t)
+{
+	if (t->value) {
+		explicit_bzero(t->value, strlen(t->value));
+		free(t->value);
+	}
+	memset(t, 0, sizeof *t);
+}
+
+void auth_free(struct auth *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < AUTH_CACHE; i++)
+		token_drop(&a->cache[i]);
+	explicit_bzero(a, sizeof *a);
+	free(a);
+}
+
+enum auth_scheme auth_get_scheme(const struct auth *a)
+{
+	return a->scheme;
+}
+
+int auth_has_creds(const struct auth *a)
+{
+	return a->creds.set;
+}
+
+void auth_forget(struct auth *a, const char *scope)
+{
+	for (int i = 0; i < AUTH_CACHE; i++)
+		if (a->cache[i].value && !strcmp(a->cache[i].scope, scope))
+			token_drop(&a->cache[i]);
+}
+
+int auth_learn(struct auth *a, const struct http_response *r, char *scope, struct err *e)
+{
+	struct authhdr *h = malloc(sizeof *h);
+	const char *v, *realm, *err;
+	long i;
+
+	scope[0] = '\0';
+	if (!h)
+		return err_set(e, ENOMEM, "auth");
+	authhdr_init(h);
+	for (size_t n = 0; (v = http_response_header_nth(r, "WWW-Authenticate", n)); n++)
+		if (authhdr_parse(h, v, strlen(v), e) < 0) {
+			free(h);
+			return err_wrap(e, "registry '%s': WWW-Authenticate", a->label);
+		}
+	if ((i = authhdr_find(h, "bearer")) >= 0) {
+		realm = authhdr_param(h, i, "realm");
+		if (!realm || !*realm || strlen(realm) >= sizeof a->realm) {
+			free(h);
+			return err_set(e, 0, "registry '%s': Bearer challenge without a usable realm",
+				       a->label);
+		}
+		snprintf(a->realm, sizeof a->realm, "%s", realm);
+		v = authhdr_param(h, i, "service");
+		snprintf(a->service, sizeof a->service, "%s", v ? v : "");
+		err = authhdr_param(h, i, "error");
+		v = authhdr_param(h, i, "scope");
+		if (err && !strcmp(err, "insufficient_scope") && v && strlen(v) < AUTH_SCOPE_MAX)
+			strcpy(scope, v);
+		a->scheme = AUTH_BEARER;
+	} else if (authhdr_find(h, "basic") >= 0) {
+		a->scheme = AUTH_BASIC;
+	}
+	free(h);
+	return 0;
+}
+
+static void url_escape(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    strchr("-._~", ch))
+			buf_putc(b, ch);
+		else
+			buf_appendf(b, "%%%02X", ch);
+	}
+}
+
+/* The token (or access_token) and its lifetime from a token response. */
+static int read_token(struct auth *a, const char *body, size_t len, struct token *t,
+		      struct err *e)
+{
+	struct json *j = NULL;
+	int64_t ttl = 60;
+	char *tok;
+	size_t tl;
+
+	if (json_parse(&j, body, len, e) < 0)
+		return err_wrap(e, "registry '%s': token response", a->label);
+	tok = json_str(j, json_get(j, json_root(j), "token"));
+	if (!tok || !*tok) {
+		free(tok);
+		tok = json_str(j, json_get(j, json_root(j), "access_token"));
+	}
+	json_int64(j, json_get(j, json_root(j), "expires_in"), &ttl);
+	json_free(j);
+	tl = tok ? strlen(tok) : 0;
+	for (size_t i = 0; i < tl; i++)
+		if ((unsigned char)tok[i] < 0x21 || (unsigned char)tok[i] > 0x7e)
+			tl = 0;
+	if (!tl || tl > AUTH_TOKEN_MAX) {
+		if (tok)
+			explicit_bzero(tok, strlen(tok));
+		free(tok);
+		return err_set(e, 0, "registry '%s': the token response holds no usable token",
+			       a->label);
+	}
+	if (!(t->value = malloc(tl + 8))) {
+		explicit_bzero(tok, tl);
+		free(tok);
+		return err_set(e, ENOMEM, "token");
+	}
+	snprintf(t->value, tl + 8, "Bearer %s", tok);
+	explicit_bzero(tok, tl);
+	free(tok);
+	if (ttl <= 0)
+		ttl = 60;
+	/* ask again a little before it runs out, but never for a token that
+	 * lives only a second or two */
+	t->expires = mono_now() + (time_t)(ttl > 20 ? ttl - 10 : ttl > 2 ? ttl - 1 : ttl);
+	return 0;
+}
+
+static int token_url(struct auth *a, const char *scope, char **out, struct err *e)
+{
+	struct buf b = { 0 };
+	struct http_url u;
+
+	if (http_url_parse(a->realm, strlen(a->realm), &u, e) < 0)
+		return err_wrap(e, "registry '%s': token realm", a->label);
+	if (!u.https && a->creds.set && !a->plain_http_ok)
+		return err_set(e, 0, "registry '%s': token realm is plain HTTP: refusing to send "
+			       "credentials (pass --tls-verify=false to allow it)", a->label);
+	buf_puts(&b, a->realm);
+	buf_putc(&b, strchr(a->realm, '?') ? '&' : '?');
+	if (a->service[0]) {
+		buf_puts(&b, "service=");
+		url_escape(&b, a->service);
+		buf_putc(&b, '&');
+	}
+	buf_puts(&b, "scope=");
+	url_escape(&b, scope);
+	if (b.oom || !(*out = buf_steal(&b, NULL))) {
+		buf_free(&b);
+		return err_set(e, ENOMEM, "token request");
+	}
+	return 0;
+}
+
+static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
+		       struct token *t, struct err *e)
+{
+	char basic[AUTH_VALUE_MAX], red[512], *url = NULL, *body = NULL;
+	struct http_field h[1];
+	struct http_request rq = { "GET", NULL, h, 0, NULL, 0, 0 };
+	struct http_response *r = NULL;
+	size_t len;
+	int status, rc = -1;
+
+	if (token_url(a, scope, &url, e) < 0)
+		return -1;
+	rq.url = url;
+	if (a->creds.set) {
+		if (authhdr_basic(a->creds.user, a->creds.pass, basic, sizeof basic, e) < 0)
+			goto out;
+		h[0].name = "Authorization";
+		h[0].value = basic;
+		rq.nheaders = 1;
+	}
+	if (http_request(c, &rq, &r, e) < 0)
+		goto out;
+	status = http_response_status(r);
+	http_url_redact(a->realm, red, sizeof red);
+	if (status == 401 || status == 403) {
+		err_set(e, 0, a->creds.set ? "token server %s rejected the credentials (HTTP %d)"
+					   : "token server %s refused an anonymous token (HTTP %d)",
+			red, status);
+		goto out;
+	}
+	if (status != 200) {
+		err_set(e, 0, "token server %s: HTTP %d %s", red, status, http_response_reason(r));
+		goto out;
+	}
+	if (http_response_read_all(r, AUTH_FILE_MAX, &body, &len, e) < 0)
+		goto out;
+	rc = read_token(a, body, len, t, e);
+	snprintf(t->scope, sizeof t->scope, "%s", scope);
+out:
+	explicit_bzero(basic, sizeof basic);
+	if (body)
+		explicit_bzero(body, len);
+	free(body);
+	free(url);
+	http_response_free(r);
+	return rc;
+}
+
+static int bearer(struct auth *a, struct http_client *c, const char *scope, char *out,
+		  struct err *e)
+{
+	struct token *slot = &a->cache[0];
+	time_t now = mono_now();
+
+	for (int i = 0; i < AUTH_CACHE; i++) {
+		struct token *t = &a->cache[i];
+		if (t->value && !strcmp(t->scope, scope)) {
+			if (now < t->expires) {
+				t->used = ++a->clock;
+				snprintf(out, AUTH_VALUE_MAX, "%s", t->value);
+				return 0;
+			}
+			token_drop(t); /* expired: fetch a new one */
+		}
+	}
+	/* an empty slot, else the least recently used */
+	for (int i = 0; i < AUTH_CACHE && slot->value; i++)
+		if (!a->cache[i].value || a->cache[i].used < slot->used)
+			slot = &a->cache[i];
+	token_drop(slot);
+	if (fetch_token(a, c, scope, slot, e) < 0) {
+		token_drop(slot);
+		return -1;
+	}
+	slot->used = ++a->clock;
+	snprintf(out, AUTH_VALUE_MAX, "%s", slot->value);
+	return 0;
+}
+
+int auth_authorization(struct auth *a, struct http_client *c, const char *scope, char *out,
+		       struct err *e)
+{
+	out[0] = '\0';
+	if (a->scheme == AUTH_BEARER)
+		return bearer(a, c, scope, out, e);
+	if (a->scheme == AUTH_BASIC && a->creds.set)
+		return authhdr_basic(a->creds.user, a->creds.pass, out, AUTH_VALUE_MAX, e);
+	return 0;
+}

@@ -1,0 +1,532 @@
+/* The registry client of registry.h: TLS set-up per registry, the /v2/
+ * ping, authenticated GETs with retries, manifests and blobs. */
+#include "registry.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "auth.h"
+#include "authhdr.h"
+#include "http.h"
+#include "json.h"
+#include "net.h"
+#include "tls.h"
+
+enum { ERRDOC_MAX = 65536, CERT_FILES_MAX = 64, BACKOFF_MS = 250 };
+
+struct registry {
+	char label[256];              /* the registry as the user named it */
+	char host[NET_HOST_MAX + 16]; /* API host[:port] */
+	char path[256];
+	char scope[AUTH_SCOPE_MAX];   /* repository:PATH:pull */
+	int tls_verify;
+	int https;
+	struct tls_config *tls;
+	struct http_client *http;
+	struct auth *auth;
+};
+
+const char *registry_scheme(const struct registry *r)
+{
+	return r->https ? "https" : "http";
+}
+
+/* ---- TLS: CA files and client pairs of a certs.d-style directory ---- */
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n > k && !strcmp(s + n - k, suf);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_one(struct tls_config *t, const char *dir, const char *name, struct err *e)
+{
+	char p[PATH_MAX], k[PATH_MAX];
+	size_t n = strlen(name);
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	if (has_suffix(name, ".crt"))
+		return tls_config_add_ca_file(t, p, e);
+	if (has_suffix(name, ".cert")) {
+		snprintf(k, sizeof k, "%s/%.*s.key", dir, (int)(n - 5), name);
+		if (stat(k, &st) < 0)
+			return err_set(e, 0, "client certificate '%s' has no key '%s'", p, k);
+		return tls_config_add_client_cert(t, p, k, e);
+	}
+	if (has_suffix(name, ".key")) {
+		snprintf(k, sizeof k, "%s/%.*s.cert", dir, (int)(n - 4), name);
+		if (stat(k, &st) < 0)
+			return err_set(e, 0, "key '%s' has no client certificate '%s'", p, k);
+	}
+	return 0;
+}
+
+/* Load dir's *.crt, *.cert + *.key in name order (mbedtls presents the
+ * first client pair, so the order must not depend on readdir). */
+static int load_cert_dir(struct tls_config *t, const char *dir, struct err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *names[CERT_FILES_MAX];
+	size_t n = 0;
+	int r = 0;
+
+	if (!d)
+		return err_set(e, errno, "certificate directory '%s'", dir);
+	while ((de = readdir(d)) && !r) {
+		if (!has_suffix(de->d_name, ".crt") && !has_suffix(de->d_name, ".cert") &&
+		    !has_suffix(de->d_name, ".key"))
+			continue;
+		if (n == CERT_FILES_MAX)
+			r = err_set(e, 0, "certificate directory '%s': more than %d files", dir,
+				    CERT_FILES_MAX);
+		else if (!(names[n++] = strdup(de->d_name)))
+			r = err_set(e, ENOMEM, "certificate directory '%s'", dir);
+	}
+	closedir(d);
+	if (!r)
+		qsort(names, n, sizeof names[0], cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		if (!r && names[i])
+			r = load_one(t, dir, names[i], e);
+		free(names[i]);
+	}
+	return r;
+}
+
+/* --cert-dir, else the first existing certs.d/REGISTRY of the bases. */
+static int load_certs(struct tls_config *t, const struct registry_options *o, struct err *e)
+{
+	const char *bases = getenv("SYSCONTAINER_CERTS_D");
+	char list[4096], dir[PATH_MAX], *save = NULL;
+	struct stat st;
+
+	if (o->cert_dir)
+		return load_cert_dir(t, o->cert_dir, e);
+	snprintf(list, sizeof list, "%s",
+		 bases ? bases : "/etc/containers/certs.d:/etc/docker/certs.d");
+	for (char *b = strtok_r(list, ":", &save); b; b = strtok_r(NULL, ":", &save)) {
+		snprintf(dir, sizeof dir, "%s/%s", b, o->registry);
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return load_cert_dir(t, dir, e);
+	}
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int retry_status(int s)
+{
+	return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+}
+
+static int retry_errno(int n)
+{
+	return n == ECONNRESET || n == EPIPE || n == ECONNABORTED;
+}
+
+/* How long to wait before attempt+1: Retry-After when given, else
+ * exponential backoff.  -1 when the budget or the count is spent. */
+static long retry_delay(const struct http_response *resp, int attempt, long waited)
+{
+	long ms = BACKOFF_MS << attempt;
+	const char *ra = resp ? http_response_header(resp, "Retry-After") : NULL;
+	uint64_t s;
+	struct err e;
+
+	if (attempt >= REGISTRY_RETRIES)
+		return -1;
+	if (ra && authhdr_retry_after(ra, strlen(ra), time(NULL), &s, &e) == 0)
+		ms = s > (uint64_t)REGISTRY_RETRY_BUDGET_MS / 1000 ? REGISTRY_RETRY_BUDGET_MS + 1
+								  : (long)s * 1000;
+	return waited + ms > REGISTRY_RETRY_BUDGET_MS ? -1 : ms;
+}
+
+struct get {
+	const char *target;           /* "/v2/..." */
+	const char *accept;           /* or NULL */
+	int authed;                   /* send credentials / tokens */
+	int max_redirects;
+};
+
+static void make_url(const struct registry *r, const char *target, char *url, size_t sz)
+{
+	snprintf(url, sz, "%s://%s%s", r->https ? "https" : "http", r->host, target);
+}
+
+/* One request with the Authorization it needs. */
+static int send_once(struct registry *r, const struct get *g, const char *scope,
+		     struct http_response **out, struct err *e)
+{
+	char url[1024], authz[AUTH_VALUE_MAX];
+	struct http_field h[2];
+	struct http_request rq = { "GET", url, h, 0, NULL, 0, g->max_redirects };
+	int rc;
+
+	make_url(r, g->target, url, sizeof url);
+	authz[0] = '\0';
+	if (g->authed && auth_authorization(r->auth, r->http, scope, authz, e) < 0)
+		return -1;
+	if (g->accept)
+		h[rq.nheaders++] = (struct http_field){ "Accept", g->accept };
+	if (authz[0])
+		h[rq.nheaders++] = (struct http_field){ "Authorization", authz };
+	rc = http_request(r->http, &rq, out, e);
+	explicit_bzero(authz, sizeof authz);
+	return rc;
+}
+
+/* A 401: learn the challenge; 1 when one more try with new credentials
+ * or a new token makes sense. */
+static int reauth(struct registry *r, const struct http_response *resp, char *scope,
+		  struct err *e)
+{
+	enum auth_scheme before = auth_get_scheme(r->auth);
+	char want[AUTH_SCOPE_MAX];
+
+	if (auth_learn(r->auth, resp, want, e) < 0)
+		return -1;
+	switch (auth_get_scheme(r->auth)) {
+	case AUTH_BEARER:
+		auth_forget(r->auth, scope);
+		if (want[0])
+			snprintf(scope, AUTH_SCOPE_MAX, "%s", want);
+		return 1;
+	case AUTH_BASIC:
+		return before != AUTH_BASIC && auth_has_creds(r->auth);
+	default:
+		return 0;
+	}
+}
+
+/* GET with retries (resets, 408/429/5xx) and one re-authentication. */
+static int get(struct registry *r, const struct get *g, struct http_response **out,
+	       struct err *e)
+{
+	char scope[AUTH_SCOPE_MAX];
+	int attempt = 0, reauthed = 0;
+	long waited = 0, d;
+
+	snprintf(scope, sizeof scope, "%s", r->scope);
+	for (;;) {
+		struct http_response *resp = NULL;
+		int status, k;
+
+		if (send_once(r, g, scope, &resp, e) < 0) {
+			if (!retry_errno(e->errnum) || (d = retry_delay(NULL, attempt, waited)) < 0)
+				return -1;
+			sleep_ms(d);
+			waited += d;
+			attempt++;
+			continue;
+		}
+		status = http_response_status(resp);
+		if (status == 401 && g->authed && !reauthed) {
+			if ((k = reauth(r, resp, scope, e)) < 0) {
+				http_response_free(resp);
+				return -1;
+			}
+			reauthed = 1;
+			if (k) {
+				http_response_free(resp);
+				continue;
+			}
+		}
+		if (retry_status(status) && (d = retry_delay(resp, attempt, waited)) >= 0) {
+			http_response_free(resp);
+			sleep_ms(d);
+			waited += d;
+			attempt++;
+			continue;
+		}
+		*out = resp;
+		return 0;
+	}
+}
+
+/* Printable ASCII of a server-chosen text, cut short. */
+static void clean(const char *s, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 4 < outsz; s++)
+		out[o++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+	if (s && *s && o + 4 >= outsz)
+		out[o++] = '.', out[o++] = '.', out[o++] = '.';
+	out[o] = '\0';
+}
+
+/* The first error of a registry error document: code and message. */
+static void error_doc(struct http_response *resp, char *code, size_t codesz, char *msg,
+		      size_t msgsz)
+{
+	struct json *j = NULL;
+	struct err e;
+	char *body = NULL, *c = NULL, *m = NULL;
+	size_t len;
+	int first;
+
+	code[0] = msg[0] = '\0';
+	if (http_response_read_all(resp, ERRDOC_MAX, &body, &len, &e) < 0 ||
+	    json_parse(&j, body, len, &e) < 0) {
+		free(body);
+		return;
+	}
+	first = json_at(j, json_get(j, json_root(j), "errors"), 0);
+	c = json_str(j, json_get(j, first, "code"));
+	m = json_str(j, json_get(j, first, "message"));
+	clean(c, code, codesz);
+	clean(m, msg, msgsz);
+	free(c);
+	free(m);
+	free(body);
+	json_free(j);
+}
+
+/* 0 when the registry says the repository does not exist (a missing tag
+ * and a missing repository both answer MANIFEST_UNKNOWN in distribution). */
+static int repo_exists(struct registry *r)
+{
+	char target[400];
+	struct get g = { target, NULL, 1, 0 };
+	struct http_response *resp = NULL;
+	struct err e;
+	int s;
+
+	snprintf(target, sizeof target, "/v2/%s/tags/list?n=1", r->path);
+	if (get(r, &g, &resp, &e) < 0)
+		return 1;
+	s = http_response_status(resp);
+	http_response_free(resp);
+	return s != 404;
+}
+
+/* A final response that is not 200, as one message about `what`. */
+static int status_error(struct registry *r, struct http_response *resp, const char *what,
+			struct err *e)
+{
+	int s = http_response_status(resp);
+	char code[64], msg[200], reason[64], detail[300];
+
+	clean(http_response_reason(resp), reason, sizeof reason);
+	error_doc(resp, code, sizeof code, msg, sizeof msg);
+	snprintf(detail, sizeof detail, "%s%s%s", code, code[0] && msg[0] ? ": " : "", msg);
+	if (s == 401 && !auth_has_creds(r->auth))
+		return err_set(e, 0, "registry '%s' requires authentication for '%s': give --creds "
+			       "USER[:PASS] or add the registry to an auth file", r->label, r->path);
+	if (s == 401 && auth_get_scheme(r->auth) == AUTH_BASIC)
+		return err_set(e, 0, "registry '%s' rejected the credentials", r->label);
+	if (s == 401 || s == 403)
+		return err_set(e, 0, "registry '%s' denied access to '%s'%s%s%s", r->label, r->path,
+			       detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+	if (s == 404 && (!strcmp(code, "NAME_UNKNOWN") || !repo_exists(r)))
+		return err_set(e, 0, "repository '%s' not found on registry '%s'", r->path, r->label);
+	if (s == 404)
+		return err_set(e, 0, "%s not found on registry '%s'%s%s%s", what, r->label,
+			       code[0] ? " (" : "", code, code[0] ? ")" : "");
+	return err_set(e, 0, "%s: registry '%s' answered HTTP %d %s%s%s%s", what, r->label, s,
+		       reason, detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+}
+
+/* ---- ping and set-up ---- */
+
+static int ping_once(struct registry *r, struct http_response **out, struct err *e)
+{
+	struct get g = { "/v2/", NULL, 0, 0 };
+	return get(r, &g, out, e);
+}
+
+/* https first; a TLS handshake failure may mean a plain-HTTP registry,
+ * which only --tls-verify=false lets us use.  The plain-HTTP probe is an
+ * ordinary ping (retried like any request).  An HTTPS server that gets
+ * plain HTTP answers 400 (Go: "Client sent an HTTP request to an HTTPS
+ * server", nginx: "The plain HTTP request was sent to HTTPS port"): that
+ * is not a plain-HTTP registry, and the TLS error stands. */
+static int ping(struct registry *r, struct http_response **out, struct err *e)
+{
+	struct http_response *resp = NULL;
+	struct err first, e2;
+
+	r->https = 1;
+	if (ping_once(r, out, e) == 0)
+		return 0;
+	if (!strstr(e->msg, "tls handshake with '"))
+		return -1;
+	first = *e;
+	r->https = 0;
+	if (ping_once(r, &resp, &e2) < 0 || http_response_status(resp) == 400) {
+		http_response_free(resp);
+		r->https = 1;
+		*e = first;
+		return -1;
+	}
+	if (r->tls_verify) {
+		http_response_free(resp);
+		r->https = 1;
+		return err_set(e, 0, "registry '%s' speaks plain HTTP: pass --tls-verify=false to "
+			       "allow it", r->label);
+	}
+	*out = resp;
+	return 0;
+}
+
+static int setup(struct registry *r, const struct registry_options *o, struct err *e)
+{
+	struct tls_options to = { .insecure = !o->tls_verify };
+	struct http_client_options ho = { 0 };
+
+	if (tls_config_new(&to, &r->tls, e) < 0 || load_certs(r->tls, o, e) < 0)
+		return -1;
+	ho.tls = r->tls;
+	if (http_client_new(&ho, &r->http, e) < 0)
+		return -1;
+	return auth_new(o->registry, o->creds, !o->tls_verify, &r->auth, e);
+}
+
+int registry_open(const struct registry_options *o, struct registry **out, struct err *e)
+{
+	struct registry *r = calloc(1, sizeof *r);
+	struct http_response *resp = NULL;
+	char scope[AUTH_SCOPE_MAX];
+	int s;
+
+	*out = NULL;
+	if (!r)
+		return err_set(e, ENOMEM, "registry");
+	snprintf(r->label, sizeof r->label, "%s", o->registry);
+	snprintf(r->host, sizeof r->host, "%s", o->api_host);
+	snprintf(r->path, sizeof r->path, "%s", o->path);
+	snprintf(r->scope, sizeof r->scope, "repository:%s:pull", o->path);
+	r->tls_verify = o->tls_verify;
+	if (setup(r, o, e) < 0 || ping(r, &resp, e) < 0)
+		goto fail;
+	s = http_response_status(resp);
+	if (s == 401 && auth_learn(r->auth, resp, scope, e) < 0)
+		goto fail;
+	if (s == 404) {
+		err_set(e, 0, "registry '%s' does not speak the distribution API (GET /v2/: "
+			"HTTP 404)", r->label);
+		goto fail;
+	}
+	if (s != 401 && s / 100 != 2 && status_error(r, resp, "GET /v2/", e) < 0)
+		goto fail;
+	http_response_free(resp);
+	*out = r;
+	return 0;
+fail:
+	http_response_free(resp);
+	registry_free(r);
+	return -1;
+}
+
+void registry_free(struct registry *r)
+{
+	if (!r)
+		return;
+	auth_free(r->auth);
+	http_client_free(r->http);
+	tls_config_free(r->tls);
+	free(r);
+}
+
+/* ---- manifests and blobs ---- */
+
+int registry_get_manifest(struct registry *r, const char *ref, char **body, size_t *len,
+			  char *ctype, size_t ctypesz, struct err *e)
+{
+	char target[600], what[600];
+	struct get g = { target, REGISTRY_MANIFEST_ACCEPT, 1, 0 };
+	struct http_response *resp = NULL;
+	const char *ct;
+	int rc;
+
+	*body = NULL;
+	ctype[0] = '\0';
+	snprintf(target, sizeof target, "/v2/%s/manifests/%s", r->path, ref);
+	snprintf(what, sizeof what, "manifest '%s%s%s'", r->path, strchr(ref, ':') ? "@" : ":", ref);
+	if (get(r, &g, &resp, e) < 0)
+		return -1;
+	if (http_response_status(resp) != 200) {
+		status_error(r, resp, what, e);
+		http_response_free(resp);
+		return -1;
+	}
+	ct = http_response_header(resp, "Content-Type");
+	snprintf(ctype, ctypesz, "%s", ct ? ct : "");
+	rc = http_response_read_all(resp, REGISTRY_MANIFEST_MAX, body, len, e);
+	http_response_free(resp);
+	return rc < 0 ? err_wrap(e, "%s", what) : 0;
+}
+
+static int open_blob(struct registry *r, const char *digest, int64_t size,
+		     struct http_response **out, struct err *e)
+{
+	char target[600], what[128];
+	struct get g = { target, NULL, 1, 0 };
+
+	snprintf(target, sizeof target, "/v2/%s/blobs/%s", r->path, digest);
+	snprintf(what, sizeof what, "blob %s", digest);
+	if (get(r, &g, out, e) < 0)
+		return -1;
+	if (http_response_status(*out) != 200) {
+		status_error(r, *out, what, e);
+		goto fail;
+	}
+	if (size >= 0 && http_response_expect_length(*out, (uint64_t)size, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	http_response_free(*out);
+	*out = NULL;
+	return -1;
+}
+
+int registry_get_blob_all(struct registry *r, const char *digest, int64_t size, size_t max,
+			  char **out, size_t *len, struct err *e)
+{
+	struct http_response *resp;
+	int rc;
+
+	*out = NULL;
+	if (size >= 0 && (uint64_t)size > max)
+		return err_set(e, 0, "blob %s: %lld bytes, more than the %zu we accept", digest,
+			       (long long)size, max);
+	if (open_blob(r, digest, size, &resp, e) < 0)
+		return -1;
+	rc = http_response_read_all(resp, max, out, len, e);
+	http_response_free(resp);
+	return rc;
+}
+
+int registry_get_blob(struct registry *r, const char *digest, int64_t size,
+		      int (*feed)(void *ctx, const void *buf, size_t len, struct err *e),
+		      void *ctx, struct err *e)
+{
+	struct http_response *resp;
+	int rc;
+
+	if (open_blob(r, digest, size, &resp, e) < 0)
+		return -1;
+	rc = http_response_stream(resp, feed, ctx, e);
+	http_response_free(resp);
+	return rc;
+}
