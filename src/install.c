@@ -287,13 +287,26 @@ out:
 	return r;
 }
 
-/* Is a bind-mount source missing on the target (and so the container's
- * own, made for it)?  lstat: a dangling symlink is not missing. */
-static int bind_missing(struct inst *in, const char *src, struct err *e)
+static int below(const char *path, const char *dir)
 {
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Is a bind-mount source missing on the target, and so the container's own
+ * to create?  lstat: a dangling symlink is not missing.  Never a path in
+ * the configuration directory outside CONF_DIRECTORY/NAME: /etc/resolv.conf
+ * or /etc/hosts may be absent from an image being built, and a directory
+ * made in their place would break the host. */
+static int bind_missing(struct inst *in, const char *src, const char *own_conf, struct err *e)
+{
+	const char *conf = "/etc";
 	char h[PATH_MAX];
 	struct stat st;
 
+	values_get(&in->vals, "CONF_DIRECTORY", 14, &conf);
+	if ((below(src, "/etc") || below(src, conf)) && !below(src, own_conf))
+		return 0;
 	if (host(in, src, h, e) < 0)
 		return -1;
 	return lstat(h, &st) < 0 && errno == ENOENT;
@@ -319,10 +332,18 @@ static int make_tmpfiles(struct inst *in, const struct spec_info *si, struct err
 	snprintf(own[0], PATH_MAX, "%s/%s", run, in->name);
 	snprintf(own[1], PATH_MAX, "%s/%s", state, in->name);
 	snprintf(own[2], PATH_MAX, "%s/%s", conf, in->name);
-	for (size_t i = 0; i < 3; i++)
-		prefixes[np++] = own[i];
+	/* NAME's directories are its own only while nothing else is there: a
+	 * container named "ssh" or "shadow" must not gain /etc/ssh or
+	 * /etc/shadow. */
+	for (size_t i = 0; i < 3; i++) {
+		int m = bind_missing(in, own[i], own[i], e);
+		if (m < 0)
+			goto fail;
+		if (m)
+			prefixes[np++] = own[i];
+	}
 	for (size_t i = 0; i < si->nbind; i++) {
-		if ((missing[i] = bind_missing(in, si->bind_sources[i], e)) < 0)
+		if ((missing[i] = bind_missing(in, si->bind_sources[i], own[2], e)) < 0)
 			goto fail;
 		if (missing[i])
 			prefixes[np++] = si->bind_sources[i];
@@ -573,10 +594,10 @@ static int do_install(struct inst *in, const char *image, struct err *e)
 {
 	struct stat st;
 
-	if (check_unit_free(in, e) < 0)
-		return -1;
 	if (lstat(in->link, &st) == 0)
 		return err_set(e, 0, "container '%s' is already installed: uninstall it first", in->name);
+	if (check_unit_free(in, e) < 0)
+		return -1;
 	if (lstat(in->dest, &st) == 0)
 		return err_set(e, 0, "'%s' exists but is no installed container: remove it first",
 			       in->dest_t);
@@ -610,8 +631,11 @@ int install_lock_name(struct cli *c, const char *name, int *fd, struct err *e)
 {
 	char t[PATH_MAX], h[PATH_MAX];
 
-	snprintf(t, sizeof t, "%s/.%s.lock", c->paths.checkout, name);
-	if (paths_host(&c->paths, t, h, e) < 0)
+	/* Lock files must outlive every holder, so they live with the store,
+	 * not among the deployments an uninstall clears. */
+	snprintf(t, sizeof t, "%s/.storage/locks/%s.lock", c->paths.checkout, name);
+	if (paths_prepare(&c->paths, e) < 0 || paths_host(&c->paths, t, h, e) < 0 ||
+	    mkparent(h, e) < 0)
 		return -1;
 	*fd = open(h, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0)
