@@ -91,8 +91,9 @@ check: $(BIN) $(UNITBIN) $(B)/fuzz-replay
 # --- fuzzing (clang, libFuzzer, host libraries) ---------------------------
 FZ = .build/fuzz
 $(FZ)/fuzz: tests/fuzz/fuzz.c $(FUZZSRC) $(LIBSRC) src/*.h
+	@sh tests/deps.sh fuzz
 	@mkdir -p $(FZ)
-	clang $(SC_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -Itests/fuzz \
+	clang $(filter-out -Wno-format-truncation,$(SC_CFLAGS)) -g -O1 -fsanitize=fuzzer,address,undefined -Itests/fuzz \
 	  $$(pkg-config --cflags ostree-1) -o $@ tests/fuzz/fuzz.c $(FUZZSRC) $(LIBSRC) \
 	  $$(pkg-config --libs ostree-1) -lmbedtls -lmbedx509 -lmbedcrypto -lz
 fuzz: $(FZ)/fuzz

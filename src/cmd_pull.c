@@ -5,6 +5,7 @@
  * (digests checked before anything is referenced).  The image ref comes
  * last, so a failed pull leaves no new or changed image ref. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,36 @@ out:
 	return r;
 }
 
+/* The OSTree system repo is shared with the host OS (DESIGN.md): only in
+ * bare mode, which keeps ownership, and only when its objects can really be
+ * hardlinked into CHECKOUT (same filesystem, no protection in the way). */
+static int system_repo_ok(struct cli *c, struct store *s, struct err *e)
+{
+	char ck[PATH_MAX], probe[64];
+	int dfd, fd, r = 0;
+
+	if (!store_is_bare(s))
+		return err_set(e, 0, "the system repository '%s' is in %s mode: only bare is used",
+			       c->paths.repo, store_mode_name(s));
+	if (paths_host(&c->paths, c->paths.checkout, ck, e) < 0)
+		return -1;
+	snprintf(probe, sizeof probe, "tmp/syscontainer-probe-%d", (int)getpid());
+	fd = openat(store_dfd(s), probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set(e, errno, "system repository '%s': probe", c->paths.repo);
+	close(fd);
+	dfd = open(ck, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || linkat(store_dfd(s), probe, dfd, ".link-probe", 0) < 0)
+		r = err_set(e, errno, "the system repository '%s' cannot hardlink into '%s'",
+			    c->paths.repo, c->paths.checkout);
+	if (dfd >= 0) {
+		unlinkat(dfd, ".link-probe", 0);
+		close(dfd);
+	}
+	unlinkat(store_dfd(s), probe, 0);
+	return r;
+}
+
 int pull_open_store(struct cli *c, struct store **s, struct err *e)
 {
 	char host[PATH_MAX];
@@ -263,7 +294,14 @@ int pull_open_store(struct cli *c, struct store **s, struct err *e)
 				return -1;
 		}
 	}
-	return store_open(s, host, 1, e);
+	if (store_open(s, host, 1, e) < 0)
+		return -1;
+	if (paths_repo_is_system(&c->paths) && system_repo_ok(c, *s, e) < 0) {
+		store_free(*s);
+		*s = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* "--name VALUE" or "--name=VALUE" at argv[i]: how many entries it took

@@ -127,11 +127,9 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 		return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)", path);
 	if (!exists_at(path, "config") && create_repo(path, e) < 0)
 		return -1;
-	{
-		repo = ostree_repo_open_at(AT_FDCWD, path, NULL, &ge);
-		if (!repo)
-			return gerr(e, ge, "open repository '%s'", path);
-	}
+	repo = ostree_repo_open_at(AT_FDCWD, path, NULL, &ge);
+	if (!repo)
+		return gerr(e, ge, "open repository '%s'", path);
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		g_object_unref(repo);
@@ -139,6 +137,13 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 	}
 	s->repo = repo;
 	snprintf(s->path, sizeof s->path, "%s", path);
+	/* Containers are hardlinked checkouts of regular files: an archive repo
+	 * (compressed objects) cannot serve them. */
+	if (ostree_repo_get_mode(repo) == OSTREE_REPO_MODE_ARCHIVE) {
+		store_free(s);
+		return err_set(e, 0, "repository '%s' is in archive mode: syscontainer needs a "
+			       "bare or bare-user repository", path);
+	}
 	clean_tmp_refs(s);
 	*out = s;
 	return 0;
