@@ -12,4 +12,5 @@
 	X(http_url, fuzz_http_url) \
 	X(template, fuzz_template) \
 	X(unit, fuzz_unit) \
-	X(spec, fuzz_spec)
+	X(spec, fuzz_spec) \
+	X(manifest, fuzz_manifest)
