@@ -326,7 +326,7 @@ static int option_value(int argc, char **argv, int i, const char *name, const ch
 }
 
 /* The registry options: --creds, --cert-dir, --tls-verify, --platform. */
-static int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
+int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
 {
 	struct registry_platform p;
 	const char *v = NULL;

@@ -687,6 +687,12 @@ static int parse_install(struct inst *in, int argc, char **argv, const char **im
 			i += n - 1;
 			continue;
 		}
+		if ((n = pull_option(argc, argv, i, &in->src_opts, e)) < 0)
+			return -1;
+		if (n > 0) {
+			i += n - 1;
+			continue;
+		}
 		if ((!strcmp(a, "--name") || !strcmp(a, "--set") || !strcmp(a, "--runtime")) &&
 		    i + 1 >= argc)
 			return err_usage(e, "%s needs a value", a);

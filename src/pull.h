@@ -17,6 +17,11 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 /* Seconds to wait for the repository lock ($SYSCONTAINER_LOCK_TIMEOUT, 600). */
 unsigned pull_lock_timeout(void);
 
+/* A pull option at argv[i] (--creds, --cert-dir, --tls-verify, --platform):
+ * how many entries it took (0: not one), -1 on a usage error.  Verbs that
+ * pull first (install) accept the same. */
+int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e);
+
 int cmd_pull(struct cli *c, int argc, char **argv, struct err *e);
 
 #endif

@@ -31,7 +31,8 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 	  "  --name NAME       container name (default: the image's last path component,\n" \
 	  "                    plus -TAG when the tag is not latest)\n" \
 	  "  --set KEY=VALUE   a template variable (repeatable); overrides the image's defaults\n" \
-	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" }, \
+	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" \
+	  "  --creds, --cert-dir, --tls-verify, --platform: as for pull\n" }, \
 	{ NULL, "uninstall", cmd_uninstall, "NAME", \
 	  "Stop, disable and remove an installed container (the image stays)", "" }, \
 	{ "containers", "list", cmd_containers_list, "[-a] [-q] [--json]", \
