@@ -25,7 +25,9 @@ int source_open(struct source **out, const struct imgref *ref, const struct sour
 		r = source_docker_archive_open(src, ref, e);
 		break;
 	default:
-		r = err_set(e, 0, "this transport is not supported yet");
+		r = err_set(e, 0, "%s sources are not supported yet (registries, dockertar: and "
+			    "docker-archive: are)", ref->transport == IMGREF_OCI ? "oci:"
+			    : ref->transport == IMGREF_OCI_ARCHIVE ? "oci-archive:" : "docker:");
 		break;
 	}
 	if (r < 0) {
