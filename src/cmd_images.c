@@ -487,12 +487,6 @@ static int name_ref(const char *what, char *ref, size_t refsz, struct err *e)
 	return 0;
 }
 
-static void on_wait(void *ctx, const char *repo, unsigned t)
-{
-	(void)ctx;
-	fprintf(stderr, "syscontainer: waiting for the repository lock on '%s' (up to %u s)\n", repo, t);
-}
-
 static int images_tag(struct cli *c, int argc, char **argv, struct err *e)
 {
 	struct store *s = NULL;
@@ -507,7 +501,7 @@ static int images_tag(struct cli *c, int argc, char **argv, struct err *e)
 	if (name_ref(argv[first + 1], ref, sizeof ref, e) < 0)
 		return -1;
 	if (open_repo(c, &s, &missing, e) < 0 ||
-	    store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), on_wait, NULL, e) < 0 ||
+	    store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0 ||
 	    image_resolve(s, argv[first], &im, e) < 0 || store_set_ref(s, ref, im.commit, e) < 0)
 		err_wrap(e, "%s", argv[first]);
 	else
@@ -573,7 +567,7 @@ static int images_delete(struct cli *c, int argc, char **argv, struct err *e)
 		return err_usage(e, "which image?");
 	if (open_repo(c, &s, &missing, e) < 0)
 		return -1;
-	if (store_lock(s, STORE_LOCK_EXCLUSIVE, pull_lock_timeout(), on_wait, NULL, e) < 0) {
+	if (store_lock(s, STORE_LOCK_EXCLUSIVE, pull_lock_timeout(), pull_on_wait, NULL, e) < 0) {
 		store_free(s);
 		return -1;
 	}
@@ -666,7 +660,7 @@ static int images_prune(struct cli *c, int argc, char **argv, struct err *e)
 		return missing ? 0 : -1;
 	/* Exclusive across deciding, dropping refs and pruning objects: a
 	 * concurrent pull (shared) either finished or has not begun. */
-	if (store_lock(k.s, STORE_LOCK_EXCLUSIVE, pull_lock_timeout(), on_wait, NULL, e) < 0 ||
+	if (store_lock(k.s, STORE_LOCK_EXCLUSIVE, pull_lock_timeout(), pull_on_wait, NULL, e) < 0 ||
 	    store_list_refs(k.s, "ociimage/", keep_needed, &k, e) < 0 ||
 	    store_list_refs(k.s, PIN_PREFIX, keep_needed, &k, e) < 0 ||
 	    store_list_refs(k.s, "ociimage/", drop_unneeded, &k, e) < 0 ||

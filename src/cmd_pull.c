@@ -33,7 +33,7 @@ struct progress {
 	struct timespec last;
 };
 
-static void on_wait(void *ctx, const char *repo, unsigned timeout_s)
+void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s)
 {
 	(void)ctx;
 	fprintf(stderr, "syscontainer: waiting for the repository lock on '%s' (up to %u s)\n",
@@ -196,7 +196,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	char commit[65], human[32];
 	int r = -1;
 
-	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), on_wait, NULL, e) < 0)
+	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
 		return -1;
 	if (source_open(&src, ref, o, e) < 0)
 		goto out;

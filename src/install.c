@@ -773,7 +773,7 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 		goto out;
 	}
 	if (cli_paths(c, e) < 0 || install_recover(c, e) < 0 || pull_open_store(c, &in->s, e) < 0 ||
-	    store_lock(in->s, STORE_LOCK_SHARED, pull_lock_timeout(), NULL, NULL, e) < 0 ||
+	    store_lock(in->s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0 ||
 	    find_image(in, image, e) < 0) {
 		err_wrap(e, "%s", image);
 		goto out;

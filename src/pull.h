@@ -14,6 +14,8 @@ int pull_open_store(struct cli *c, struct store **s, struct err *e);
 struct source_opts;
 int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	       const struct source_opts *o, char *name_out, struct err *e);
+/* Says once on stderr that we wait for the repository lock (store_wait_fn). */
+void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s);
 /* Seconds to wait for the repository lock ($SYSCONTAINER_LOCK_TIMEOUT, 600). */
 unsigned pull_lock_timeout(void);
 

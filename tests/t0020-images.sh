@@ -123,6 +123,24 @@ du_after=$(du -sk "$R/objects" | cut -f1)
 check "prune frees space ($du_before kB -> $du_after kB)" [ "$du_after" -lt "$du_before" ]
 assert_eq "no ociimage refs left" "$(ostree refs --repo="$R" | grep -c ociimage/)" 0
 assert_fsck "$R" "after the last prune"
+# The repository lock: a holder makes prune wait, say so, and give up at its
+# deadline with a one-line error.
+python3 - "$R/.lock" "$T/locked" <<'PY' & holder=$!
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+# struct flock: l_type, l_whence, l_start, l_len, l_pid (0 for OFD locks)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_RDLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(20)
+PY
+track_pid $holder
+for i in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.1; done
+SYSCONTAINER_LOCK_TIMEOUT=1 sc images prune
+assert_eq "prune while another process holds the lock: exit 1" "$rc" 1
+assert_eq "prune says it waits, then gives up naming the lock" "$errout" "syscontainer: waiting for the repository lock on '$R' (up to 1 s)
+syscontainer: images prune repository '$R': exclusive lock still busy after 1 s"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+
 # Prune racing pulls (bounded): pulls never fail, and every image ref left
 # has all its layers.
 fails=0
