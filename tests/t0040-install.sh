@@ -177,6 +177,15 @@ else
 	skip_or_fail "mounting a tmpfs needs root"
 fi
 
+# --- the store keeps what installed containers pin -----------------------------
+rs images delete test/multi
+assert_eq "delete refused while multi and multi2 use the image" "$errout" "syscontainer: images delete test/multi: used by installed container multi, multi2 (uninstall it, or use -f)"
+rs images delete -f test/multi
+rs images prune
+assert_eq "prune after deleting the image: the pinned layers stay" "$(echo "$out" | grep -c '^Deleting')" 0
+assert_fsck "$R" "after prune with pins"
+check "the deployment still equals umoci's rootfs" python3 "$top/tests/helpers/treecmp.py" "$fx/multi.rootfs" "$D/rootfs"
+
 # --- uninstall leaves nothing behind ------------------------------------------
 for n in multi multi2 hello-1.0 symlink-dir symlink-whiteout symlink-opaque ftd; do
 	rs uninstall "$n"
@@ -186,6 +195,8 @@ rm -f "$ROOT/usr/lib/systemd/system/admin.service" "$ROOT/etc/systemd/system/adm
 left=$(cd "$ROOT" && find etc var/lib/containers/atomic -path '*/.storage' -prune -o \( -type f -o -type l \) -print | sort)
 assert_eq "uninstall: no file or link left in /etc or CHECKOUT" "$left" ""
 assert_eq "uninstall: no pin refs left" "$(ostree refs --repo="$R" | grep -c syscontainer/deploy)" 0
+rs images prune
+assert_eq "the last prune drops multi's layers once nothing pins them" "$(echo "$out" | grep -c '^Deleting')" 3
 expect_fail "uninstall an unknown name" 1 "syscontainer: uninstall nosuch: no container 'nosuch' is installed" --root "$ROOT" uninstall nosuch
 assert_fsck "$R"
 done_testing
