@@ -101,6 +101,7 @@ fuzz: $(FZ)/fuzz
 
 # --- the README's first command ----------------------------------------------
 demo: $(BIN)
+	@sh tests/deps.sh
 	sh tests/demo.sh $(CURDIR)/$(BIN)
 
 bench: syscontainer
