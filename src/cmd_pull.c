@@ -227,6 +227,12 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 		}
 		stored++;
 		bytes += res[i].blob_bytes;
+		if (c->verbose)
+			fprintf(stderr, "syscontainer: layer %.12s: %llu bytes as served (%s), %llu "
+				"uncompressed, %llu entries, %llu skipped, commit %s\n", diff + 7,
+				(unsigned long long)res[i].blob_bytes, res[i].compressed ? "gzip" : "tar",
+				(unsigned long long)res[i].tar_bytes, (unsigned long long)res[i].entries,
+				(unsigned long long)res[i].skipped, res[i].commit);
 	}
 	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
 		goto out;
@@ -300,6 +306,12 @@ int pull_open_store(struct cli *c, struct store **s, struct err *e)
 		store_free(*s);
 		*s = NULL;
 		return -1;
+	}
+	if (c->verbose) {
+		static const char *const from[] = { "--repo", "$ATOMIC_OSTREE_REPO",
+						    "the recorded choice", "the private default" };
+		fprintf(stderr, "syscontainer: repository %s (%s, from %s), CHECKOUT %s\n", host,
+			store_mode_name(*s), from[c->paths.repo_source], c->paths.checkout);
 	}
 	return 0;
 }

@@ -18,6 +18,9 @@ assert_eq "private repo is bare as root" "$(ostree config --repo="$CK/.storage/o
 assert_eq "the choice is recorded (a target path)" "$(cat "$CK/.storage/repo-path")" "/var/lib/containers/atomic/.storage/ostree"
 assert_eq "CHECKOUT 0700, .storage 0700" "$(stat -c %a "$CK") $(stat -c %a "$CK/.storage")" "700 700"
 
+sc --root "$ROOT" -v pull "dockertar:$T/one.tar"
+assert_match "-v names the repository, its mode and why it was chosen" "$errout" "syscontainer: repository $CK/.storage/ostree (bare, from the recorded choice), CHECKOUT /var/lib/containers/atomic*"
+
 # An archive repo cannot serve hardlinked checkouts.
 ostree init --repo="$T/arch" --mode=archive
 expect_fail "archive repo refused" 1 "syscontainer: pull dockertar:$T/one.tar: repository '$T/arch' is in archive mode: syscontainer needs a bare or bare-user repository" --repo "$T/arch" pull "dockertar:$T/one.tar"
