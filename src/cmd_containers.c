@@ -256,7 +256,8 @@ int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
 		}
 		closedir(d);
 	}
-	qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp);
+	if (n)
+		qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp);
 	buf_init(&b);
 	jw_init(&w, &b, 1);
 	if (json)

@@ -253,7 +253,8 @@ static int images_list(struct cli *c, int argc, char **argv, struct err *e)
 	}
 	if (r.s && store_list_refs(r.s, "ociimage/", collect, &r, e) < 0)
 		goto out;
-	qsort(r.v, r.n, sizeof *r.v, cmp_row);
+	if (r.n)
+		qsort(r.v, r.n, sizeof *r.v, cmp_row);
 	if (flags & F('j'))
 		print_json(&r);
 	else

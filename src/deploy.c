@@ -264,7 +264,8 @@ int deploy_checkout(struct store *s, const char *const *commits, size_t n, int r
 		r = store_commit_meta_strv(s, commits[i], "syscontainer.synthesized-dirs", add_synth,
 					   &c, e);
 		if (r == 0)
-			qsort(c.synth, c.nsynth, sizeof *c.synth, cmp_strp);
+			if (c.nsynth)
+				qsort(c.synth, c.nsynth, sizeof *c.synth, cmp_strp);
 		if (r == 0)
 			r = store_walk(s, commits[i], apply_whiteout, &c, e);
 		if (r == 0)

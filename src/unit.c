@@ -15,28 +15,42 @@
  * - ExecStart=$EXEC_START: `runtime run NAME` in the foreground, so runc is
  *   the main process, proxies signals to the container's PID 1 and exits
  *   with its status (128+N when a signal N killed it).
- * - ExecStop=-$EXEC_STOP: `runtime kill NAME` sends SIGTERM to PID 1.
- *   systemd runs ExecStop also after the container exited on its own; runc
- *   then says "container does not exist" and, without '-', that failure
- *   alone would leave the unit failed.
+ * - ExecStop: `runtime kill NAME` sends SIGTERM to PID 1, then the stop
+ *   waits up to 10 s (docker stop's grace period) for the container to go,
+ *   asking `runtime kill NAME 0` (fails once it is no longer running), and
+ *   sends SIGKILL when it is still there.  A PID 1 without a SIGTERM
+ *   handler ignores SIGTERM (the kernel protects a namespace's init), and
+ *   only the runtime can reach it: runc moves the container out of the
+ *   unit's cgroup, so systemd's own final SIGKILL would hit runc alone.
+ *   Waiting here, inside ExecStop, is what keeps such a stop clean rather
+ *   than a "failed (timeout)".  No '$' in the script: systemd would expand
+ *   it.  Steps of 0.2 s (GNU and busybox sleep take fractions; a sleep that
+ *   refuses them falls back to 1 s steps, a longer grace, still bounded).
+ *   '-': systemd runs ExecStop also after the container exited on its
+ *   own; the runtime then says "container does not exist", and that alone
+ *   must not leave the unit failed (the script exits 0 then anyway; '-'
+ *   covers a host without /bin/sh).
  * - ExecStopPost=-$EXEC_STOPPOST: `runtime delete --force NAME` after every
- *   stop, including a timeout and `systemctl kill -s KILL`: with the
- *   systemd cgroup driver the container lives in its own scope, so a SIGKILL
- *   that only hits runc leaves PID 1 running; this kills it and removes the
- *   state so the next start works.
+ *   stop, including a timeout and `systemctl kill -s KILL`: the container
+ *   lives outside the unit's cgroup, so a SIGKILL that only hits runc
+ *   leaves PID 1 running; this kills it and removes the state so the next
+ *   start works.
  * - KillMode=mixed: after ExecStop, SIGTERM goes to the main process only
- *   (runc, which forwards it to PID 1: the container shuts down in its own
- *   order), while the final SIGKILL after TimeoutStopSec reaches everything
- *   left in the unit's cgroup.
- * - TimeoutStopSec=30: a PID 1 that ignores SIGTERM (a namespace init
- *   without a handler does) is killed after 30 s rather than systemd's
- *   90 s; such a stop ends "failed (timeout)" -- systemd counts any stop
- *   timeout as a failure -- and the next start still works (ExecStopPost).
- * - SuccessExitStatus=143: runc exits 128+15 when PID 1 dies of our
- *   SIGTERM; that is a clean stop, so the unit ends inactive, not failed,
- *   and Restart= does not fire.  (A signal-killed runc itself: SIGTERM is
- *   clean to systemd already; SIGKILL stays a failure so OOM kills restart.)
- * - Restart=on-failure: a crashed service comes back, a stopped one not.
+ *   (runc, which forwards it to PID 1), while the final SIGKILL after
+ *   TimeoutStopSec reaches everything left in the unit's cgroup.
+ * - TimeoutStopSec=60: a safety net for a runtime that hangs; it exceeds
+ *   the ExecStop grace (10 s, or 50 s with 1 s steps) so a stop that the
+ *   script completes never counts as a timeout.
+ * - SuccessExitStatus=143 137 SIGTERM: runc exits 128+15 when PID 1 dies of
+ *   our SIGTERM and 128+9 when our stop had to SIGKILL it; both are clean
+ *   stops, so the unit ends inactive, not failed.  (runc itself killed by
+ *   SIGTERM is clean to systemd already; listed for the reader.)
+ * - RestartForceExitStatus=137: a container SIGKILLed while nobody stopped
+ *   it (the OOM killer) is still restarted although 137 counts as success;
+ *   systemd never restarts a unit that is being stopped.
+ * - Restart=on-failure: a crashed service comes back, a stopped one not;
+ *   runc itself killed by SIGKILL (`systemctl kill -s KILL`) is a failure,
+ *   so it comes back too, as any systemd service would.
  * - WorkingDirectory=$DESTDIR: runc finds the bundle (config.json, rootfs)
  *   in its working directory.
  * - WantedBy=multi-user.target: started at boot once enabled. */
@@ -47,11 +61,15 @@ static const char default_service[] =
 	"[Service]\n"
 	"ExecStartPre=-$EXEC_STOPPOST\n"
 	"ExecStart=$EXEC_START\n"
-	"ExecStop=-$EXEC_STOP\n"
+	"ExecStop=-/bin/sh -c \"$EXEC_STOP; "
+	"for s in 1 2 3 4 5; do for t in 1 2 3 4 5 6 7 8 9 10; do "
+	"$EXEC_STOP 0 2>/dev/null || exit 0; sleep 0.2 2>/dev/null || sleep 1; "
+	"done; done; $EXEC_STOP KILL\"\n"
 	"ExecStopPost=-$EXEC_STOPPOST\n"
 	"KillMode=mixed\n"
-	"TimeoutStopSec=30\n"
-	"SuccessExitStatus=143\n"
+	"TimeoutStopSec=60\n"
+	"SuccessExitStatus=143 137 SIGTERM\n"
+	"RestartForceExitStatus=137\n"
 	"Restart=on-failure\n"
 	"WorkingDirectory=$DESTDIR\n"
 	"\n"

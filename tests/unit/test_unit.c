@@ -69,25 +69,40 @@ static void test_default_unit(void)
 	size_t n = 99;
 
 	ok(template_scan(t, strlen(t), note_var, NULL, &e) == 0 &&
-	   !strcmp(used, "NAME,EXEC_STOPPOST,EXEC_START,EXEC_STOP,EXEC_STOPPOST,DESTDIR"),
+	   !strcmp(used, "NAME,EXEC_STOPPOST,EXEC_START,EXEC_STOP,EXEC_STOP,EXEC_STOP,"
+		   "EXEC_STOPPOST,DESTDIR"),
 	   "the default unit uses only built-in variables: %s", used);
 	buf_init(&out);
 	ok(template_expand(t, strlen(t), 0, lookup, NULL, &out, &e) == 0, "it expands");
 	static const char *const lines[] = {
 		"Description=etcd\n",
 		"ExecStart=/usr/sbin/runc --systemd-cgroup run 'etcd'\n",
-		"ExecStop=-/usr/sbin/runc --systemd-cgroup kill 'etcd'\n",
+		/* SIGTERM, up to 10 s of grace polled with `kill NAME 0`, then
+		 * SIGKILL: a PID 1 ignoring SIGTERM still stops cleanly. */
+		"ExecStop=-/bin/sh -c \"/usr/sbin/runc --systemd-cgroup kill 'etcd'; "
+		"for s in 1 2 3 4 5; do for t in 1 2 3 4 5 6 7 8 9 10; do "
+		"/usr/sbin/runc --systemd-cgroup kill 'etcd' 0 2>/dev/null || exit 0; "
+		"sleep 0.2 2>/dev/null || sleep 1; done; done; "
+		"/usr/sbin/runc --systemd-cgroup kill 'etcd' KILL\"\n",
 		"ExecStopPost=-/usr/sbin/runc --systemd-cgroup delete --force 'etcd'\n",
 		"ExecStartPre=-/usr/sbin/runc --systemd-cgroup delete --force 'etcd'\n",
-		"SuccessExitStatus=143\n",
+		/* runc's 128+15 and 128+9 after our own stop are clean stops */
+		"SuccessExitStatus=143 137 SIGTERM\n",
+		/* ...but a container SIGKILLed by someone else (OOM) restarts */
+		"RestartForceExitStatus=137\n",
 		"Restart=on-failure\n",
 		"KillMode=mixed\n",
+		/* the safety net outlasts the ExecStop grace, even in 1 s steps */
+		"TimeoutStopSec=60\n",
 		"WorkingDirectory=/var/lib/containers/atomic/etcd.0\n",
 		"[Install]\nWantedBy=multi-user.target\n",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
 		ok(strstr(buf_cstr(&out), lines[i]) != NULL, "default unit has %.*s",
 		   (int)strcspn(lines[i], "\n"), lines[i]);
+	/* systemd expands $VAR and %x in command lines: the script uses none. */
+	ok(!strchr(buf_cstr(&out), '$') && !strchr(buf_cstr(&out), '%'),
+	   "the expanded unit has no '$' or '%%' for systemd to expand");
 	ok(unit_wanted_by(out.data, out.len, dirs, 4, &n, &e) == 0 && n == 1 &&
 	   !strcmp(dirs[0], "multi-user.target.wants"), "enabling it links into multi-user.target.wants");
 	buf_free(&out);
