@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "deploy.h"
+#include "hostfs.h"
 #include "image.h"
 #include "install.h"
 #include "json.h"
@@ -116,6 +117,42 @@ static void remove_wants(struct cli *c, const char *name, struct err *e)
 	closedir(d);
 }
 
+/* Host files from /exports/hostfs go only when nobody edited them since. */
+static void remove_host_files(struct cli *c, const struct installed *ci)
+{
+	char info[PATH_MAX + 8], *buf = NULL;
+	const char *root = c->root ? c->root : "/";
+	struct json *j = NULL;
+	struct err e;
+	size_t len;
+	int files, tfd;
+
+	snprintf(info, sizeof info, "%s/info", ci->dest);
+	if (util_read_file(info, 1 << 20, &buf, &len, &e) < 0 || json_parse(&j, buf, len, &e) < 0) {
+		free(buf);
+		return;
+	}
+	files = json_get(j, json_root(j), "host_files");
+	tfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; tfd >= 0 && i < json_count(j, files); i++) {
+		int f = json_at(j, files, i);
+		char *path = json_str(j, json_get(j, f, "path"));
+		char now[65];
+		if (path && path[0] == '/') {
+			hostfs_current_sha256(tfd, path, now);
+			if (json_str_eq(j, json_get(j, f, "sha256"), now))
+				remove_host(c, path, &e);
+			else if (now[0])
+				printf("Kept %s: edited since it was installed\n", path);
+		}
+		free(path);
+	}
+	if (tfd >= 0)
+		close(tfd);
+	json_free(j);
+	free(buf);
+}
+
 static int uninstall(struct cli *c, const char *name, struct err *e)
 {
 	struct installed ci;
@@ -134,6 +171,7 @@ static int uninstall(struct cli *c, const char *name, struct err *e)
 		sc_run_cmd(c, stop, 1, &soft);
 		sc_run_cmd(c, rm, 1, &soft);
 	}
+	remove_host_files(c, &ci);
 	snprintf(t, sizeof t, "/etc/systemd/system/%s.service", name);
 	remove_host(c, t, &soft);
 	remove_host(c, tmpf, &soft);

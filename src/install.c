@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "deploy.h"
+#include "hostfs.h"
 #include "image.h"
 #include "install.h"
 #include "json.h"
@@ -28,7 +29,7 @@
 #include "util.h"
 #include "values.h"
 
-enum { MAX_EXPORT = 1 << 20, MAX_JOURNAL = 64, IMAGE_MAX_LAYERS_INSTALL = 256 };
+enum { MAX_EXPORT = 1 << 20, MAX_JOURNAL = 64 + HOSTFS_MAX, IMAGE_MAX_LAYERS_INSTALL = 256 };
 
 struct inst {
 	struct cli *c;
@@ -49,6 +50,8 @@ struct inst {
 	char wants[16][UNIT_NAME_MAX];   /* "multi-user.target.wants" */
 	size_t nwants;
 	struct source_opts src_opts;
+	struct hostfs hostfs;
+	int target_fd;                 /* the target's root directory */
 };
 
 /* ---- journal: what we will create, so it can be undone --------------------- */
@@ -412,6 +415,15 @@ static int write_info(struct inst *in, struct err *e)
 	jw_str(&w, in->unit_t);
 	jw_str(&w, in->tmpf_t);
 	jw_end_arr(&w);
+	jw_key(&w, "host_files");
+	jw_begin_arr(&w);
+	for (size_t i = 0; i < in->hostfs.n; i++) {
+		jw_begin_obj(&w);
+		jw_key(&w, "path"); jw_str(&w, in->hostfs.v[i].target);
+		jw_key(&w, "sha256"); jw_str(&w, in->hostfs.v[i].sha256);
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
 	jw_end_obj(&w);
 	if (jw_finish(&w) < 0) {
 		buf_free(&b);
@@ -511,6 +523,25 @@ static int flip_symlink(struct inst *in, struct err *e)
 	if (symlink(target, tmp) < 0 || rename(tmp, in->link) < 0) {
 		unlink(tmp);
 		return err_set(e, errno, "link '%s'", in->link);
+	}
+	return 0;
+}
+
+/* Host files of /exports/hostfs: checked now, listed in the journal. */
+static int plan_hostfs(struct inst *in, struct err *e)
+{
+	const char *root = in->c->root ? in->c->root : "/";
+
+	in->target_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (in->target_fd < 0)
+		return err_set(e, errno, "open '%s'", root);
+	if (hostfs_plan(in->rootfd, in->target_fd, in->manifest.data, in->manifest.len, lookup,
+			&in->vals, &in->hostfs, e) < 0)
+		return -1;
+	for (size_t i = 0; i < in->hostfs.n; i++) {
+		char h[PATH_MAX];
+		if (host(in, in->hostfs.v[i].target, h, e) < 0 || journal_add(in, h, e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -618,7 +649,11 @@ static int do_install(struct inst *in, const char *image, struct err *e)
 		if (host(in, t, h, e) < 0 || journal_add(in, h, e) < 0)
 			return -1;
 	}
-	if (journal_write(in, e) < 0 || write_deployment(in, e) < 0 ||
+	if (plan_hostfs(in, e) < 0)
+		return -1;
+	if (journal_write(in, e) < 0 ||
+	    hostfs_write(in->rootfd, in->target_fd, &in->hostfs, lookup, &in->vals, e) < 0 ||
+	    write_deployment(in, e) < 0 ||
 	    write_host_files(in, e) < 0 || store_set_ref(in->s, in->pin, in->im.commit, e) < 0 ||
 	    flip_symlink(in, e) < 0 || enable(in, e) < 0)
 		return -1;
@@ -760,6 +795,7 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 		return err_set(e, ENOMEM, "install");
 	in->c = c;
 	in->rootfd = -1;
+	in->target_fd = -1;
 	in->src_opts.tls_verify = 1;
 	buf_init(&in->config);
 	buf_init(&in->service);
@@ -793,6 +829,9 @@ out:
 		close(lockfd);
 	if (in->rootfd >= 0)
 		close(in->rootfd);
+	if (in->target_fd >= 0)
+		close(in->target_fd);
+	hostfs_free(&in->hostfs);
 	for (size_t i = 0; i < in->njournal; i++)
 		free(in->journal_paths[i]);
 	buf_free(&in->config);

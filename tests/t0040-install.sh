@@ -180,6 +180,42 @@ else
 	skip_or_fail "mounting a tmpfs needs root"
 fi
 
+# --- /exports/hostfs: files for the host, checked, recorded, removed if unedited
+cat > "$T/hostfs.json" <<'SPEC'
+{"layers": [[{"path": "run.sh", "data": "#!/bin/sh\n", "mode": 493},
+             {"path": "exports/", "dir": true},
+             {"path": "exports/manifest.json", "data": "{\"defaultValues\": {\"GREETING\": \"hi\"}, \"renameFiles\": {\"/usr/local/bin/tool\": \"/usr/local/bin/tool-$NAME\"}, \"installedFilesTemplate\": [\"/etc/hostfs-demo.conf\"]}"},
+             {"path": "exports/hostfs/usr/local/bin/tool", "data": "#!/bin/sh\necho $NAME\n", "mode": 493},
+             {"path": "exports/hostfs/etc/hostfs-demo.conf", "data": "name=$NAME greeting=$GREETING\n"}]]}
+SPEC
+python3 "$top/tests/helpers/mkarchive.py" "$fx/hostfs.tar" test/hostfs:latest "$T/hostfs.json"
+rs pull "dockertar:$fx/hostfs.tar"
+echo mine > "$ROOT/etc/hostfs-demo.conf"
+snap=$(snapshot)
+refs=$(ostree refs --repo="$R" | sort)
+expect_fail "hostfs: an existing host file is not ours to replace" 1 "syscontainer: install hostfs: host file '/etc/hostfs-demo.conf' exists and is not ours: refusing to replace it" --root "$ROOT" install test/hostfs
+unchanged "hostfs onto an existing file"
+rm "$ROOT/etc/hostfs-demo.conf"
+mkdir -p "$T/elsewhere" "$ROOT/usr/local" && ln -s "$T/elsewhere" "$ROOT/usr/local/bin"
+snap=$(snapshot)
+expect_fail "hostfs: no path through a symlink" 1 "syscontainer: install hostfs: host path '/usr/local/bin/tool-hostfs' passes through a symlink or a file" --root "$ROOT" install test/hostfs
+unchanged "hostfs through a symlink"
+check "hostfs: nothing written through the symlink" test -z "$(ls -A "$T/elsewhere")"
+rm "$ROOT/usr/local/bin"
+rs install test/hostfs
+assert_eq "hostfs: installs" "$rc" 0
+assert_eq "hostfs: renameFiles applied, content kept verbatim" "$(cat "$ROOT/usr/local/bin/tool-hostfs")" '#!/bin/sh
+echo $NAME'
+assert_eq "hostfs: mode kept" "$(stat -c %a "$ROOT/usr/local/bin/tool-hostfs")" 755
+assert_eq "hostfs: installedFilesTemplate expanded" "$(cat "$ROOT/etc/hostfs-demo.conf")" "name=hostfs greeting=hi"
+assert_eq "hostfs: recorded with sha256 in info" "$(python3 -c 'import json,sys; print(len([f for f in json.load(open(sys.argv[1]))["host_files"] if len(f["sha256"]) == 64]))' "$CK/hostfs.0/info")" 2
+echo edited >> "$ROOT/etc/hostfs-demo.conf"
+rs uninstall hostfs
+assert_eq "uninstall keeps the edited host file and says so" "$out" "Kept /etc/hostfs-demo.conf: edited since it was installed"
+check "uninstall removed the unedited host file" test ! -e "$ROOT/usr/local/bin/tool-hostfs"
+check "the edited one stays" test -f "$ROOT/etc/hostfs-demo.conf"
+rm -f "$ROOT/etc/hostfs-demo.conf"
+
 # --- the store keeps what installed containers pin -----------------------------
 rs images delete test/multi
 assert_eq "delete refused while multi and multi2 use the image" "$errout" "syscontainer: images delete test/multi: used by installed container multi, multi2 (uninstall it, or use -f)"
