@@ -121,6 +121,12 @@ assert_eq "prune after deleting every image: exit 0" "$rc" 0
 assert_eq "prune: every remaining layer deleted (multi's 3, shared's own)" "$(echo "$out" | grep -c "^Deleting ociimage/")" 4
 du_after=$(du -sk "$R/objects" | cut -f1)
 check "prune frees space ($du_before kB -> $du_after kB)" [ "$du_after" -lt "$du_before" ]
+# The freed bytes it reports are the objects' sizes; du counts blocks, so
+# they agree within block rounding (a factor of 2 for these small files).
+freed=$(echo "$out" | sed -n 's/.* objects, \(.*\) freed$/\1/p' | python3 -c '
+import sys; v, u = sys.stdin.read().split(); print(int(float(v) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[u] / 1024))')
+check "reported freed ${freed} KiB ~ du's $((du_before - du_after)) KiB" \
+	python3 -c "import sys; f, d = $freed, $((du_before - du_after)); sys.exit(not (d / 2 <= f <= d * 2))"
 assert_eq "no ociimage refs left" "$(ostree refs --repo="$R" | grep -c ociimage/)" 0
 assert_fsck "$R" "after the last prune"
 # The repository lock: a holder makes prune wait, say so, and give up at its
