@@ -621,7 +621,7 @@ static int generate(struct inst *in, struct err *e)
 	return r;
 }
 
-static int do_install(struct inst *in, const char *image, struct err *e)
+static int do_install(struct inst *in, struct err *e)
 {
 	struct stat st;
 
@@ -657,7 +657,6 @@ static int do_install(struct inst *in, const char *image, struct err *e)
 	    write_host_files(in, e) < 0 || store_set_ref(in->s, in->pin, in->im.commit, e) < 0 ||
 	    flip_symlink(in, e) < 0 || enable(in, e) < 0)
 		return -1;
-	(void)image;
 	return 0;
 }
 
@@ -816,7 +815,7 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 	}
 	if (set_paths(in, e) < 0 || install_lock_name(c, in->name, &lockfd, e) < 0)
 		goto out;
-	if (do_install(in, image, e) < 0) {
+	if (do_install(in, e) < 0) {
 		struct err ignore;
 		journal_rollback(in->s, in->journal, &ignore);
 		err_wrap(e, "%s", in->name);
