@@ -697,11 +697,25 @@ int install_recover(struct cli *c, struct err *e)
 		char j[PATH_MAX + 300];
 		if (de->d_name[0] != '.' || n < 10 || strcmp(de->d_name + n - 8, ".journal"))
 			continue;
+		char name[256], t[PATH_MAX + 300], lh[PATH_MAX];
+		int lfd;
+		snprintf(name, sizeof name, "%.*s", (int)(n - 9), de->d_name + 1);
+		/* An install running right now holds its NAME's lock: leave it be. */
+		snprintf(t, sizeof t, "%s/.storage/locks/%s.lock", c->paths.checkout, name);
+		if (paths_host(&c->paths, t, lh, e) < 0)
+			continue;
+		lfd = open(lh, O_RDWR | O_CLOEXEC);
+		if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+			close(lfd);
+			continue;
+		}
 		snprintf(j, sizeof j, "%s/%s", h, de->d_name);
 		if (!s)
 			pull_open_store(c, &s, e);
 		fprintf(stderr, "syscontainer: rolling back an unfinished install (%s)\n", de->d_name);
 		journal_rollback(s, j, e);
+		if (lfd >= 0)
+			close(lfd);
 	}
 	closedir(d);
 	store_free(s);
