@@ -167,8 +167,12 @@ static int uninstall(struct cli *c, const char *name, struct err *e)
 	snprintf(tmpf, sizeof tmpf, "/etc/tmpfiles.d/%s.conf", name);
 	if (systemd) {
 		char *stop[] = { "systemctl", "disable", "--now", unit, NULL };
+		char *reset[] = { "systemctl", "reset-failed", unit, NULL };
 		char *rm[] = { "systemd-tmpfiles", "--remove", tmpf, NULL };
 		sc_run_cmd(c, stop, 1, &soft);
+		/* A failed unit would stay listed (and the system "degraded")
+		 * after its file is gone. */
+		sc_run_cmd(c, reset, 0, &soft);
 		sc_run_cmd(c, rm, 1, &soft);
 	}
 	remove_host_files(c, &ci);
@@ -402,6 +406,25 @@ static int spec_with_args(const struct json *j, const char *rootfs, const char *
 
 /* A throwaway bundle: the container's config with CMD as its args and an
  * absolute root, run in the foreground under a one-off id. */
+/* Run argv and wait: its exit status (128 + signal when killed). */
+static int run_wait(char *const argv[], struct err *e)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return err_set(e, errno, "fork");
+	if (pid == 0) {
+		execv(argv[0], argv);
+		fprintf(stderr, "syscontainer: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return err_set(e, errno, "wait for %s", argv[0]);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 static int run_copy(const struct installed *ci, char **cmd, int ncmd, struct err *e)
 {
 	char cfgp[PATH_MAX + 16], dir[] = "/tmp/syscontainer-run-XXXXXX", id[128], *buf = NULL;
@@ -424,10 +447,16 @@ static int run_copy(const struct installed *ci, char **cmd, int ncmd, struct err
 		snprintf(cfgp, sizeof cfgp, "%s/config.json", dir);
 		if (util_write_file_atomic(cfgp, out.data, out.len, 0600, e) == 0) {
 			char *argv[] = { (char *)ci->runtime, "run", "-b", dir, id, NULL };
-			struct cli quiet = { .quiet = 1 };
 			snprintf(id, sizeof id, "%s-run-%d", ci->name, (int)getpid());
-			r = sc_run_cmd(&quiet, argv, 0, e);
+			r = run_wait(argv, e);
 			unlink(cfgp);
+			/* CMD's own exit status is ours, as with runtime exec: no
+			 * message of ours on top of what CMD printed. */
+			if (r > 0) {
+				e->msg[0] = '\0';
+				e->status = r;
+				r = -1;
+			}
 		}
 	}
 	buf_free(&out);
@@ -501,5 +530,7 @@ int cmd_run(struct cli *c, int argc, char **argv, struct err *e)
 		free(av);
 		return err_set(e, errno, "%s: exec '%s'", ci.name, ci.runtime);
 	}
-	return run_copy(&ci, argv + first + 1, argc - first - 1, e) < 0 ? err_wrap(e, "%s", ci.name) : 0;
+	if (run_copy(&ci, argv + first + 1, argc - first - 1, e) < 0)
+		return e->msg[0] ? err_wrap(e, "%s", ci.name) : -1;
+	return 0;
 }

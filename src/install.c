@@ -254,6 +254,16 @@ static int expand(struct inst *in, const char *what, struct buf *src, int json_m
 	return 0;
 }
 
+/* Does the target have this path (a symlink counts: resolv.conf often is)? */
+static int target_has(struct inst *in, const char *target)
+{
+	char h[PATH_MAX];
+	struct stat st;
+	struct err e;
+
+	return host(in, target, h, &e) == 0 && lstat(h, &st) == 0;
+}
+
 static int make_config(struct inst *in, struct err *e)
 {
 	struct buf src;
@@ -276,6 +286,8 @@ static int make_config(struct inst *in, struct err *e)
 			rootfs_text(in, "etc/passwd", &passwd, &plen);
 			rootfs_text(in, "etc/group", &group, &glen);
 			si.passwd = passwd, si.passwd_len = plen, si.group = group, si.group_len = glen;
+			si.no_host_resolv = !target_has(in, "/etc/resolv.conf");
+			si.no_host_hosts = !target_has(in, "/etc/hosts");
 			if (spec_default_template(in->im.config, strlen(in->im.config), &si, &src, e) < 0)
 				goto out;
 		}

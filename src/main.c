@@ -98,6 +98,9 @@ static int is_group(const char *s)
 
 static int fail(const char *verb, const struct err *e)
 {
+	/* A command run in a container passes its exit status through. */
+	if (!e->msg[0])
+		return e->status ? e->status : EXIT_FAIL;
 	/* A failure names its object after the verb ("pull IMAGE: cause"); a
 	 * usage error is about the command line itself ("pull: cause"). */
 	if (verb)

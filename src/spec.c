@@ -537,7 +537,7 @@ static void write_mount(struct jw *w, const char *dest, const char *type, const 
 	jw_end_obj(w);
 }
 
-static void write_mounts(struct jw *w, const struct image_cfg *c)
+static void write_mounts(struct jw *w, const struct image_cfg *c, const struct spec_image *im)
 {
 	static const char *const volopt[] = { "rbind", "rw" };
 	struct buf dest, src;
@@ -548,6 +548,9 @@ static void write_mounts(struct jw *w, const struct image_cfg *c)
 	jw_begin_arr(w);
 	for (size_t i = 0; i < sizeof fixed_mounts / sizeof fixed_mounts[0]; i++) {
 		const struct fixed_mount *m = &fixed_mounts[i];
+		if ((im->no_host_resolv && !strcmp(m->dest, "/etc/resolv.conf")) ||
+		    (im->no_host_hosts && !strcmp(m->dest, "/etc/hosts")))
+			continue;
 		write_mount(w, m->dest, m->type, m->source, m->opt, NOPT);
 	}
 	for (size_t i = 0; i < c->nvol; i++) {
@@ -620,7 +623,7 @@ static int write_template(struct jw *w, const struct image_cfg *c, const struct 
 	jw_key(w, "readonly");
 	jw_bool(w, 1);
 	jw_end_obj(w);
-	write_mounts(w, c);
+	write_mounts(w, c, im);
 	write_linux(w);
 	jw_end_obj(w);
 	if (w->b->oom)

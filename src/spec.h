@@ -24,6 +24,9 @@ struct spec_image {
 	size_t passwd_len;
 	const char *group;  /* rootfs /etc/group content, or NULL when absent */
 	size_t group_len;
+	/* The target lacks /etc/resolv.conf or /etc/hosts (a minimal system):
+	 * binding a missing source would stop every start of the container. */
+	int no_host_resolv, no_host_hosts;
 };
 
 /* Append to out the default config.json TEMPLATE for an image that ships no

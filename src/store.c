@@ -115,12 +115,36 @@ static void clean_tmp_refs(struct store *s)
 	close(lfd);
 }
 
+/* libostree names its staging directories after the boot id, which it reads
+ * from /proc.  Early in boot /proc may not be mounted: then this process
+ * gets a boot id of its own (its staging is simply not resumed later). */
+static void ensure_boot_id(void)
+{
+	unsigned char b[16];
+	char hex[33];
+	FILE *f;
+
+	if (getenv("OSTREE_BOOTID") || access("/proc/sys/kernel/random/boot_id", R_OK) == 0)
+		return;
+	f = fopen("/dev/urandom", "rb");
+	if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
+		for (size_t i = 0; i < sizeof b; i++)
+			b[i] = (unsigned char)((unsigned)time(NULL) >> (i % 4) ^ (unsigned)getpid() ^ i);
+	}
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	setenv("OSTREE_BOOTID", hex, 0);
+}
+
 int store_open(struct store **out, const char *path, int create, struct err *e)
 {
 	GError *ge = NULL;
 	struct store *s;
 	OstreeRepo *repo;
 
+	ensure_boot_id();
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
 	if (!exists_at(path, "config") && !create)

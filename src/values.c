@@ -127,13 +127,16 @@ int values_builtin(struct values *v, const char *name, const char *destdir, cons
 	snprintf(buf, sizeof buf, "%s", destdir);
 	if (put(v, "DESTDIR", 7, buf, e) < 0 || put(v, "NAME", 4, name, e) < 0)
 		return -1;
-	snprintf(buf, sizeof buf, "%s run '%s'", runtime, name);
+	/* As root, the runtime puts the container in the unit's systemd cgroup
+	 * (runc and crun both take the flag before the command). */
+	const char *sd = getuid() == 0 ? " --systemd-cgroup" : "";
+	snprintf(buf, sizeof buf, "%s%s run '%s'", runtime, sd, name);
 	if (put(v, "EXEC_START", 10, buf, e) < 0)
 		return -1;
-	snprintf(buf, sizeof buf, "%s kill '%s'", runtime, name);
+	snprintf(buf, sizeof buf, "%s%s kill '%s'", runtime, sd, name);
 	if (put(v, "EXEC_STOP", 9, buf, e) < 0 || put(v, "EXEC_STARTPRE", 13, "", e) < 0)
 		return -1;
-	snprintf(buf, sizeof buf, "%s delete --force '%s'", runtime, name);
+	snprintf(buf, sizeof buf, "%s%s delete --force '%s'", runtime, sd, name);
 	if (put(v, "EXEC_STOPPOST", 13, buf, e) < 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%u", (unsigned)getuid());

@@ -44,7 +44,7 @@ assert_eq "CHECKOUT is 0700" "$(stat -c %a "$CK")" 700
 # --- generated files, with target paths ----------------------------------------
 U=$ROOT/etc/systemd/system/multi.service
 check "unit written" test -f "$U"
-assert_match "unit: ExecStart with the target's runtime" "$(cat "$U")" "*ExecStart=/usr/bin/runc run 'multi'*"
+assert_match "unit: ExecStart with the target's runtime" "$(cat "$U")" "*ExecStart=/usr/bin/runc --systemd-cgroup run 'multi'*"
 assert_match "unit: WorkingDirectory is the target path" "$(cat "$U")" "*WorkingDirectory=/var/lib/containers/atomic/multi.0*"
 assert_eq "enabled offline: WantedBy symlink" "$(readlink "$ROOT/etc/systemd/system/multi-user.target.wants/multi.service")" "/etc/systemd/system/multi.service"
 check "tmpfiles conf written" test -f "$ROOT/etc/tmpfiles.d/multi.conf"

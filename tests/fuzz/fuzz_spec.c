@@ -45,8 +45,9 @@ static void check_info(const struct spec_info *si)
 
 static void fuzz_default(const uint8_t *data, size_t size)
 {
-	struct spec_image im = { (int)(size & 1), passwd, sizeof passwd - 1, group,
-				 sizeof group - 1 };
+	struct spec_image im = { .has_run_sh = (int)(size & 1), .passwd = passwd,
+				 .passwd_len = sizeof passwd - 1, .group = group,
+				 .group_len = sizeof group - 1 };
 	struct spec_info si = { 0 };
 	struct buf tpl, out;
 	struct err e;

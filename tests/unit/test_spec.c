@@ -126,7 +126,8 @@ static int lookup(void *ctx, const char *name, size_t len, const char **value)
  * success *j is the parsed config (caller frees) and *tpl the template. */
 static int build(const char *cfg, int run_sh, struct json **j, struct buf *tpl, struct err *e)
 {
-	struct spec_image im = { run_sh, passwd, sizeof passwd - 1, group, sizeof group - 1 };
+	struct spec_image im = { .has_run_sh = run_sh, .passwd = passwd, .passwd_len = sizeof passwd - 1,
+				 .group = group, .group_len = sizeof group - 1 };
 	struct spec_info si = { 0 };
 	struct buf out;
 	int r;
