@@ -36,6 +36,25 @@ t=tarfile.open(sys.argv[1]); m=json.load(t.extractfile("manifest.json"))
 print(hashlib.sha256(t.extractfile(m[0]["Config"]).read()).hexdigest())' "$1"; }
 MID=$(cfg_digest "$T/fx/multi.tar"); SID=$(cfg_digest "$T/fx/shared.tar"); VID=$(cfg_digest "$T/svc.tar")
 
+# The same image from a registry: its layers are already stored (by diff
+# ID), so nothing is fetched again, and it lists as its own name.
+. "$top/tests/helpers/pull-lib.sh"
+. "$top/tests/helpers/registry-lib.sh"
+P=$(free_port)
+if start_registry reg "$P" "$T/reg-data" && push "oci:$fx/oci:multi" "127.0.0.1:$P/test/multi:reg"; then
+	sc pull --tls-verify=false "127.0.0.1:$P/test/multi:reg"
+	assert_eq "pull from the registry: every layer already stored" \
+		"$(echo "$out" | grep -c '^Skipping layer')" 3
+	assert_eq "only the config blob fetched, no layer" "$(grep -c '"GET /v2/test/multi/blobs/' "$T/reg/log")" 1
+else
+	not_ok "start docker-registry and push multi"
+fi
+
+sc images list
+echo "$out" | grep -q "^127.0.0.1:$P/test/multi " && ok "the registry image lists under its registry name" ||
+	not_ok "the registry image lists under its registry name"
+sc images delete "127.0.0.1:$P/test/multi:reg"
+assert_eq "delete the registry name again" "$rc" 0
 sc images list
 lines=$(echo "$out" | tail -n +2 | awk '{print $1, $2, $3, $4, $5, $NF}')
 assert_eq "list: sorted by name, IMAGE ID = config digest, CREATED from the config" "$lines" \

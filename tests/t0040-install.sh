@@ -216,6 +216,20 @@ check "uninstall removed the unedited host file" test ! -e "$ROOT/usr/local/bin/
 check "the edited one stays" test -f "$ROOT/etc/hostfs-demo.conf"
 rm -f "$ROOT/etc/hostfs-demo.conf"
 
+# renameFiles may not climb out with "..".
+cat > "$T/dotdot.json" <<'SPEC'
+{"layers": [[{"path": "run.sh", "data": "#!/bin/sh\n", "mode": 493},
+             {"path": "exports/", "dir": true},
+             {"path": "exports/manifest.json", "data": "{\"renameFiles\": {\"/usr/local/bin/t\": \"/usr/local/../../etc/evil\"}}"},
+             {"path": "exports/hostfs/usr/local/bin/t", "data": "x\n"}]]}
+SPEC
+python3 "$top/tests/helpers/mkarchive.py" "$fx/dotdot.tar" test/dotdot:latest "$T/dotdot.json"
+rs pull "dockertar:$fx/dotdot.tar"
+snap=$(snapshot)
+refs=$(ostree refs --repo="$R" | sort)
+expect_fail "hostfs: a renamed path with '..' is refused" 1 "syscontainer: install dotdot: host path '/usr/local/../../etc/evil': must be absolute and normal (no '..')" --root "$ROOT" install test/dotdot
+unchanged "hostfs with .."
+
 # --- the store keeps what installed containers pin -----------------------------
 rs images delete test/multi
 assert_eq "delete refused while multi and multi2 use the image" "$errout" "syscontainer: images delete test/multi: used by installed container multi, multi2 (uninstall it, or use -f)"
@@ -224,6 +238,27 @@ rs images prune
 assert_eq "prune after deleting the image: the pinned layers stay" "$(echo "$out" | grep -c '^Deleting')" 0
 assert_fsck "$R" "after prune with pins"
 check "the deployment still equals umoci's rootfs" python3 "$top/tests/helpers/treecmp.py" "$fx/multi.rootfs" "$D/rootfs"
+
+# A repository on another filesystem than CHECKOUT: every object is copied
+# once into the deployment, its other uses hardlinked to that copy.
+mkdir -p "$ROOT/xfs"
+if mount -t tmpfs -o size=64m tmpfs "$ROOT/xfs" 2>/dev/null; then
+	X="--root $ROOT --repo /var/lib/containers/atomic/.storage/ostree"
+	# shellcheck disable=SC2086
+	ATOMIC_OSTREE_CHECKOUT_PATH=/xfs/ck sc $X install --name xfs "dockertar:$fx/shared.tar"
+	assert_eq "cross-filesystem install: exit 0" "$rc" 0
+	assert_match "says once that it copies" "$out" "*The repository is on another filesystem: * files copied, * hardlinked*"
+	check "cross-filesystem checkout equals umoci's rootfs" python3 "$top/tests/helpers/treecmp.py" "$fx/shared.rootfs" "$ROOT/xfs/ck/xfs.0/rootfs"
+	copies=$(echo "$out" | sed -n 's/.*filesystem: \([0-9]*\) files copied.*/\1/p')
+	objs=$(find "$ROOT/xfs/ck/xfs.0/rootfs" -type f -printf '%i\n' | sort -u | wc -l)
+	assert_eq "each object copied once (distinct inodes = copies)" "$objs" "$copies"
+	# shellcheck disable=SC2086
+	ATOMIC_OSTREE_CHECKOUT_PATH=/xfs/ck sc $X uninstall xfs
+	assert_eq "uninstall the cross-filesystem container" "$rc" 0
+	umount "$ROOT/xfs" && rmdir "$ROOT/xfs"
+else
+	skip_or_fail "mounting a tmpfs needs root"
+fi
 
 # --- uninstall leaves nothing behind ------------------------------------------
 for n in multi multi2 hello-1.0 symlink-dir symlink-whiteout symlink-opaque ftd; do
@@ -234,8 +269,9 @@ rm -f "$ROOT/usr/lib/systemd/system/admin.service" "$ROOT/etc/systemd/system/adm
 left=$(cd "$ROOT" && find etc var/lib/containers/atomic -path '*/.storage' -prune -o \( -type f -o -type l \) -print | sort)
 assert_eq "uninstall: no file or link left in /etc or CHECKOUT" "$left" ""
 assert_eq "uninstall: no pin refs left" "$(ostree refs --repo="$R" | grep -c syscontainer/deploy)" 0
+rs images delete test/shared
 rs images prune
-assert_eq "the last prune drops multi's layers once nothing pins them" "$(echo "$out" | grep -c '^Deleting')" 3
+assert_eq "the last prune drops the layers once nothing pins them (multi's 3, shared's own)" "$(echo "$out" | grep -c '^Deleting')" 4
 expect_fail "uninstall an unknown name" 1 "syscontainer: uninstall nosuch: no container 'nosuch' is installed" --root "$ROOT" uninstall nosuch
 assert_fsck "$R"
 done_testing

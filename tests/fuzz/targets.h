@@ -13,4 +13,5 @@
 	X(template, fuzz_template) \
 	X(unit, fuzz_unit) \
 	X(spec, fuzz_spec) \
-	X(manifest, fuzz_manifest)
+	X(manifest, fuzz_manifest) \
+	X(dockerarchive, fuzz_dockerarchive)
