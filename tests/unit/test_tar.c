@@ -1438,7 +1438,7 @@ static void test_real(void)
 		const char *log;
 		const char *why;
 	} rows[] = {
-		{ "tar-gnutar-pax.tar",
+		{ "tar-gnutar-pax.bin",
 		  "dir 'dir' mode=755 uid=0 gid=0 size=0\n"
 		  "reg 'dir/hard' mode=4755 uid=0 gid=0 size=6 xattr user.comment=\"bin\\x00ary\\n\" xattr user.mime=\"text/plain\"\n"
 		  "  data 6 \"hello\\n\"\n"
@@ -1451,7 +1451,7 @@ static void test_real(void)
 		  "reg '{d*60}/{n*70}' mode=644 uid=0 gid=0 size=18\n"
 		  "  data 18 \"long file content\\n\"\n",
 		  "GNU tar --format=pax: xattrs, pax path, ustar prefix, links" },
-		{ "tar-gnutar-gnu.tar",
+		{ "tar-gnutar-gnu.bin",
 		  "dir 'dir' mode=755 uid=0 gid=0 size=0\n"
 		  "reg 'dir/hard' mode=4755 uid=0 gid=0 size=6\n"
 		  "  data 6 \"hello\\n\"\n"
@@ -1462,13 +1462,13 @@ static void test_real(void)
 		  "reg '{d*60}/{n*70}' mode=644 uid=0 gid=0 size=18\n"
 		  "  data 18 \"long file content\\n\"\n",
 		  "GNU tar --format=gnu: L and K long names" },
-		{ "tar-gnutar-v7.tar",
+		{ "tar-gnutar-v7.bin",
 		  "reg 'dir/hello.txt' mode=4755 uid=0 gid=0 size=6\n"
 		  "  data 6 \"hello\\n\"\n"
 		  "sym 'dir/sym' -> 'hello.txt' mode=777 uid=0 gid=0 size=0\n"
 		  "hard 'dir/hard' -> 'dir/hello.txt' mode=4755 uid=0 gid=0 size=0\n",
 		  "GNU tar --format=v7" },
-		{ "tar-py-pax.tar",
+		{ "tar-py-pax.bin",
 		  "dir '' mode=755 uid=0 gid=0 size=0 xattr user.global=\"g1\"\n"
 		  "dir 'etc' mode=755 uid=0 gid=0 size=0 xattr user.global=\"g1\"\n"
 		  "reg 'etc/big-uid' mode=640 uid=3000000 gid=4000000 size=4 xattr user.global=\"local\" xattr security.capability=\"\\x01\\x00\\x00\\x02\"\n"
@@ -1478,7 +1478,7 @@ static void test_real(void)
 		  "reg 'etc/h\xc3\xa9llo' mode=644 uid=0 gid=0 size=6 xattr user.global=\"g1\"\n"
 		  "  data 6 \"caf\\xc3\\xa9\\n\"\n",
 		  "Python tarfile pax: global header, pax uid/gid, chr device, 10 KiB record" },
-		{ "tar-py-gnu.tar",
+		{ "tar-py-gnu.bin",
 		  "reg 'a/b' mode=644 uid=16777216 gid=5 size=13\n"
 		  "  data 13 \"base-256 uid\\n\"\n"
 		  "fifo 'fifo' mode=600 uid=0 gid=0 size=0\n",
