@@ -233,31 +233,87 @@ int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e)
 
 /* ---- containers list -------------------------------------------------------- */
 
+/* Run argv (no shell) and keep the first outsz-1 bytes of its stdout. */
+static void capture(char *const argv[], char *out, size_t outsz)
+{
+	int fds[2];
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(fds[1], STDOUT_FILENO);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* Read to EOF (what does not fit is dropped) so the child never blocks. */
+	while (pid > 0) {
+		char scratch[512];
+		int room = n + 1 < outsz;
+		r = read(fds[0], room ? out + n : scratch, room ? outsz - 1 - n : sizeof scratch);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (room)
+			n += (size_t)r;
+	}
+	out[n] = '\0';
+	close(fds[0]);
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+/* The runtime's word for the container ("running", "stopped", ...), or ""
+ * when it does not know it. */
+static void runtime_status(const struct installed *ci, char *out, size_t outsz)
+{
+	char *argv[] = { (char *)ci->runtime, "state", (char *)ci->name, NULL };
+	char buf[8192], *v;
+	struct json *j = NULL;
+	struct err e;
+
+	out[0] = '\0';
+	if (!ci->runtime[0])
+		return;
+	capture(argv, buf, sizeof buf);
+	if (json_parse(&j, buf, strlen(buf), &e) < 0)
+		return;
+	if ((v = json_str(j, json_get(j, json_root(j), "status"))))
+		snprintf(out, outsz, "%s", v);
+	free(v);
+	json_free(j);
+}
+
+/* STATUS: systemd's view when it runs, else the runtime's, else installed. */
 static void status_of(const struct cli *c, const struct installed *ci, char *out, size_t outsz)
 {
-	char cmd[PATH_MAX + 200], line[256] = "";
-	FILE *p;
+	char unit[128], line[256] = "";
 
 	snprintf(out, outsz, "installed");
 	if (c->root)
 		return;
-	if (sc_systemd_running(c))
-		snprintf(cmd, sizeof cmd, "systemctl is-active '%s.service' 2>/dev/null", ci->name);
-	else if (ci->runtime[0])
-		snprintf(cmd, sizeof cmd, "'%s' state '%s' 2>/dev/null | sed -n 's/.*\"status\": *\"\\([a-z]*\\)\".*/\\1/p'",
-			 ci->runtime, ci->name);
-	else
-		return;
-	if ((p = popen(cmd, "r"))) {
-		if (fgets(line, sizeof line, p)) {
-			line[strcspn(line, "\n")] = '\0';
-			if (!strcmp(line, "active"))
-				snprintf(line, sizeof line, "running");
-			if (line[0])
-				snprintf(out, outsz, "%s", line);
-		}
-		pclose(p);
+	if (sc_systemd_running(c)) {
+		char *argv[] = { "systemctl", "is-active", unit, NULL };
+		snprintf(unit, sizeof unit, "%s.service", ci->name);
+		capture(argv, line, sizeof line);
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "active"))
+			snprintf(line, sizeof line, "running");
+	} else {
+		runtime_status(ci, line, sizeof line);
 	}
+	if (line[0])
+		snprintf(out, outsz, "%s", line);
 }
 
 int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
@@ -469,17 +525,10 @@ out:
 
 static int is_running(const struct installed *ci)
 {
-	char cmd[PATH_MAX + 200], line[64] = "";
-	FILE *p;
+	char st[32];
 
-	snprintf(cmd, sizeof cmd, "'%s' state '%s' 2>/dev/null | grep -o '\"status\": *\"running\"'",
-		 ci->runtime, ci->name);
-	if (!(p = popen(cmd, "r")))
-		return 0;
-	if (!fgets(line, sizeof line, p))
-		line[0] = '\0';
-	pclose(p);
-	return line[0] != '\0';
+	runtime_status(ci, st, sizeof st);
+	return !strcmp(st, "running");
 }
 
 int cmd_run(struct cli *c, int argc, char **argv, struct err *e)
