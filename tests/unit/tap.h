@@ -23,6 +23,26 @@ static int ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
+/* s on one TAP line: newlines shown as \\n (a static buffer: one use per
+ * ok() call). */
+__attribute__((unused))
+static const char *one_line(const char *s)
+{
+	static char out[2048];
+	size_t o = 0;
+
+	for (; *s && o + 3 < sizeof out; s++) {
+		if (*s == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int tap_done(void)
 {
 	printf("1..%d\n", tap_n);

@@ -25,24 +25,6 @@ static const char group[] =
 	"etcd:x:1001:\n"
 	"tail:x:3000:";
 
-/* s on one TAP line: newlines shown as \\n. */
-static const char *one_line(const char *s)
-{
-	static char out[2048];
-	size_t o = 0;
-
-	for (; *s && o + 3 < sizeof out; s++) {
-		if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* ---- spec_resolve_user ---- */
 
 struct urow {

@@ -17,24 +17,6 @@ static int collect(void *ctx, const char *name, size_t len, struct err *e)
 	return 0;
 }
 
-/* s on one TAP line: newlines shown as \\n. */
-static const char *one_line(const char *s)
-{
-	static char out[2048];
-	size_t o = 0;
-
-	for (; *s && o + 3 < sizeof out; s++) {
-		if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* The variables every expansion row knows. */
 static const char *const vars[][2] = {
 	{ "NAME", "etcd" },

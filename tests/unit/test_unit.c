@@ -12,24 +12,6 @@
 #define A32 A16 A16
 #define A64 A32 A32
 
-/* s on one TAP line: newlines shown as \\n. */
-static const char *one_line(const char *s)
-{
-	static char out[2048];
-	size_t o = 0;
-
-	for (; *s && o + 3 < sizeof out; s++) {
-		if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* ---- the default template ---- */
 
 static char used[256];
