@@ -147,10 +147,13 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 	ensure_boot_id();
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
-	if (!exists_at(path, "config") && !create)
-		return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)", path);
-	if (!exists_at(path, "config") && create_repo(path, e) < 0)
-		return -1;
+	if (!exists_at(path, "config")) {
+		if (!create)
+			return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)",
+				       path);
+		if (create_repo(path, e) < 0)
+			return -1;
+	}
 	repo = ostree_repo_open_at(AT_FDCWD, path, NULL, &ge);
 	if (!repo)
 		return gerr(e, ge, "open repository '%s'", path);
