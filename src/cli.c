@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 int cli_paths(struct cli *c, struct err *e)
 {
 	struct paths_input in = {
@@ -53,11 +55,14 @@ void cli_verb_help(FILE *f, const struct verb *v)
 
 void cli_say(const struct cli *c, const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
+
 	if (c->quiet)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	text_printf(stdout, "%s", line);
 	fflush(stdout);
 }

@@ -40,7 +40,8 @@ int cli_compat_flag(int argc, char **argv, int i, struct err *e);
 /* Print `VERB --help` text to f. */
 void cli_verb_help(FILE *f, const struct verb *v);
 
-/* Progress lines go to stdout unless --quiet. */
+/* Progress lines go to stdout unless --quiet, control characters escaped
+ * (line ends kept): they may quote image names and paths. */
 void cli_say(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -23,7 +23,7 @@ static int open_repo(struct cli *c, struct store **s, int *missing, struct err *
 	if (cli_paths(c, e) < 0 || paths_host(&c->paths, c->paths.repo, host, e) < 0)
 		return -1;
 	if (store_open(s, host, 0, e) < 0) {
-		if (strstr(e->msg, "does not exist"))
+		if (e->code == ERR_NOT_FOUND)
 			*missing = 1;
 		return -1;
 	}

@@ -158,7 +158,7 @@ static int resolve_by_id(struct store *s, const char *what, struct image_info *i
 	if (store_list_refs(s, "ociimage/", match_id, &m, e) < 0)
 		return -1;
 	if (m.n == 0)
-		return err_set(e, 0, "no such image");
+		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
 	for (int i = 0; i < m.n; i++) {
 		distinct += strcmp(m.ids[i], m.ids[0]) != 0;
 		len += snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s (%.12s)",
@@ -211,7 +211,7 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 			return -1;
 	}
 	if (!have)
-		return err_set(e, 0, "no such image");
+		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
 	return image_load(s, ref, commit, im, e);
 }
 

@@ -791,7 +791,7 @@ static int find_image(struct inst *in, const char *image, struct err *e)
 		imgref_format(&ref, name, sizeof name);
 		if (image_resolve(in->s, name, &in->im, e) == 0)
 			goto named;
-		if (!strstr(e->msg, "no such image"))
+		if (e->code != ERR_NOT_FOUND)
 			return -1;
 	}
 	{

@@ -149,7 +149,7 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
 	if (!exists_at(path, "config")) {
 		if (!create)
-			return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)",
+			return err_setc(e, ERR_NOT_FOUND, 0, "repository '%s' does not exist (nothing pulled yet?)",
 				       path);
 		if (create_repo(path, e) < 0)
 			return -1;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* ---- the default service ---- */
 
 /* Why each line (systemd.service(5), systemd.kill(5)):
@@ -529,13 +531,10 @@ static const char *check_argument(char type, const char *arg, size_t n,
 
 static int refuse(const char *line, size_t n, const char *why, struct err *e)
 {
-	char shown[301];
-	size_t k = n < 300 ? n : 300;
+	char shown[304];
 
-	for (size_t i = 0; i < k; i++)
-		shown[i] = (unsigned char)line[i] < 0x20 || line[i] == 0x7f ? '?' : line[i];
-	shown[k] = '\0';
-	return err_set(e, 0, "tmpfiles line refused: '%s%s' (%s)", shown, n > k ? "..." : "", why);
+	text_escape(shown, sizeof shown, line, n, TEXT_QUOTE);
+	return err_setc(e, ERR_REFUSED, 0, "tmpfiles line refused: '%s' (%s)", shown, why);
 }
 
 /* The six fields, then the argument (the rest). */
