@@ -24,6 +24,16 @@ int cli_paths(struct cli *c, struct err *e)
 	return 0;
 }
 
+int cli_target(struct cli *c, struct err *e)
+{
+	if (c->tgt_ok)
+		return 0;
+	if (cli_paths(c, e) < 0 || target_open(&c->tgt, &c->paths, e) < 0)
+		return -1;
+	c->tgt_ok = 1;
+	return 0;
+}
+
 int cli_compat_flag(int argc, char **argv, int i, struct err *e)
 {
 	const char *a = argv[i];

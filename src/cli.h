@@ -16,6 +16,8 @@ struct cli {
 	const char *verb;         /* "pull", "images list", ... for messages */
 	struct paths paths;
 	int paths_ok;
+	struct target tgt;        /* opened by cli_target() */
+	int tgt_ok;
 };
 
 /* One verb (or "group sub" pair) of the command table. */
@@ -30,6 +32,8 @@ struct verb {
 
 /* Resolve root/CHECKOUT/repo once (from options and environment). */
 int cli_paths(struct cli *c, struct err *e);
+/* cli_paths(), then open the target's directories once (c->tgt). */
+int cli_target(struct cli *c, struct err *e);
 
 /* Atomic's compatibility flags, accepted anywhere and ignored: --system,
  * --storage=ostree / --storage ostree, -y / --assumeyes.  Returns how many

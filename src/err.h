@@ -1,4 +1,4 @@
-/* One error type for the whole program (STYLE.md habit 2).
+/* One error type for the whole program.
  *
  * A failing function fills a caller-provided struct err and returns -1;
  * each caller on the way up may prefix context with err_wrap().  Only main()

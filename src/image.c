@@ -67,9 +67,9 @@ static int layer_sizes(struct store *s, struct image_info *im, struct err *e)
 {
 	im->size = 0;
 	for (size_t i = 0; i < im->nlayers; i++) {
-		char ref[80], commit[65], *v = NULL;
+		char ref[STORE_REF_MAX], commit[65], *v = NULL;
 		int have;
-		snprintf(ref, sizeof ref, "ociimage/%s", im->diff_ids[i] + 7);
+		store_layer_ref(im->diff_ids[i], ref);
 		if ((have = store_ref_get(s, ref, commit, e)) < 0)
 			return -1;
 		if (!have)
@@ -255,35 +255,130 @@ static int hides(struct store *s, const char *c, const char *path, struct err *e
 	return 0;
 }
 
+/* The commit of layer i (bottom first). */
+static int layer_commit(struct store *s, const struct image_info *im, size_t i, char commit[65],
+			struct err *e)
+{
+	char ref[STORE_REF_MAX];
+	int have;
+
+	store_layer_ref(im->diff_ids[i], ref);
+	if ((have = store_ref_get(s, ref, commit, e)) < 0)
+		return -1;
+	if (!have)
+		return err_set(e, 0, "image %s: layer %.12s is missing", im->name, im->diff_ids[i] + 7);
+	return 0;
+}
+
+/* The top-most layer that has path or hides it decides what it is in the
+ * merged tree, as a checkout would make it. */
+int image_path_kind(struct store *s, const struct image_info *im, const char *path,
+		    struct image_path *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = STORE_ABSENT;
+	for (size_t i = im->nlayers; i-- > 0;) {
+		int h;
+
+		if (layer_commit(s, im, i, out->commit, e) < 0 ||
+		    store_commit_stat(s, out->commit, path, &out->kind, &out->mode, out->checksum,
+				      e) < 0)
+			return -1;
+		if (out->kind != STORE_ABSENT)
+			return 0;
+		if ((h = hides(s, out->commit, path, e)) < 0)
+			return -1;
+		if (h)
+			break;
+	}
+	out->commit[0] = '\0';
+	return 0;
+}
+
 int image_read_file(struct store *s, const struct image_info *im, const char *path, size_t max,
 		    int *found, char **content, size_t *len, struct err *e)
 {
-	*found = 0;
-	for (size_t i = im->nlayers; i-- > 0;) {
-		char ref[80], commit[65];
-		enum store_kind k;
-		int have, h;
+	struct image_path p;
+	enum store_kind k;
 
-		snprintf(ref, sizeof ref, "ociimage/%s", im->diff_ids[i] + 7);
-		if ((have = store_ref_get(s, ref, commit, e)) < 0)
-			return -1;
-		if (!have)
-			return err_set(e, 0, "image %s: layer %.12s is missing", im->name,
-				       im->diff_ids[i] + 7);
-		if (store_commit_path(s, commit, path, max, &k, content, len, e) < 0)
-			return -1;
-		if (k == STORE_FILE) {
-			*found = 1;
-			return 0;
-		}
-		if (k != STORE_ABSENT)
-			return 0;   /* a dir, symlink or device: no regular file here */
-		if ((h = hides(s, commit, path, e)) < 0)
-			return -1;
-		if (h)
-			return 0;
-	}
+	*found = 0;
+	if (image_path_kind(s, im, path, &p, e) < 0)
+		return -1;
+	if (p.kind != STORE_FILE)
+		return 0;   /* a dir, symlink or device: no regular file here */
+	if (store_commit_path(s, p.commit, path, max, &k, content, len, e) < 0)
+		return -1;
+	*found = 1;
 	return 0;
+}
+
+struct candidates {
+	char **v;
+	size_t n, cap;
+	int overflow;
+};
+
+static int add_candidate(void *ctx, const struct store_entry *ent, struct err *e)
+{
+	struct candidates *c = ctx;
+
+	(void)e;
+	if (ent->kind == STORE_DIR)
+		return 0;
+	if (c->n == IMAGE_WALK_MAX) {
+		c->overflow = 1;
+		return 1;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		char **v = realloc(c->v, cap * sizeof *v);
+		if (!v)
+			return err_set(e, ENOMEM, "walk");
+		c->v = v;
+		c->cap = cap;
+	}
+	if (!(c->v[c->n] = strdup(ent->path)))
+		return err_set(e, ENOMEM, "walk");
+	c->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int image_walk_files(struct store *s, const struct image_info *im, const char *dir,
+		     image_file_fn fn, void *ctx, struct err *e)
+{
+	struct candidates c = { 0 };
+	int r = 0;
+
+	/* Every non-directory any layer has below dir, each judged once by
+	 * the merged view. */
+	for (size_t i = 0; i < im->nlayers && r == 0; i++) {
+		char commit[65];
+		if (layer_commit(s, im, i, commit, e) < 0 ||
+		    store_walk_under(s, commit, dir, add_candidate, &c, e) < 0)
+			r = -1;
+	}
+	if (r == 0 && c.overflow)
+		r = err_set(e, 0, "/%s: more than %d entries", dir, IMAGE_WALK_MAX);
+	if (r == 0 && c.n)
+		qsort(c.v, c.n, sizeof *c.v, cmp_str);
+	for (size_t i = 0; i < c.n && r == 0; i++) {
+		struct image_path p;
+		if (i && !strcmp(c.v[i], c.v[i - 1]))
+			continue;
+		if (image_path_kind(s, im, c.v[i], &p, e) < 0)
+			r = -1;
+		else if (p.kind != STORE_ABSENT && p.kind != STORE_DIR)
+			r = fn(ctx, c.v[i], &p, e);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	return r;
 }
 
 struct users {

@@ -12,8 +12,7 @@
 
 #include "err.h"
 #include "imgref.h"
-
-struct store;
+#include "store.h"
 
 struct image_info {
 	char ref[IMGREF_ENCODED_MAX + 16];   /* "ociimage/docker.io_2F..." */
@@ -42,6 +41,26 @@ int image_ref_is_image(const char *ref);
 /* Resolve NAME[:TAG], a full "sha256:" digest or an unambiguous IMAGE ID
  * prefix.  Unknown or ambiguous: an error naming the candidates. */
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e);
+
+/* What a path is in the image's merged tree, as a checkout would make it:
+ * the top-most layer that has the path or hides it (whiteout, opaque
+ * directory, a non-directory parent) decides; symlinks are never followed. */
+struct image_path {
+	enum store_kind kind;      /* STORE_ABSENT when nothing is there */
+	uint32_t mode;
+	char checksum[65];         /* content object of a file or symlink */
+	char commit[65];           /* the layer commit that has it */
+};
+int image_path_kind(struct store *s, const struct image_info *im, const char *path,
+		    struct image_path *out, struct err *e);
+
+/* Every non-directory below dir (relative: "exports/hostfs") of the merged
+ * tree, sorted by path, to fn; at most IMAGE_WALK_MAX candidates. */
+enum { IMAGE_WALK_MAX = 4096 };
+typedef int (*image_file_fn)(void *ctx, const char *path, const struct image_path *p,
+			     struct err *e);
+int image_walk_files(struct store *s, const struct image_info *im, const char *dir,
+		     image_file_fn fn, void *ctx, struct err *e);
 
 /* Read path (e.g. "exports/manifest.json") of the image's merged tree from
  * its layer commits, top layer first, honouring whiteouts and opaque

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <mbedtls/version.h>
 #include <zlib.h>
@@ -123,6 +124,11 @@ int main(int argc, char **argv)
 	const struct verb *v;
 	char verbname[64];
 	int i, used, bad = 0;
+
+	/* Every mode we create is the one we chose: the repository's
+	 * directories, deployments and host files must not depend on the
+	 * umask of whoever runs us (umask 000 made a 0777 repository). */
+	umask(022);
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i], *val;

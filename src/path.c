@@ -424,7 +424,7 @@ int path_write_atomic(int dirfd, const char *path, const void *buf, size_t len, 
 	unsigned n = 0;
 
 	if (pfd < 0)
-		return err_wrap(e, "write '%s'", path);
+		return -1;   /* the message names the path already */
 	do {
 		temp_name(tmp, sizeof tmp, base, n);
 		fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -460,7 +460,7 @@ int path_symlink_atomic(int dirfd, const char *path, const char *target, struct 
 	unsigned n = 0;
 
 	if (pfd < 0)
-		return err_wrap(e, "link '%s'", path);
+		return -1;
 	do {
 		temp_name(tmp, sizeof tmp, base, n);
 		r = symlinkat(target, pfd, tmp);

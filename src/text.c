@@ -100,9 +100,7 @@ size_t text_escape(char *out, size_t outsz, const char *in, size_t len, int flag
 		const char *src = (const char *)p + i;
 		unsigned char c = p[i];
 
-		if (k == 1 && c == '\n' && (flags & TEXT_KEEP_NL)) {
-			w = 1;
-		} else if (k == 1 && (c < 0x20 || c == 0x7f)) {
+		if (k == 1 && (c < 0x20 || c == 0x7f)) {
 			const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
 			if (named)
 				memcpy(esc, named, 3);
@@ -138,7 +136,7 @@ void text_printf(FILE *f, const char *fmt, ...)
 {
 	char raw[8192], shown[4 * sizeof raw];
 	va_list ap;
-	int n;
+	int n, nl;
 
 	va_start(ap, fmt);
 	n = vsnprintf(raw, sizeof raw, fmt, ap);
@@ -147,6 +145,9 @@ void text_printf(FILE *f, const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof raw)
 		n = sizeof raw - 1;
-	text_escape(shown, sizeof shown, raw, (size_t)n, TEXT_KEEP_NL);
+	nl = n > 0 && raw[n - 1] == '\n';
+	text_escape(shown, sizeof shown, raw, (size_t)n - nl, 0);
 	fputs(shown, f);
+	if (nl)
+		fputc('\n', f);
 }

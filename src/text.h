@@ -32,9 +32,6 @@ enum {
 	/* Also escape '\'' and '\\': for a string shown inside quotes in a
 	 * message, which must not end the quotes early. */
 	TEXT_QUOTE = 1,
-	/* Keep '\n' as is (a listing printed line by line keeps its line
-	 * ends; everything else is still escaped). */
-	TEXT_KEEP_NL = 2,
 };
 
 /* Copy in[0..len) to out (NUL-terminated, outsz > 4) with everything a
@@ -44,8 +41,9 @@ enum {
  * not fit ends in "...".  Returns the length written. */
 size_t text_escape(char *out, size_t outsz, const char *in, size_t len, int flags);
 
-/* printf to f, then escape the result (see TEXT_KEEP_NL: line ends are
- * kept, so one call may print several lines).  For listings and progress;
+/* printf one line to f, escaped: a '\n' at the very end is printed as a
+ * line end, every other control character (an embedded '\n' included) is
+ * escaped, so a value can never fake a line.  For listings and progress;
  * output longer than 8 KiB is cut with "...". */
 void text_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -79,6 +79,22 @@ int util_write_file_atomic(const char *path, const void *buf, size_t len, unsign
 	return 0;
 }
 
+int util_syncfs(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = syncfs(fd);
+	if (r < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;

@@ -20,6 +20,10 @@ int util_write_all(int fd, const void *buf, size_t len);
  * read (fewer only at end of file), or -1 with errno. */
 ssize_t util_pread_all(int fd, void *buf, size_t len, off_t off);
 
+/* syncfs() of the file system holding the directory dirfd (an O_PATH fd
+ * will do): 0, or -1 with errno. */
+int util_syncfs(int dirfd);
+
 /* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL).  Larger files are an error naming the
  * limit.  Caller frees *out. */

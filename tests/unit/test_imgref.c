@@ -335,7 +335,7 @@ static void test_ostree_encoding(void)
 		const char *why;
 	} c[] = {
 		{ "docker.io/library/busybox:latest", "docker.io_2Flibrary_2Fbusybox_3Alatest",
-		  "the DESIGN.md example" },
+		  "the README example" },
 		{ "gscrivano/etcd:latest", "gscrivano_2Fetcd_3Alatest", "Atomic's short form" },
 		{ "a_b", "a_5Fb", "underscore itself is escaped" },
 		{ "[::1]:5000/x@sha256:ab", "_5B_3A_3A1_5D_3A5000_2Fx_40sha256_3Aab", "brackets and @" },

@@ -233,8 +233,6 @@ int main(void)
 		ok(!strcmp(esc, "q\\x27\\x5c"), "escape: quotes inside quotes: %s", esc);
 		text_escape(esc, sizeof esc, "\xc2\x9b" "1m\xe2\x80\xae" "x\xff", 9, 0);
 		ok(!strcmp(esc, "\\u009b1m\\u202ex\\xff"), "escape: C1 CSI, bidi override, bad byte: %s", esc);
-		text_escape(esc, sizeof esc, "l1\nl2", 5, TEXT_KEEP_NL);
-		ok(!strcmp(esc, "l1\nl2"), "escape: line ends kept on request");
 		text_escape(esc, 8, "0123456789", 10, 0);
 		ok(!strcmp(esc, "0123..."), "escape: too long ends in '...': %s", esc);
 		text_escape(esc, sizeof esc, "caf\xc3\xa9 \xe6\x97\xa5", 9, 0);
