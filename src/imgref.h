@@ -22,14 +22,24 @@
  *                                  the first ':' (as in containers/image),
  *                                  so it cannot contain one
  *
- * NAME is the distribution grammar  [REGISTRY/]PATH[:TAG][@sha256:HEX64]:
- *  - the first '/'-separated component is a registry when it contains '.'
- *    or ':', is "localhost", or is a bracketed IPv6 address ("[::1]:5000");
+ * NAME is the distribution grammar  [REGISTRY/]PATH[:TAG][@sha256:HEX64],
+ * read as Docker (github.com/distribution/reference, 2024) reads it:
+ *  - the first of several '/'-separated components is a registry when it
+ *    contains '.' or ':' (a domain, an IPv4 address, "[IPv6]", host:port),
+ *    is "localhost", or has an upper-case letter and is a valid host
+ *    ("LOCALDOMAIN/debian": the only way to name a one-word host without
+ *    a port; "My_Org/app" stays a path, refused as not lower case);
  *    otherwise the registry is docker.io.  index.docker.io -> docker.io.
+ *  - REGISTRY is host[:port]; the port must be 1-65535 (Docker takes any
+ *    digits: a deliberate difference) and REGISTRY at most 255 bytes (ours:
+ *    Docker sets no limit, DNS names stop at 253).
  *  - PATH components are [a-z0-9]+ joined by '.', '_', '__' or runs of '-';
- *    uppercase is refused ("repository name must be lowercase").
+ *    upper case is refused ("repository name must be lowercase").
  *    docker.io with a one-component PATH gets "library/".
- *  - REGISTRY "/" PATH is at most 255 bytes after normalisation.
+ *  - PATH is at most 255 bytes after normalisation ("library/" counts, the
+ *    registry does not).
+ *  - a NAME of exactly 64 lowercase hex digits is refused: it cannot be
+ *    told from an image ID ("docker.io/library/HEX" or "HEX:TAG" are names).
  *  - TAG is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; only sha256 digests are
  *    supported, as 64 lowercase hex digits.
  *  - no tag and no digest -> tag "latest"; tag and digest -> both kept (the
@@ -44,11 +54,12 @@
 
 #include "err.h"
 
-#define IMGREF_NAME_MAX 255 /* REGISTRY "/" PATH */
+#define IMGREF_PATH_MAX 255 /* PATH after normalisation */
 #define IMGREF_TAG_MAX 128
 /* A buffer this big always holds imgref_format()'s and
- * imgref_atomic_short()'s output: name + ':' + tag + '@' + digest + NUL. */
-#define IMGREF_FORMAT_MAX 512
+ * imgref_atomic_short()'s output: registry (255) + '/' + path (255) + ':' +
+ * tag (128) + '@' + digest (71) + NUL = 713. */
+#define IMGREF_FORMAT_MAX 768
 /* Longest decoded OSTree image ref name we accept to hold. */
 #define IMGREF_ENCODED_MAX (3 * IMGREF_FORMAT_MAX)
 
@@ -67,7 +78,7 @@ struct imgref {
 	                       REGISTRY and DOCKER_DAEMON, for DOCKER_ARCHIVE
 	                       when ":NAME" was given, never for OCI* */
 	char registry[256]; /* "docker.io", "localhost:5000", "[::1]:5000" */
-	char path[256];     /* "library/busybox" */
+	char path[IMGREF_PATH_MAX + 1]; /* "library/busybox" */
 	char tag[IMGREF_TAG_MAX + 1]; /* "" only when pulling by digest alone,
 	                       or for OCI* without ":TAG" */
 	char digest[72];    /* "sha256:<64 hex>" or "" */

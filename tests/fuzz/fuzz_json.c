@@ -236,7 +236,7 @@ static void imgref_invariants(const struct imgref *r)
 	CHECK(n < sizeof name && n == strlen(name));
 	CHECK(r->has_name == (n > 0));
 	if (r->has_name) {
-		CHECK(strlen(r->registry) + 1 + strlen(r->path) <= IMGREF_NAME_MAX);
+		CHECK(strlen(r->path) <= IMGREF_PATH_MAX && strlen(r->registry) < sizeof r->registry);
 		CHECK(r->tag[0] || r->digest[0]);
 	}
 	n = imgref_format_source(r, src, sizeof src);
