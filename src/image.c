@@ -104,6 +104,12 @@ int image_load(struct store *s, const char *ref, const char *commit, struct imag
 		goto fail;
 	snprintf(im->manifest_digest, sizeof im->manifest_digest, "%s", v ? v : "");
 	free(v);
+	v = NULL;
+	/* A pull of NAME:TAG@DIGEST records it as the source. */
+	if (store_commit_meta(s, commit, "syscontainer.source", &v, e) < 0)
+		goto fail;
+	imgref_pinned_digest(im->name, v, v ? strlen(v) : 0, im->pinned);
+	free(v);
 	if (read_config(im, e) < 0 || layer_sizes(s, im, e) < 0)
 		goto fail;
 	return 0;

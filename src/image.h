@@ -21,6 +21,8 @@ struct image_info {
 	char commit[65];
 	char id[72];                         /* config digest: the IMAGE ID */
 	char manifest_digest[72];
+	char pinned[72];                     /* digest the name was pulled by, or ""
+	                                        (imgref_pinned_digest()) */
 	char created[64];                    /* config "created", RFC 3339, or "" */
 	char os[32], arch[32];
 	char *config;                        /* config JSON */

@@ -593,6 +593,30 @@ int imgref_decode_ostree(const char *enc, char *out, size_t outsz, struct err *e
 	return 0;
 }
 
+int imgref_pinned_digest(const char *name, const char *source, size_t len, char digest[72])
+{
+	struct imgref n, src;
+	struct err e;
+	char a[IMGREF_FORMAT_MAX], b[IMGREF_FORMAT_MAX];
+
+	digest[0] = '\0';
+	if (imgref_parse_name(&n, name, strlen(name), &e) < 0)
+		return 0;
+	if (n.digest[0]) {
+		memcpy(digest, n.digest, sizeof n.digest);
+		return 1;
+	}
+	if (!source || imgref_parse(&src, source, len, &e) < 0 ||
+	    src.transport != IMGREF_REGISTRY || !src.digest[0] || !src.tag[0])
+		return 0;
+	imgref_format(&n, a, sizeof a);
+	imgref_format(&src, b, sizeof b);
+	if (strcmp(a, b) != 0)
+		return 0;
+	memcpy(digest, src.digest, sizeof src.digest);
+	return 1;
+}
+
 int imgref_atomic_short(const struct imgref *r, char *out, size_t outsz)
 {
 	const char *p = r->path;

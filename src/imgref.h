@@ -114,6 +114,15 @@ int imgref_encode_ostree(const char *name, char *out, size_t outsz);
  * status 1: refs come from the repository, not from the user). */
 int imgref_decode_ostree(const char *enc, char *out, size_t outsz, struct err *e);
 
+/* The digest an image's name is pinned to, for display.  name: the image
+ * ref's decoded name (NUL-terminated); source, len: what was pulled into
+ * that ref, as recorded at pull time (imgref_format_source() behind an
+ * optional "docker://"; NULL when nothing was recorded).  A digest-only name
+ * is its own pin; NAME:TAG is pinned when the source is the same NAME:TAG
+ * with a digest (a pull of NAME:TAG@sha256:...), not when another image was
+ * tagged NAME:TAG.  1 with "sha256:<hex>" in digest, or 0 with "". */
+int imgref_pinned_digest(const char *name, const char *source, size_t len, char digest[72]);
+
 /* Atomic's unqualified name for a fallback lookup of docker.io images, the
  * way Atomic wrote it from what the user typed: docker.io/library/busybox:t
  * -> "busybox:t", docker.io/gscrivano/etcd:latest -> "gscrivano/etcd:latest".

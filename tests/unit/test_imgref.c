@@ -416,6 +416,48 @@ static void test_format_small(void)
 	ok(strlen(out) == 9, "default name is cut to the buffer");
 }
 
+static void test_pinned(void)
+{
+	static const struct {
+		const char *name, *source, *want;
+		const char *why;
+	} c[] = {
+		{ "docker.io/library/x:1", "docker://docker.io/library/x:1@sha256:" H64, "sha256:" H64,
+		  "pulled as NAME:TAG@sha256: the tag's ref is pinned" },
+		{ "docker.io/library/x:1", "docker://docker.io/library/x:1", "",
+		  "pulled by tag alone: not pinned" },
+		{ "docker.io/library/x@sha256:" H64, "docker://docker.io/library/x@sha256:" H64,
+		  "sha256:" H64, "pulled by digest alone: the name is the pin" },
+		{ "docker.io/library/x@sha256:" H64, NULL, "sha256:" H64,
+		  "a digest-only name is pinned even with no source recorded" },
+		{ "localhost:5000/x:1", "http:localhost:5000/x:1@sha256:" H64, "sha256:" H64,
+		  "the insecure http: source form is read too" },
+		{ "LOCALDOMAIN/x:1", "docker://LOCALDOMAIN/x:1@sha256:" H64, "sha256:" H64,
+		  "an upper-case one-word registry host" },
+		{ "x:1", "docker://docker.io/library/x:1@sha256:" H64, "sha256:" H64,
+		  "Atomic's short ref name is compared normalised" },
+		{ "docker.io/library/y:2", "docker://docker.io/library/x:1@sha256:" H64, "",
+		  "another image tagged y:2 (images tag): the pin belongs to x:1" },
+		{ "docker.io/library/x:2", "docker://docker.io/library/x:1@sha256:" H64, "",
+		  "same repository, another tag: not pinned" },
+		{ "docker.io/library/x:1", NULL, "", "no source recorded (Atomic, skopeo): not pinned" },
+		{ "docker.io/library/x:1", "docker-archive:/tmp/x.tar", "", "an archive source: not pinned" },
+		{ "docker.io/library/x:1", "docker://docker.io/library/x:1@sha256:short", "",
+		  "a source that does not parse: not pinned" },
+		{ "Bad/Name:1", "docker://docker.io/library/x:1@sha256:" H64, "",
+		  "a ref name that does not parse: not pinned" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		char d[72] = "junk";
+		int rc = imgref_pinned_digest(c[i].name, c[i].source,
+					      c[i].source ? strlen(c[i].source) : 0, d);
+		ok(rc == (c[i].want[0] != '\0') && strcmp(d, c[i].want) == 0,
+		   "pinned digest: %s ('%s')", c[i].why, d);
+	}
+}
+
 static void test_ostree_encoding(void)
 {
 	static const struct {
@@ -493,6 +535,7 @@ int main(void)
 	test_lengths();
 	test_format();
 	test_format_small();
+	test_pinned();
 	test_ostree_encoding();
 	return tap_done();
 }
