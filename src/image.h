@@ -41,9 +41,18 @@ int image_load(struct store *s, const char *ref, const char *commit, struct imag
 /* True when an ociimage/ ref names an image (not a layer: 64 hex digits). */
 int image_ref_is_image(const char *ref);
 
-/* Resolve NAME[:TAG], a full "sha256:" digest or an unambiguous IMAGE ID
- * prefix.  Unknown or ambiguous: an error naming the candidates. */
+/* Resolve NAME[:TAG][@DIGEST], a full "sha256:" digest or an unambiguous
+ * IMAGE ID prefix (4 to 64 hex digits; IDs first, then names; 64 hex digits
+ * are only ever an ID).  NAME:TAG@DIGEST matches only when the image under
+ * NAME:TAG is pinned to DIGEST or has that manifest digest.  Unknown or
+ * ambiguous: an error naming the candidates. */
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e);
+/* The IMAGE ID half of image_resolve(), for verbs that pull what is not
+ * stored (install): 1 when what is an ID (prefix) of a stored image, 0 when
+ * it is no ID or a prefix that matches nothing (go on with it as a name),
+ * -1 when it is a full ID ("sha256:..." or 64 hex digits) that matches
+ * nothing ("no such image"), or an error. */
+int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e);
 
 /* Read path (e.g. "exports/manifest.json") of the image's merged tree from
  * its layer commits, top layer first, honouring whiteouts and opaque

@@ -468,6 +468,11 @@ size_t imgref_format(const struct imgref *r, char *out, size_t outsz)
 	return format_name(r, out, outsz, cat(out, outsz, 0, ""), 0);
 }
 
+size_t imgref_format_full(const struct imgref *r, char *out, size_t outsz)
+{
+	return format_name(r, out, outsz, cat(out, outsz, 0, ""), 1);
+}
+
 size_t imgref_format_source(const struct imgref *r, char *out, size_t outsz)
 {
 	size_t o = cat(out, outsz, 0, "");

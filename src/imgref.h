@@ -96,6 +96,10 @@ int imgref_parse_name(struct imgref *r, const char *s, size_t len, struct err *e
  * "" when !has_name.  Returns the length the full output needs (snprintf
  * style: truncated when >= outsz; never with IMGREF_FORMAT_MAX). */
 size_t imgref_format(const struct imgref *r, char *out, size_t outsz);
+/* The same, but with both tag and digest when both were given
+ * ("docker.io/library/x:1@sha256:..."): the name a lookup must match
+ * exactly (image_resolve() checks the digest).  snprintf-style return. */
+size_t imgref_format_full(const struct imgref *r, char *out, size_t outsz);
 /* Everything, re-parseable by imgref_parse(): transport prefix, file, and
  * both tag and digest ("http:", "docker-archive:/a.tar:docker.io/x/y:t",
  * "oci:/d:t", "docker.io/library/x:t@sha256:...").  snprintf-style return;

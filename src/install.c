@@ -783,12 +783,19 @@ static int parse_install(struct inst *in, int argc, char **argv, const char **im
 static int find_image(struct inst *in, const char *image, struct err *e)
 {
 	struct imgref ref;
+	int r;
 
+	/* An IMAGE ID names a stored image first, as in images info. */
+	if ((r = image_resolve_id(in->s, image, &in->im, e)) < 0)
+		return -1;
+	if (r > 0)
+		goto named;
 	if (imgref_parse(&ref, image, strlen(image), e) < 0)
 		return -1;
 	if (ref.has_name) {
 		char name[IMGREF_FORMAT_MAX];
-		imgref_format(&ref, name, sizeof name);
+		/* with its digest, so that NAME:TAG at another one is pulled */
+		imgref_format_full(&ref, name, sizeof name);
 		if (image_resolve(in->s, name, &in->im, e) == 0)
 			goto named;
 		if (e->code != ERR_NOT_FOUND)

@@ -416,6 +416,33 @@ static void test_format_small(void)
 	ok(strlen(out) == 9, "default name is cut to the buffer");
 }
 
+static void test_format_full(void)
+{
+	static const struct {
+		const char *in, *full, *why;
+	} c[] = {
+		{ "busybox:1@sha256:" H64, "docker.io/library/busybox:1@sha256:" H64,
+		  "tag and digest: both kept, where imgref_format keeps the tag only" },
+		{ "busybox@sha256:" H64, "docker.io/library/busybox@sha256:" H64, "digest only" },
+		{ "busybox", "docker.io/library/busybox:latest", "no digest: the name as imgref_format" },
+		{ "http:LOCALDOMAIN/x:y@sha256:" H64, "LOCALDOMAIN/x:y@sha256:" H64,
+		  "no transport prefix: a name for lookups" },
+		{ "dockertar:/a.tar", "", "no name, nothing" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		struct imgref r;
+		struct err e = { 0 };
+		char out[IMGREF_FORMAT_MAX];
+		size_t n;
+
+		parse_exact(&r, c[i].in, &e);
+		n = imgref_format_full(&r, out, sizeof out);
+		ok(strcmp(out, c[i].full) == 0 && n == strlen(out), "full name: %s ('%s')", c[i].why, out);
+	}
+}
+
 static void test_pinned(void)
 {
 	static const struct {
@@ -535,6 +562,7 @@ int main(void)
 	test_lengths();
 	test_format();
 	test_format_small();
+	test_format_full();
 	test_pinned();
 	test_ostree_encoding();
 	return tap_done();
