@@ -74,23 +74,24 @@ struct rows {
 	int all;
 };
 
-/* "docker.io/library/busybox:latest" -> "busybox" and "latest", as docker shows them. */
+/* "docker.io/library/busybox:latest" -> "busybox" and "latest", as docker
+ * shows them; a digest-only name has no tag (""). */
 static void split_name(const char *name, char *repo, size_t rsz, char *tag, size_t tsz)
 {
 	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':'), *at = strchr(name, '@');
 	size_t n;
 
 	if (at)
-		colon = at;
+		colon = NULL;
 	else if (colon && slash && colon < slash)
 		colon = NULL;
-	n = colon ? (size_t)(colon - name) : strlen(name);
+	n = at ? (size_t)(at - name) : colon ? (size_t)(colon - name) : strlen(name);
 	if (!strncmp(name, "docker.io/library/", 18) && n > 18)
 		name += 18, n -= 18;
 	else if (!strncmp(name, "docker.io/", 10) && n > 10)
 		name += 10, n -= 10;
 	snprintf(repo, rsz, "%.*s", (int)n, name);
-	snprintf(tag, tsz, "%s", colon ? colon + 1 : "<none>");
+	snprintf(tag, tsz, "%s", colon ? colon + 1 : "");
 }
 
 static struct row *add_row(struct rows *r, struct err *e)
@@ -188,6 +189,8 @@ static void print_json(const struct rows *r)
 			jw_str(&w, x->repo);
 			jw_key(&w, "tag");
 			jw_str(&w, x->tag);
+			jw_key(&w, "pinned_digest");
+			jw_str(&w, x->im.pinned);
 		}
 		jw_key(&w, "id");
 		jw_str(&w, x->id);
@@ -221,16 +224,19 @@ static void print_table(const struct rows *r, int quiet, int notrunc)
 		       "CREATED", "VIRTUAL SIZE", "TYPE");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct row *x = &r->v[i];
-		char created[32], size[32], id[72];
+		char created[32], size[32], id[72], tag[sizeof x->tag + 80];
 		snprintf(id, sizeof id, "%.*s", notrunc ? 71 : 12, notrunc ? x->id : x->id + 7);
 		if (quiet) {
 			printf("%s\n", id);
 			continue;
 		}
+		/* In full, a name pulled by digest shows it: "1.0@sha256:...". */
+		snprintf(tag, sizeof tag, "%s%s%s", x->tag[0] || x->is_layer ? x->tag : "<none>",
+			 notrunc && x->im.pinned[0] ? "@" : "", notrunc ? x->im.pinned : "");
 		short_time(x->created, created, sizeof created);
 		util_human_size(x->size, size, sizeof size);
-		text_printf(stdout, "%-30s %-12s %-14s %-17s %-14s %s\n", x->repo, x->tag, id, created, size,
-		       x->type);
+		text_printf(stdout, "%-30s %-12s %-14s %-17s %-14s %s\n", x->repo, tag, id, created,
+			    size, x->type);
 	}
 }
 
@@ -364,6 +370,7 @@ static void info_json(const struct image_info *im, const struct json *cfg, const
 	jw_init(&w, &b, 1);
 	jw_begin_obj(&w);
 	jw_key(&w, "name"); jw_str(&w, im->name);
+	jw_key(&w, "pinned_digest"); jw_str(&w, im->pinned);
 	jw_key(&w, "id"); jw_str(&w, im->id);
 	jw_key(&w, "manifest_digest"); jw_str(&w, im->manifest_digest);
 	jw_key(&w, "created"); jw_str(&w, im->created);
@@ -425,10 +432,12 @@ static void info_text(const struct image_info *im, const struct json *cfg, const
 		      const struct json *m, int dv, const struct preview *pv)
 {
 	int labels = json_getpath(cfg, json_root(cfg), "config.Labels"), any = 0;
+	/* A name pulled by digest is shown with it: NAME:TAG@sha256:... */
+	int pin = im->pinned[0] && !strchr(im->name, '@');
 	char size[32];
 
 	util_human_size(im->size, size, sizeof size);
-	text_printf(stdout, "Image:      %s\n", im->name);
+	text_printf(stdout, "Image:      %s%s%s\n", im->name, pin ? "@" : "", pin ? im->pinned : "");
 	text_printf(stdout, "IMAGE ID:   %s\n", im->id);
 	text_printf(stdout, "Manifest:   %s\n", im->manifest_digest);
 	text_printf(stdout, "Created:    %s\n", im->created);

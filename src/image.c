@@ -104,6 +104,12 @@ int image_load(struct store *s, const char *ref, const char *commit, struct imag
 		goto fail;
 	snprintf(im->manifest_digest, sizeof im->manifest_digest, "%s", v ? v : "");
 	free(v);
+	v = NULL;
+	/* A pull of NAME:TAG@DIGEST records it as the source. */
+	if (store_commit_meta(s, commit, "syscontainer.source", &v, e) < 0)
+		goto fail;
+	imgref_pinned_digest(im->name, v, v ? strlen(v) : 0, im->pinned);
+	free(v);
 	if (read_config(im, e) < 0 || layer_sizes(s, im, e) < 0)
 		goto fail;
 	return 0;
@@ -182,6 +188,18 @@ static int is_hex(const char *s)
 	return 1;
 }
 
+int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e)
+{
+	int full = !strncmp(what, "sha256:", 7) || (is_hex(what) && strlen(what) == 64);
+
+	if (!full && !(is_hex(what) && strlen(what) >= 4 && strlen(what) < 64))
+		return 0;
+	if (resolve_by_id(s, what, im, e) == 0)
+		return 1;
+	/* A full ID is no name (imgref refuses 64 hex digits as one). */
+	return full ? -1 : 0;
+}
+
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e)
 {
 	struct imgref r;
@@ -189,13 +207,8 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 	char commit[65];
 	int have;
 
-	if (!strncmp(what, "sha256:", 7) || (is_hex(what) && strlen(what) >= 4 &&
-					       strlen(what) <= 64)) {
-		if (resolve_by_id(s, what, im, e) == 0)
-			return 0;
-		if (!strncmp(what, "sha256:", 7))
-			return -1;
-	}
+	if ((have = image_resolve_id(s, what, im, e)) != 0)
+		return have < 0 ? -1 : 0;
 	if (imgref_parse_name(&r, what, strlen(what), e) < 0)
 		return -1;
 	imgref_format(&r, name, sizeof name);
@@ -212,7 +225,17 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 	}
 	if (!have)
 		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
-	return image_load(s, ref, commit, im, e);
+	if (image_load(s, ref, commit, im, e) < 0)
+		return -1;
+	/* NAME:TAG@DIGEST names the image by digest: NAME:TAG at another one
+	 * is not it. */
+	if (r.tag[0] && r.digest[0] && strcmp(r.digest, im->pinned) &&
+	    strcmp(r.digest, im->manifest_digest)) {
+		image_info_free(im);
+		return err_setc(e, ERR_NOT_FOUND, 0, "no such image (%s is another digest)",
+				im->name);
+	}
+	return 0;
 }
 
 /* Does layer commit c hide lower layers' `path`?  A whiteout of the path or

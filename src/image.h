@@ -20,6 +20,8 @@ struct image_info {
 	char commit[65];
 	char id[72];                         /* config digest: the IMAGE ID */
 	char manifest_digest[72];
+	char pinned[72];                     /* digest the name was pulled by, or ""
+	                                        (imgref_pinned_digest()) */
 	char created[64];                    /* config "created", RFC 3339, or "" */
 	char os[32], arch[32];
 	char *config;                        /* config JSON */
@@ -38,9 +40,18 @@ int image_load(struct store *s, const char *ref, const char *commit, struct imag
 /* True when an ociimage/ ref names an image (not a layer: 64 hex digits). */
 int image_ref_is_image(const char *ref);
 
-/* Resolve NAME[:TAG], a full "sha256:" digest or an unambiguous IMAGE ID
- * prefix.  Unknown or ambiguous: an error naming the candidates. */
+/* Resolve NAME[:TAG][@DIGEST], a full "sha256:" digest or an unambiguous
+ * IMAGE ID prefix (4 to 64 hex digits; IDs first, then names; 64 hex digits
+ * are only ever an ID).  NAME:TAG@DIGEST matches only when the image under
+ * NAME:TAG is pinned to DIGEST or has that manifest digest.  Unknown or
+ * ambiguous: an error naming the candidates. */
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e);
+/* The IMAGE ID half of image_resolve(), for verbs that pull what is not
+ * stored (install): 1 when what is an ID (prefix) of a stored image, 0 when
+ * it is no ID or a prefix that matches nothing (go on with it as a name),
+ * -1 when it is a full ID ("sha256:..." or 64 hex digits) that matches
+ * nothing ("no such image"), or an error. */
+int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e);
 
 /* What a path is in the image's merged tree, as a checkout would make it:
  * the top-most layer that has the path or hides it (whiteout, opaque

@@ -364,18 +364,25 @@ static int find_image(struct inst *in, const char *image, struct err *e)
 {
 	struct imgref ref;
 	char name[IMGREF_FORMAT_MAX];
+	int r;
 
+	/* An IMAGE ID names a stored image first, as in images info. */
+	if ((r = image_resolve_id(in->s, image, &in->im, e)) < 0)
+		return -1;
+	if (r > 0)
+		goto named;
 	if (imgref_parse(&ref, image, strlen(image), e) < 0)
 		return -1;
 	if (ref.has_name) {
-		imgref_format(&ref, name, sizeof name);
+		/* with its digest, so that NAME:TAG at another one is pulled */
+		imgref_format_full(&ref, name, sizeof name);
 		if (image_resolve(in->s, name, &in->im, e) == 0)
 			goto named;
 		if (e->code != ERR_NOT_FOUND)
 			return -1;
-		if (in->dry_run)
-			return err_wrap(e, "--dry-run pulls nothing: pull it first");
 	}
+	if (in->dry_run)
+		return err_set(e, 0, "not stored, and --dry-run pulls nothing: pull it first");
 	if (pull_image(in->c, in->s, &ref, &in->src_opts, name, e) < 0 ||
 	    image_resolve(in->s, name, &in->im, e) < 0)
 		return -1;
