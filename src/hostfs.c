@@ -243,9 +243,11 @@ int hostfs_write(struct store *s, const struct target *t, struct hostfile *f, ui
 	if (pfd < 0)
 		return err_wrap(e, "host file '%s'", f->target);
 	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	close(pfd);
-	if (fd < 0)
-		return err_set(e, errno, "host file '%s'", f->target);
+	if (fd < 0) {
+		err_set(e, errno, "host file '%s'", f->target);
+		close(pfd);
+		return -1;
+	}
 	if (f->templated) {
 		if (util_write_all(fd, f->content, f->len) < 0)
 			r = err_set(e, errno, "host file '%s'", f->target);
@@ -258,9 +260,13 @@ int hostfs_write(struct store *s, const struct target *t, struct hostfile *f, ui
 	}
 	/* chown before chmod: chown clears setuid/setgid, and the mode has none
 	 * anyway. */
-	if (r == 0 && (fchown(fd, uid, gid) < 0 || fchmod(fd, f->mode) < 0 || fsync(fd) < 0))
+	/* the file, then its name in the directory: both survive a power cut
+	 * once the journal that could undo them is gone */
+	if (r == 0 && (fchown(fd, uid, gid) < 0 || fchmod(fd, f->mode) < 0 || fsync(fd) < 0 ||
+		       util_sync_dir(pfd) < 0))
 		r = err_set(e, errno, "host file '%s'", f->target);
 	close(fd);
+	close(pfd);
 	return r;
 }
 

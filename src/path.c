@@ -115,8 +115,10 @@ static int walk_nosym(int dirfd, const char *path, int mkdir_mode, path_created_
 				next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			} else {
 				next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				/* chmod, not the mkdir mode: the umask must not decide. */
-				if (next >= 0 && fchmod(next, (mode_t)mkdir_mode) < 0) {
+				/* chmod, not the mkdir mode: the umask must not decide;
+				 * the new entry synced, as what goes in it will be. */
+				if (next >= 0 && (fchmod(next, (mode_t)mkdir_mode) < 0 ||
+						  util_sync_dir(fd) < 0)) {
 					close(next);
 					goto fail;
 				}

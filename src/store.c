@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,67 @@ static int exists_at(int dirfd, const char *name, const char *file)
 	return faccessat(dirfd, buf, F_OK, 0) == 0;
 }
 
+/* A repository is created as NAME.new-PID-N beside its place, under an
+ * flock of that directory until it is renamed in: one whose creator died
+ * (its lock is free) is half-made junk, removed by the next creator. */
+static void clean_new_repos(int pfd, const char *name)
+{
+	size_t n = strlen(name);
+	int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct err ignore;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		int tfd;
+		if (strncmp(de->d_name, name, n) || strncmp(de->d_name + n, ".new-", 5))
+			continue;
+		tfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		if (flock(tfd, LOCK_EX | LOCK_NB) == 0)
+			util_remove_at(dirfd(d), de->d_name, &ignore);
+		close(tfd);
+	}
+	closedir(d);
+}
+
+/* mkdir NAME.new-PID-N and lock it (see clean_new_repos): its fd, or -1.
+ * The directory may vanish between mkdir and flock (a cleaner took it for
+ * a dead one's): then try the next N. */
+static int make_new_repo_dir(int dirfd, const char *name, char *tmp, size_t tmpsz)
+{
+	for (int n = 0; n < 100; n++) {
+		struct stat a, b;
+		int fd;
+
+		snprintf(tmp, tmpsz, "%s.new-%d-%d", name, (int)getpid(), n);
+		if (mkdirat(dirfd, tmp, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 &&
+		    fstatat(dirfd, tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 /* Create the repository beside its final place and rename it in, so a kill
- * leaves either no repository or a complete one. */
+ * leaves either no repository or a complete one (and a power cut too: its
+ * contents are synced before the rename, the rename before we go on). */
 static int create_repo(int dirfd, const char *name, const char *shown, struct err *e)
 {
 	OstreeRepoMode mode = geteuid() == 0 ? OSTREE_REPO_MODE_BARE : OSTREE_REPO_MODE_BARE_USER;
@@ -53,35 +113,39 @@ static int create_repo(int dirfd, const char *name, const char *shown, struct er
 	OstreeRepo *repo;
 	GError *ge = NULL;
 	struct err ignore;
-	int dfd, n = 0;
+	int lockfd, saved;
 
-	do
-		snprintf(tmp, sizeof tmp, "%s.new-%d-%d", name, (int)getpid(), n);
-	while (mkdirat(dirfd, tmp, 0700) < 0 && errno == EEXIST && ++n < 100);
-	if (n == 100)
-		return err_set(e, EEXIST, "create repository '%s'", shown);
+	clean_new_repos(dirfd, name);
+	lockfd = make_new_repo_dir(dirfd, name, tmp, sizeof tmp);
+	if (lockfd < 0)
+		return err_set(e, errno, "create repository '%s'", shown);
 	repo = ostree_repo_create_at(dirfd, tmp, mode, NULL, NULL, &ge);
 	if (!repo) {
 		util_remove_at(dirfd, tmp, &ignore);
+		close(lockfd);
 		return gerr(e, ge, "create repository '%s'", shown);
 	}
-	dfd = ostree_repo_get_dfd(repo);
-	syncfs(dfd);
-	if (fchmod(dfd, 0755) < 0) {
-		int saved = errno;
+	if (fchmod(ostree_repo_get_dfd(repo), 0755) < 0 ||
+	    util_syncfs(ostree_repo_get_dfd(repo)) < 0) {
+		saved = errno;
 		g_object_unref(repo);
 		util_remove_at(dirfd, tmp, &ignore);
+		close(lockfd);
 		return err_set(e, saved, "create repository '%s'", shown);
 	}
 	g_object_unref(repo);
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int saved = errno;
+		saved = errno;
 		util_remove_at(dirfd, tmp, &ignore);
+		close(lockfd);
 		/* Another process created it first: use theirs. */
 		if ((saved == EEXIST || saved == ENOTEMPTY) && exists_at(dirfd, name, "config"))
 			return 0;
 		return err_set(e, saved, "create repository '%s'", shown);
 	}
+	close(lockfd);
+	if (util_sync_dir(dirfd) < 0)
+		return err_set(e, errno, "create repository '%s': sync its directory", shown);
 	return 0;
 }
 
@@ -163,6 +227,8 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 					"repository '%s' does not exist (nothing pulled yet?)", path);
 		if (create_repo(dirfd, name, path, e) < 0)
 			return -1;
+	} else if (create) {
+		clean_new_repos(dirfd, name);
 	}
 	repo = ostree_repo_open_at(dirfd, name, NULL, &ge);
 	if (!repo)
@@ -642,6 +708,34 @@ static GVariant *layer_metadata(struct store_layer *l, const struct store_layer_
 	return g_variant_ref_sink(g_variant_dict_end(&d));
 }
 
+/* libostree renames a ref file into place without syncing its directory:
+ * after a power cut the ref could be missing although the command said it
+ * was written (or back although it was deleted).  Sync the directory of
+ * the ref and each one above it up to refs/heads (a new directory's entry
+ * must reach the disk too). */
+static int sync_ref_dirs(struct store *s, const char *ref, struct err *e)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof dir, "refs/heads/%s", ref);
+	while ((slash = strrchr(dir, '/')) && slash - dir >= 9) {
+		*slash = '\0';
+		fd = openat(ostree_repo_get_dfd(s->repo), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0) {
+			int saved = errno;
+			if (fd >= 0)
+				close(fd);
+			if (saved == ENOENT)
+				continue;   /* a deleted ref's directory libostree removed */
+			return err_set(e, saved, "repository '%s': sync '%s'", s->path, dir);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /* Second transaction: the commit object and its refs, once the tree it
  * names is durable. */
 static int commit_and_refs(struct store *s, GFile *root, GVariant *meta, const char *subject,
@@ -655,10 +749,13 @@ static int commit_and_refs(struct store *s, GFile *root, GVariant *meta, const c
 	if (!ostree_repo_write_commit_with_time(s->repo, NULL, subject, NULL, meta,
 						OSTREE_REPO_FILE(root), when, &csum, NULL, &ge))
 		goto fail;
-	for (; *refs; refs++)
-		ostree_repo_transaction_set_ref(s->repo, NULL, *refs, csum);
+	for (size_t i = 0; refs[i]; i++)
+		ostree_repo_transaction_set_ref(s->repo, NULL, refs[i], csum);
 	if (!ostree_repo_commit_transaction(s->repo, NULL, NULL, &ge))
 		goto fail;
+	for (size_t i = 0; refs[i]; i++)
+		if (sync_ref_dirs(s, refs[i], e) < 0)
+			return -1;
 	snprintf(commit, 65, "%s", csum);
 	return 0;
 fail:
@@ -820,7 +917,7 @@ int store_set_ref(struct store *s, const char *ref, const char *commit, struct e
 
 	if (!ostree_repo_set_ref_immediate(s->repo, NULL, ref, commit, NULL, &ge))
 		return gerr(e, ge, "ref '%s'", ref);
-	return 0;
+	return sync_ref_dirs(s, ref, e);
 }
 
 int store_prune(struct store *s, int *objects_total, int *objects_pruned,

@@ -95,6 +95,21 @@ int util_syncfs(int dirfd)
 	return close(fd);
 }
 
+int util_sync_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;

@@ -24,6 +24,10 @@ ssize_t util_pread_all(int fd, void *buf, size_t len, off_t off);
  * will do): 0, or -1 with errno. */
 int util_syncfs(int dirfd);
 
+/* fsync() of the directory dirfd (an O_PATH fd will do), after a rename,
+ * link or unlink in it: 0, or -1 with errno. */
+int util_sync_dir(int dirfd);
+
 /* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL).  Larger files are an error naming the
  * limit.  Caller frees *out. */
