@@ -371,13 +371,13 @@ void store_glib_version(char *out, size_t outsz)
 struct store_layer {
 	struct store *s;
 	OstreeMutableTree *root;
-	GHashTable *files;        /* path -> content checksum, for hardlinks */
 	GHashTable *synth;        /* directories we made up (a set of paths) */
 	GHashTable *dirmetas;     /* "uid:gid:mode" -> dirmeta checksum */
 	OstreeContentWriter *writer;   /* the regular file being written */
 	OstreeMutableTree *cur_dir;    /* its parent directory */
 	char *cur_name, *cur_path;
 	uint64_t entries;
+	char open[TAR_MAX_PATH + 1];   /* the directory the last entry went into */
 };
 
 static void layer_free(struct store_layer *l)
@@ -389,7 +389,6 @@ static void layer_free(struct store_layer *l)
 	g_free(l->cur_name);
 	g_free(l->cur_path);
 	g_clear_object(&l->root);
-	g_hash_table_unref(l->files);
 	g_hash_table_unref(l->synth);
 	g_hash_table_unref(l->dirmetas);
 	free(l);
@@ -409,7 +408,6 @@ int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
 	}
 	l->s = s;
 	l->root = ostree_mutable_tree_new();
-	l->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	l->synth = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	l->dirmetas = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	*out = l;
@@ -521,11 +519,8 @@ static int parent_dir(struct store_layer *l, const char *path, OstreeMutableTree
 				return gerr(e, ge, "entry '%s'", path);
 			g_clear_error(&ge);
 		}
-		if (file) {
-			if (!ostree_mutable_tree_remove(dir, comp, FALSE, &ge))
-				return gerr(e, ge, "entry '%s'", path);
-			g_hash_table_remove(l->files, prefix);
-		}
+		if (file && !ostree_mutable_tree_remove(dir, comp, FALSE, &ge))
+			return gerr(e, ge, "entry '%s'", path);
 		if (!sub && synth_dir(l, dir, comp, prefix, &sub, e) < 0)
 			return -1;
 		g_object_unref(dir);
@@ -537,36 +532,134 @@ static int parent_dir(struct store_layer *l, const char *path, OstreeMutableTree
 	return 0;
 }
 
+/* Look up name in dir: its file checksum (*file) or directory (*sub), both
+ * NULL when there is nothing; -1 only on a real error. */
+static int lookup(OstreeMutableTree *dir, const char *name, char **file, OstreeMutableTree **sub,
+		  const char *path, struct err *e)
+{
+	GError *ge = NULL;
+
+	*file = NULL;
+	*sub = NULL;
+	if (ostree_mutable_tree_lookup(dir, name, file, sub, &ge))
+		return 0;
+	if (g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+		g_clear_error(&ge);
+		return 0;
+	}
+	return gerr(e, ge, "entry '%s'", path);
+}
+
+/* The directory at the first len bytes of path, never made up: 1 and *out,
+ * or 0 when there is none (missing, or not a directory). */
+static int find_dir(struct store_layer *l, const char *path, size_t len, OstreeMutableTree **out,
+		    struct err *e)
+{
+	g_autoptr(OstreeMutableTree) dir = g_object_ref(l->root);
+	const char *p = path, *end = path + len;
+
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		g_autofree char *comp = g_strndup(p, n);
+		g_autofree char *file = NULL;
+		OstreeMutableTree *sub;
+
+		if (lookup(dir, comp, &file, &sub, path, e) < 0)
+			return -1;
+		if (!sub)
+			return 0;
+		g_object_unref(dir);
+		dir = sub;
+		p += n + 1;
+	}
+	*out = g_steal_pointer(&dir);
+	return 1;
+}
+
 /* Drop whatever is at name so a new entry of another kind can take it. */
-static int clear_slot(struct store_layer *l, OstreeMutableTree *dir, const char *name,
-		      const char *path, int keep_dir, struct err *e)
+static int clear_slot(OstreeMutableTree *dir, const char *name, const char *path, int keep_dir,
+		      struct err *e)
 {
 	g_autofree char *file = NULL;
 	g_autoptr(OstreeMutableTree) sub = NULL;
 	GError *ge = NULL;
 
-	if (!ostree_mutable_tree_lookup(dir, name, &file, &sub, &ge)) {
-		g_clear_error(&ge);
-		return 0;
-	}
-	if (sub && keep_dir)
+	if (lookup(dir, name, &file, &sub, path, e) < 0)
+		return -1;
+	if ((!file && !sub) || (sub && keep_dir))
 		return 0;
 	if (!ostree_mutable_tree_remove(dir, name, FALSE, &ge))
 		return gerr(e, ge, "entry '%s'", path);
-	g_hash_table_remove(l->files, path);
 	return 0;
 }
 
-static int put_file(struct store_layer *l, OstreeMutableTree *dir, const char *name,
-		    const char *path, const char *csum, struct err *e)
+static int put_file(OstreeMutableTree *dir, const char *name, const char *path, const char *csum,
+		    struct err *e)
 {
 	GError *ge = NULL;
 
-	if (clear_slot(l, dir, name, path, 0, e) < 0)
+	if (clear_slot(dir, name, path, 0, e) < 0)
 		return -1;
 	if (!ostree_mutable_tree_replace_file(dir, name, csum, &ge))
 		return gerr(e, ge, "entry '%s'", path);
-	g_hash_table_insert(l->files, g_strdup(path), g_strdup(csum));
+	return 0;
+}
+
+/* Write out a directory the stream has left and keep only a stub of it:
+ * see leave_dirs. */
+static int release_dir(struct store_layer *l, const char *path, size_t len, struct err *e)
+{
+	g_autoptr(OstreeMutableTree) dir = NULL;
+	g_autoptr(GFile) tree = NULL;
+	g_autofree char *contents = NULL, *meta = NULL;
+	GError *ge = NULL;
+	int r = find_dir(l, path, len, &dir, e);
+
+	/* gone (replaced by a file), or a stub already */
+	if (r <= 0 || ostree_mutable_tree_get_contents_checksum(dir))
+		return r;
+	if (!ostree_repo_write_mtree(l->s->repo, dir, &tree, NULL, &ge))
+		return gerr(e, ge, "entry '%s'", path);
+	contents = g_strdup(ostree_mutable_tree_get_contents_checksum(dir));
+	meta = g_strdup(ostree_mutable_tree_get_metadata_checksum(dir));
+	g_hash_table_remove_all(ostree_mutable_tree_get_files(dir));
+	g_hash_table_remove_all(ostree_mutable_tree_get_subdirs(dir));
+	if (!contents || !meta ||
+	    !ostree_mutable_tree_fill_empty_from_dirtree(dir, l->s->repo, contents, meta))
+		return err_set(e, 0, "entry '%.*s': cannot release the written directory",
+			       (int)len, path);
+	return 0;
+}
+
+/* Once the stream leaves a directory, its entries are written out as its
+ * dirtree object and dropped from memory: the directory stays in the tree
+ * as a stub (two checksums) that libostree reloads should the stream come
+ * back to it.  Image tars list a directory's entries together, so memory
+ * follows the depth of the tree, not the number of its entries (a stream
+ * that does come back leaves the first dirtree object unreferenced, for
+ * prune).  open is where the last entry went; dir, len where this one goes. */
+static int leave_dirs(struct store_layer *l, const char *dir, size_t len, struct err *e)
+{
+	size_t olen = strlen(l->open), common = 0, end;
+
+	/* the longest leading run of whole components the two share */
+	for (size_t i = 0; i <= olen && i <= len; i++) {
+		int oend = i == olen || l->open[i] == '/', nend = i == len || dir[i] == '/';
+		if (oend && nend)
+			common = i;
+		if (i == olen || i == len || l->open[i] != dir[i])
+			break;
+	}
+	if (common < olen) {
+		/* the first directory left: it holds every deeper one */
+		end = common ? common + 1 : 0;
+		while (end < olen && l->open[end] != '/')
+			end++;
+		if (release_dir(l, l->open, end, e) < 0)
+			return -1;
+	}
+	snprintf(l->open, sizeof l->open, "%.*s", (int)len, dir);
 	return 0;
 }
 
@@ -583,7 +676,7 @@ static int entry_dir(struct store_layer *l, OstreeMutableTree *dir, const char *
 		ostree_mutable_tree_set_metadata_checksum(l->root, meta);
 		return 0;
 	}
-	if (clear_slot(l, dir, name, ent->path, 1, e) < 0)
+	if (clear_slot(dir, name, ent->path, 1, e) < 0)
 		return -1;
 	if (!ostree_mutable_tree_ensure_dir(dir, name, &sub, &ge))
 		return gerr(e, ge, "entry '%s'", ent->path);
@@ -602,22 +695,27 @@ static int entry_symlink(struct store_layer *l, OstreeMutableTree *dir, const ch
 					 NULL, &ge);
 	if (!csum)
 		return gerr(e, ge, "entry '%s'", ent->path);
-	return put_file(l, dir, name, ent->path, csum, e);
+	return put_file(dir, name, ent->path, csum, e);
 }
 
 /* A hardlink is the same object under a second name; its target must come
- * earlier in the same layer. */
+ * earlier in the same layer (it is looked up in the tree built so far). */
 static int entry_hardlink(struct store_layer *l, OstreeMutableTree *dir, const char *name,
 			  const struct tar_entry *ent, struct err *e)
 {
-	const char *csum = g_hash_table_lookup(l->files, ent->link);
-	g_autofree char *copy = NULL;
+	g_autoptr(OstreeMutableTree) tdir = NULL;
+	g_autoptr(OstreeMutableTree) sub = NULL;
+	g_autofree char *csum = NULL;
+	const char *base = strrchr(ent->link, '/');
+	int r = find_dir(l, ent->link, base ? (size_t)(base - ent->link) : 0, &tdir, e);
 
+	if (r < 0 || (r > 0 && lookup(tdir, base ? base + 1 : ent->link, &csum, &sub, ent->path,
+				      e) < 0))
+		return -1;
 	if (!csum)
 		return err_set(e, 0, "entry '%s': hardlink to '%s', which is not a file "
 			       "earlier in this layer", ent->path, ent->link);
-	copy = g_strdup(csum);
-	return put_file(l, dir, name, ent->path, copy, e);
+	return put_file(dir, name, ent->path, csum, e);
 }
 
 static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const char *name,
@@ -639,9 +737,11 @@ int store_layer_entry(struct store_layer *l, const struct tar_entry *ent, struct
 {
 	g_autoptr(OstreeMutableTree) dir = NULL;
 	g_autoptr(GVariant) xattrs = xattrs_variant(ent);
-	const char *name = "";
+	const char *name = "", *slash = strrchr(ent->path, '/');
 
 	l->entries++;
+	if (ent->path[0] && leave_dirs(l, ent->path, slash ? (size_t)(slash - ent->path) : 0, e) < 0)
+		return -1;
 	if (ent->path[0] && parent_dir(l, ent->path, &dir, &name, e) < 0)
 		return -1;
 	switch (ent->type) {
@@ -675,7 +775,7 @@ int store_layer_entry_end(struct store_layer *l, struct err *e)
 	g_clear_object(&l->writer);
 	if (!csum)
 		return gerr(e, ge, "entry '%s'", l->cur_path);
-	r = put_file(l, l->cur_dir, l->cur_name, l->cur_path, csum, e);
+	r = put_file(l->cur_dir, l->cur_name, l->cur_path, csum, e);
 	g_clear_object(&l->cur_dir);
 	g_clear_pointer(&l->cur_name, g_free);
 	g_clear_pointer(&l->cur_path, g_free);
@@ -1235,3 +1335,4 @@ out:
 		unlinkat(dirfd, name, 0);
 	return r;
 }
+
