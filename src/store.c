@@ -26,6 +26,7 @@ struct store {
 	char path[4096];
 	int locks[LOCK_LEVELS];   /* what we pushed, popped in reverse on free */
 	int nlocks;
+	uint64_t staging_freed;   /* bytes of stale staging data removed */
 };
 
 /* Turn a GError into our error and free it. */
@@ -188,27 +189,97 @@ static void clean_tmp_refs(struct store *s)
 	close(lfd);
 }
 
-/* libostree names its staging directories after the boot id, which it reads
- * from /proc.  Early in boot /proc may not be mounted: then this process
- * gets a boot id of its own (its staging is simply not resumed later). */
-static void ensure_boot_id(void)
+/* libostree stages a transaction's objects in tmp/staging-<boot id>-XXXXXX,
+ * locked (an OFD lock on the "-lock" file beside it) while in use, and lets
+ * a later transaction of the same boot resume an unlocked one: an aborted
+ * or killed pull's data stays until then.  We never resume.  Every process
+ * of ours names its staging directories with a boot id of its own (which
+ * also spares libostree reading /proc, absent early in boot), so an unlocked
+ * staging-syscontainer-* directory is always a failed or killed pull's
+ * leftover, and the next command removes it (clean_staging), taking its
+ * lock as libostree would.  libostree itself, in any transaction, removes
+ * the unlocked staging directories of other boot ids: other programs'
+ * sharing a system repository lose what they could have resumed, as they
+ * do after a reboot. */
+#define STAGING_PREFIX "staging-syscontainer-"
+
+static void set_staging_id(void)
 {
-	unsigned char b[16];
-	char hex[33];
+	static int done;
+	unsigned long long r = 0;
+	char id[64];
 	FILE *f;
 
-	if (getenv("OSTREE_BOOTID") || access("/proc/sys/kernel/random/boot_id", R_OK) == 0)
+	if (done)
 		return;
+	done = 1;
 	f = fopen("/dev/urandom", "rb");
-	if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
-		for (size_t i = 0; i < sizeof b; i++)
-			b[i] = (unsigned char)((unsigned)time(NULL) >> (i % 4) ^ (unsigned)getpid() ^ i);
-	}
+	if (!f || fread(&r, sizeof r, 1, f) != 1)
+		r = (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
 	if (f)
 		fclose(f);
-	for (size_t i = 0; i < sizeof b; i++)
-		snprintf(hex + 2 * i, 3, "%02x", b[i]);
-	setenv("OSTREE_BOOTID", hex, 0);
+	snprintf(id, sizeof id, "syscontainer-%016llx", r);
+	setenv("OSTREE_BOOTID", id, 1);
+}
+
+/* Take a staging directory's lock as libglnx does; 1 when we got it (and
+ * the lock file is still the live one), 0 when someone holds it. */
+static int lock_staging(int tmpfd, const char *lockname, int *fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct stat st;
+
+	*fd = openat(tmpfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return 0;
+#ifdef F_OFD_SETLK
+	if (fcntl(*fd, F_OFD_SETLK, &fl) == 0 && fstat(*fd, &st) == 0 && st.st_nlink > 0)
+		return 1;
+#else
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0 && fstat(*fd, &st) == 0 && st.st_nlink > 0)
+		return 1;
+#endif
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+/* Remove our staging directories nobody holds (see STAGING_PREFIX), and
+ * their lock files; what they occupied is added to s->staging_freed. */
+static void clean_staging(struct store *s)
+{
+	int tmpfd = openat(ostree_repo_get_dfd(s->repo), "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = tmpfd >= 0 ? fdopendir(tmpfd) : NULL;
+	struct dirent *de;
+	struct err ignore;
+
+	if (!d) {
+		if (tmpfd >= 0)
+			close(tmpfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char dir[NAME_MAX + 1], lock[NAME_MAX + 1];
+		size_t n = strlen(de->d_name);
+		int is_lock = n > 5 && !strcmp(de->d_name + n - 5, "-lock"), lfd;
+		struct stat st;
+
+		if (strncmp(de->d_name, STAGING_PREFIX, sizeof STAGING_PREFIX - 1))
+			continue;
+		/* A directory goes with its lock; a lock alone once its directory
+		 * is gone (a kill between the two removals). */
+		snprintf(dir, sizeof dir, "%.*s", (int)(is_lock ? n - 5 : n), de->d_name);
+		if (snprintf(lock, sizeof lock, "%s-lock", dir) >= (int)sizeof lock ||
+		    (is_lock && fstatat(dirfd(d), dir, &st, AT_SYMLINK_NOFOLLOW) == 0) ||
+		    !lock_staging(dirfd(d), lock, &lfd))
+			continue;
+		s->staging_freed += util_tree_bytes(dirfd(d), dir);
+		util_remove_at(dirfd(d), dir, &ignore);
+		/* as glnx_release_lock_file: the exclusive holder unlinks it */
+		unlinkat(dirfd(d), lock, 0);
+		close(lfd);
+	}
+	closedir(d);
 }
 
 int store_open(struct store **out, int dirfd, const char *name, const char *path, int create,
@@ -218,7 +289,7 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 	struct store *s;
 	OstreeRepo *repo;
 
-	ensure_boot_id();
+	set_staging_id();
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
 	if (!exists_at(dirfd, name, "config")) {
@@ -248,6 +319,7 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 			       "bare or bare-user repository", path);
 	}
 	clean_tmp_refs(s);
+	clean_staging(s);
 	*out = s;
 	return 0;
 }
@@ -380,6 +452,13 @@ struct store_layer {
 	char open[TAR_MAX_PATH + 1];   /* the directory the last entry went into */
 };
 
+/* Abort the open transaction; its staging data goes with it. */
+static void abort_txn(struct store *s)
+{
+	ostree_repo_abort_transaction(s->repo, NULL, NULL);
+	clean_staging(s);
+}
+
 static void layer_free(struct store_layer *l)
 {
 	if (!l)
@@ -403,7 +482,7 @@ int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
 		return gerr(e, ge, "repository '%s': start transaction", s->path);
 	l = calloc(1, sizeof *l);
 	if (!l) {
-		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		abort_txn(s);
 		return err_set(e, ENOMEM, "layer");
 	}
 	l->s = s;
@@ -416,10 +495,13 @@ int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
 
 void store_layer_abort(struct store_layer *l)
 {
+	struct store *s;
+
 	if (!l)
 		return;
-	ostree_repo_abort_transaction(l->s->repo, NULL, NULL);
+	s = l->s;
 	layer_free(l);
+	abort_txn(s);
 }
 
 uint64_t store_layer_entries(const struct store_layer *l)
@@ -859,7 +941,7 @@ static int commit_and_refs(struct store *s, GFile *root, GVariant *meta, const c
 	snprintf(commit, 65, "%s", csum);
 	return 0;
 fail:
-	ostree_repo_abort_transaction(s->repo, NULL, NULL);
+	abort_txn(s);
 	return gerr(e, ge, "repository '%s': commit", s->path);
 }
 
@@ -871,7 +953,7 @@ static int write_tree(struct store *s, OstreeMutableTree *root, GFile **out, str
 	if (!ostree_repo_write_mtree(s->repo, root, out, NULL, &ge) ||
 	    !ostree_repo_commit_transaction(s->repo, NULL, NULL, &ge)) {
 		g_clear_object(out);
-		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		abort_txn(s);
 		return gerr(e, ge, "repository '%s': write tree", s->path);
 	}
 	return 0;
@@ -954,7 +1036,7 @@ int store_write_meta_commit(struct store *s, const char *ref, const struct store
 	dmv = g_variant_ref_sink(ostree_create_directory_metadata(info, NULL));
 	if (!ostree_repo_write_metadata(s->repo, OSTREE_OBJECT_TYPE_DIR_META, NULL, dmv, &csum,
 					NULL, &ge)) {
-		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		abort_txn(s);
 		return gerr(e, ge, "repository '%s': write tree", s->path);
 	}
 	dm = ostree_checksum_from_bytes(csum);
@@ -1336,3 +1418,9 @@ out:
 	return r;
 }
 
+/* ---- space ------------------------------------------------------------------ */
+
+uint64_t store_staging_freed(const struct store *s)
+{
+	return s->staging_freed;
+}

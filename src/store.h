@@ -167,6 +167,14 @@ int store_object_write(struct store *s, const char *checksum, int fd, uint64_t m
 int store_object_copy(struct store *s, const char *checksum, int dirfd, const char *name,
 		      struct err *e);
 
+/* ---- space ----------------------------------------------------------------
+ * A transaction refused or aborted leaves no staging data (README, Design,
+ * "Disk space"); what failed or killed pulls left behind is removed by the
+ * next store_open(). */
+
+/* Bytes of stale staging data store_open() removed. */
+uint64_t store_staging_freed(const struct store *s);
+
 /* Versions of the libraries linked in, for --version. */
 const char *store_ostree_version(void);
 void store_glib_version(char *out, size_t outsz);

@@ -110,6 +110,32 @@ int util_sync_dir(int dirfd)
 	return close(fd);
 }
 
+uint64_t util_tree_bytes(int dfd, const char *name)
+{
+	struct stat st;
+	uint64_t sum;
+	DIR *d;
+	struct dirent *de;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	sum = (uint64_t)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode))
+		return sum;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sum;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			sum += util_tree_bytes(dirfd(d), de->d_name);
+	closedir(d);
+	return sum;
+}
+
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;

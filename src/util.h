@@ -4,6 +4,7 @@
 #define SC_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -27,6 +28,10 @@ int util_syncfs(int dirfd);
 /* fsync() of the directory dirfd (an O_PATH fd will do), after a rename,
  * link or unlink in it: 0, or -1 with errno. */
 int util_sync_dir(int dirfd);
+
+/* Bytes a file or a whole tree under dirfd occupies on disk (st_blocks),
+ * symlinks never followed; what cannot be read counts 0. */
+uint64_t util_tree_bytes(int dirfd, const char *name);
 
 /* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL).  Larger files are an error naming the
