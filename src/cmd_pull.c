@@ -94,6 +94,8 @@ static int import_layer(struct cli *c, struct store *s, struct source *src, size
 		return -1;
 	if (src->ops->fetch_layer(src, i, feed, &p, e) < 0) {
 		show_progress(&p, 1);
+		if (e->code == ERR_NO_SPACE)
+			res->need = layer_import_needs(p.li);
 		layer_import_abort(p.li);
 		return -1;
 	}
@@ -163,6 +165,36 @@ static int synth_manifest(struct image *img, const struct layer_result *res, str
 	return 0;
 }
 
+/* Disk full, said plainly (README, Design, "Disk space"): where, about how
+ * much more space the pull needs (layer i as far as it got, extrapolated,
+ * and the layers still to fetch), and how much the repository may still
+ * use now that the failed layer's staging data is gone. */
+static void say_no_space(struct store *s, const struct image *img, size_t i, uint64_t need,
+			 struct err *e)
+{
+	struct store_space sp;
+	struct err ignore;
+	uint64_t more;
+
+	for (size_t j = i + 1; j < img->nlayers; j++) {
+		char ref[STORE_REF_MAX];
+		store_layer_ref(img->layers[j].diff_id, ref);
+		if (img->layers[j].size > 0 && store_ref_get(s, ref, NULL, &ignore) == 0)
+			need += (uint64_t)img->layers[j].size;
+	}
+	if (store_space(s, &sp, &ignore) < 0)
+		return;
+	more = need > sp.usable ? need - sp.usable : 0;
+	if (sp.no_inodes)
+		err_setc(e, ERR_NO_SPACE, 0, "no space left on %s (no free inodes; %llu MB free)",
+			 sp.mount, (unsigned long long)(sp.usable / 1000000));
+	else
+		err_setc(e, ERR_NO_SPACE, 0, "no space left on %s (needs about %llu MB more; %llu MB "
+			 "free)", sp.mount, (unsigned long long)(more / 1000000 + 1),
+			 (unsigned long long)(sp.usable / 1000000));
+	e->errnum = ENOSPC;
+}
+
 static int write_image(struct store *s, struct image *img, char commit[65], struct err *e)
 {
 	char enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
@@ -222,7 +254,10 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 		}
 		cli_say(c, "Pulling layer %s\n", diff + 7);
 		if (import_layer(c, s, src, i, &res[i], e) < 0) {
-			err_wrap(e, "layer %.12s", diff + 7);
+			if (e->code == ERR_NO_SPACE)
+				say_no_space(s, &src->img, i, res[i].need, e);
+			else
+				err_wrap(e, "layer %.12s", diff + 7);
 			goto out;
 		}
 		stored++;
@@ -236,8 +271,11 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	}
 	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
 		goto out;
-	if (write_image(s, &src->img, commit, e) < 0)
+	if (write_image(s, &src->img, commit, e) < 0) {
+		if (e->code == ERR_NO_SPACE)
+			say_no_space(s, &src->img, src->img.nlayers, 0, e);
 		goto out;
+	}
 	util_human_size(bytes, human, sizeof human);
 	printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n", src->img.name,
 	       src->img.config_digest + 7, stored, stored == 1 ? "" : "s", skipped, human);

@@ -149,6 +149,24 @@ uint64_t layer_import_fed(const struct layer_import *li)
 	return li->blob_bytes;
 }
 
+uint64_t layer_import_needs(const struct layer_import *li)
+{
+	uint64_t written = 0, refused = 0, need;
+	double scale = 1;
+
+	if (li->sl)
+		store_layer_space(li->sl, &written, &refused);
+	/* the rest of the blob taken to inflate, and to store, as it did so far */
+	if (li->blob_size > 0 && li->blob_bytes > 0 && (uint64_t)li->blob_size > li->blob_bytes)
+		scale = (double)li->blob_size / (double)li->blob_bytes;
+	need = written + refused;
+	if ((double)li->tar_bytes * scale > (double)need)
+		need = (uint64_t)((double)li->tar_bytes * scale);
+	if ((double)written * scale > (double)need)
+		need = (uint64_t)((double)written * scale);
+	return need;
+}
+
 int layer_import_feed(struct layer_import *li, const void *buf, size_t len, struct err *e)
 {
 	/* Refuse more bytes than declared before storing any of them. */
@@ -188,6 +206,8 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 
 	memset(res, 0, sizeof *res);
 	if (inflate_finish(li->z, e) < 0 || tar_finish(li->t, e) < 0 || verify(li, res, e) < 0) {
+		if (e->code == ERR_NO_SPACE)
+			res->need = layer_import_needs(li);
 		layer_import_abort(li);
 		return -1;
 	}
@@ -205,6 +225,8 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 	sl = li->sl;
 	li->sl = NULL;
 	r = store_layer_commit(sl, &m, res->commit, e);
+	if (r < 0 && e->code == ERR_NO_SPACE)
+		res->need = layer_import_needs(li);
 	layer_import_abort(li);
 	return r;
 }

@@ -30,6 +30,8 @@ struct layer_result {
 	uint64_t blob_bytes, tar_bytes;
 	uint64_t entries, skipped; /* entries stored, device nodes/fifos skipped */
 	char commit[65];
+	uint64_t need;             /* after an ERR_NO_SPACE failure: about how many
+	                              bytes of disk the whole layer needs */
 };
 
 /* Called for each entry that cannot be stored (device node, fifo). */
@@ -45,6 +47,10 @@ void layer_import_abort(struct layer_import *li);
 
 /* Bytes fed so far (for progress). */
 uint64_t layer_import_fed(const struct layer_import *li);
+/* About how many bytes of disk the whole layer needs, from what it took so
+ * far and how far through the blob it got: for saying how much more space
+ * a pull refused for space needs (before layer_import_abort). */
+uint64_t layer_import_needs(const struct layer_import *li);
 
 /* True when name (a path's last component) is a whiteout that names nothing
  * it could remove (".wh.", ".wh..", ".wh..."): refused at pull, and at

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,12 +30,17 @@ struct store {
 	uint64_t staging_freed;   /* bytes of stale staging data removed */
 };
 
-/* Turn a GError into our error and free it. */
+/* Turn a GError into our error and free it.  A full file system keeps its
+ * errno and gets ERR_NO_SPACE, for callers to say so plainly. */
 static int gerr(struct err *e, GError *ge, const char *fmt, const char *arg)
 {
 	char ctx[512];
 	snprintf(ctx, sizeof ctx, fmt, arg);
 	err_set(e, 0, "%s: %s", ctx, ge ? ge->message : "unknown error");
+	if (ge && g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
+		e->errnum = ENOSPC;
+		e->code = ERR_NO_SPACE;
+	}
 	g_clear_error(&ge);
 	return -1;
 }
@@ -450,6 +456,13 @@ struct store_layer {
 	char *cur_name, *cur_path;
 	uint64_t entries;
 	char open[TAR_MAX_PATH + 1];   /* the directory the last entry went into */
+	/* Space, counted as libostree counts it for its min-free-space check
+	 * (size / block size + 1 blocks per file or symlink object): */
+	uint64_t bsize;
+	uint64_t budget;          /* blocks we may write; UINT64_MAX: no reserve */
+	uint64_t used;            /* blocks of the objects written */
+	uint64_t refused;         /* bytes of the object refused for space */
+	uint64_t cur_size, cur_have;   /* the regular file being written */
 };
 
 /* Abort the open transaction; its staging data goes with it. */
@@ -473,19 +486,40 @@ static void layer_free(struct store_layer *l)
 	free(l);
 }
 
+/* What libostree will let the transaction write before its min-free-space
+ * reserve: counted here too so that a layer too big is refused before its
+ * bytes are written, and said plainly.  Taken before libostree takes its
+ * own figure, so ours is never the larger. */
+static void space_budget(struct store_layer *l)
+{
+	struct statvfs sv;
+	guint64 reserve = 0;
+	uint64_t avail;
+
+	l->budget = UINT64_MAX;
+	l->bsize = 4096;
+	if (fstatvfs(ostree_repo_get_dfd(l->s->repo), &sv) < 0 || !sv.f_bsize)
+		return;
+	l->bsize = sv.f_bsize;
+	if (!ostree_repo_get_min_free_space_bytes(l->s->repo, &reserve, NULL) || !reserve)
+		return;
+	avail = getuid() != 0 ? sv.f_bavail : sv.f_bfree;
+	l->budget = avail > reserve / l->bsize ? avail - reserve / l->bsize : 0;
+}
+
 int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
 {
-	struct store_layer *l;
+	struct store_layer *l = calloc(1, sizeof *l);
 	GError *ge = NULL;
 
-	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge))
-		return gerr(e, ge, "repository '%s': start transaction", s->path);
-	l = calloc(1, sizeof *l);
-	if (!l) {
-		abort_txn(s);
+	if (!l)
 		return err_set(e, ENOMEM, "layer");
-	}
 	l->s = s;
+	space_budget(l);
+	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge)) {
+		free(l);
+		return gerr(e, ge, "repository '%s': start transaction", s->path);
+	}
 	l->root = ostree_mutable_tree_new();
 	l->synth = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	l->dirmetas = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -507,6 +541,24 @@ void store_layer_abort(struct store_layer *l)
 uint64_t store_layer_entries(const struct store_layer *l)
 {
 	return l->entries;
+}
+
+void store_layer_space(const struct store_layer *l, uint64_t *written, uint64_t *refused)
+{
+	*written = l->used * l->bsize;
+	*refused = l->refused;
+}
+
+/* Would an object of which `have` bytes are written so far, `size` in all,
+ * cross the reserve?  Checked as its bytes arrive, not from the size its
+ * header claims: a truncated or hostile entry is refused for what it is. */
+static int check_space(struct store_layer *l, uint64_t have, uint64_t size, const char *path,
+		       struct err *e)
+{
+	if (l->budget == UINT64_MAX || have / l->bsize + 1 <= l->budget - l->used)
+		return 0;
+	l->refused = (size / l->bsize + 1) * l->bsize;
+	return err_setc(e, ERR_NO_SPACE, ENOSPC, "entry '%s'", path);
 }
 
 static int cmp_xattr(const void *a, const void *b)
@@ -773,6 +825,9 @@ static int entry_symlink(struct store_layer *l, OstreeMutableTree *dir, const ch
 	g_autofree char *csum = NULL;
 	GError *ge = NULL;
 
+	if (check_space(l, 0, 0, ent->path, e) < 0)
+		return -1;
+	l->used++;
 	csum = ostree_repo_write_symlink(l->s->repo, NULL, ent->uid, ent->gid, xattrs, ent->link,
 					 NULL, &ge);
 	if (!csum)
@@ -805,6 +860,8 @@ static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const ch
 {
 	GError *ge = NULL;
 
+	if (check_space(l, 0, ent->size, ent->path, e) < 0)
+		return -1;
 	l->writer = ostree_repo_write_regfile(l->s->repo, NULL, ent->uid, ent->gid,
 					      S_IFREG | ent->mode, ent->size, xattrs, &ge);
 	if (!l->writer)
@@ -812,6 +869,8 @@ static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const ch
 	l->cur_dir = g_object_ref(dir);
 	l->cur_name = g_strdup(name);
 	l->cur_path = g_strdup(ent->path);
+	l->cur_size = ent->size;
+	l->cur_have = 0;
 	return 0;
 }
 
@@ -840,6 +899,9 @@ int store_layer_data(struct store_layer *l, const void *buf, size_t len, struct 
 {
 	GError *ge = NULL;
 
+	l->cur_have += len;
+	if (check_space(l, l->cur_have, l->cur_size, l->cur_path, e) < 0)
+		return -1;
 	if (!g_output_stream_write_all(G_OUTPUT_STREAM(l->writer), buf, len, NULL, NULL, &ge))
 		return gerr(e, ge, "entry '%s'", l->cur_path);
 	return 0;
@@ -855,6 +917,7 @@ int store_layer_entry_end(struct store_layer *l, struct err *e)
 		return 0;
 	csum = ostree_content_writer_finish(l->writer, NULL, &ge);
 	g_clear_object(&l->writer);
+	l->used += l->cur_size / l->bsize + 1;
 	if (!csum)
 		return gerr(e, ge, "entry '%s'", l->cur_path);
 	r = put_file(l->cur_dir, l->cur_name, l->cur_path, csum, e);
@@ -1423,4 +1486,24 @@ out:
 uint64_t store_staging_freed(const struct store *s)
 {
 	return s->staging_freed;
+}
+
+int store_space(struct store *s, struct store_space *sp, struct err *e)
+{
+	int dfd = ostree_repo_get_dfd(s->repo);
+	struct statvfs sv;
+	guint64 reserve = 0;
+	uint64_t avail;
+
+	memset(sp, 0, sizeof *sp);
+	if (fstatvfs(dfd, &sv) < 0)
+		return err_set(e, errno, "repository '%s': statvfs", s->path);
+	ostree_repo_get_min_free_space_bytes(s->repo, &reserve, NULL);
+	/* as libostree counts: what this user may use */
+	avail = (uint64_t)(getuid() != 0 ? sv.f_bavail : sv.f_bfree) * sv.f_bsize;
+	sp->usable = avail > reserve ? avail - reserve : 0;
+	sp->no_inodes = sv.f_files > 0 && (getuid() != 0 ? sv.f_favail : sv.f_ffree) == 0;
+	if (util_mount_point(dfd, sp->mount, sizeof sp->mount) < 0)
+		snprintf(sp->mount, sizeof sp->mount, "%s", s->path);
+	return 0;
 }

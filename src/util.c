@@ -136,6 +136,59 @@ uint64_t util_tree_bytes(int dfd, const char *name)
 	return sum;
 }
 
+/* mountinfo escapes space, tab, newline and backslash as \\ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+int util_mount_point(int fd, char *out, size_t outsz)
+{
+	char link[64], path[PATH_MAX], line[8192];
+	long best = -1;
+	ssize_t n;
+	FILE *f;
+
+	if (outsz)
+		out[0] = '\0';
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	if (n <= 0 || path[0] != '/' || !(f = fopen("/proc/self/mountinfo", "re")))
+		return -1;
+	path[n] = '\0';
+	/* the deepest mount point above path; the last of equals is on top */
+	while (fgets(line, sizeof line, f)) {
+		char *mnt = NULL, *save = NULL, *tok = strtok_r(line, " ", &save);
+		size_t len;
+
+		for (int i = 1; tok && i <= 4; i++)
+			mnt = tok = strtok_r(NULL, " ", &save);
+		if (!mnt)
+			continue;
+		unescape_octal(mnt);
+		len = strlen(mnt);
+		if (len == 1)
+			len = 0;    /* "/" */
+		if (strncmp(path, mnt, len) || (path[len] != '/' && path[len]) || (long)len < best)
+			continue;
+		best = (long)len;
+		snprintf(out, outsz, "%s", mnt);
+	}
+	fclose(f);
+	return best >= 0 ? 0 : -1;
+}
+
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;

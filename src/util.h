@@ -33,6 +33,11 @@ int util_sync_dir(int dirfd);
  * symlinks never followed; what cannot be read counts 0. */
 uint64_t util_tree_bytes(int dirfd, const char *name);
 
+/* Where the file system holding fd is mounted, as this process sees it
+ * (from /proc/self/mountinfo): 0 and out filled, or -1 when it cannot be
+ * told (no /proc). */
+int util_mount_point(int fd, char *out, size_t outsz);
+
 /* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL).  Larger files are an error naming the
  * limit.  Caller frees *out. */
