@@ -79,13 +79,14 @@ static int feed(void *ctx, const void *buf, size_t len, struct err *e)
 }
 
 static int import_layer(struct cli *c, struct store *s, struct source *src, size_t i,
-			struct layer_result *res, struct err *e)
+			uint64_t max_size, struct layer_result *res, struct err *e)
 {
 	const struct image_layer *l = &src->img.layers[i];
 	struct layer_expect x = {
 		.diff_id = l->diff_id,
 		.blob_digest = l->digest[0] ? l->digest : NULL,
 		.blob_size = l->size,
+		.max_size = max_size,
 	};
 	struct progress p = { .c = c, .tty = isatty(STDOUT_FILENO), .hex = l->diff_id + 7,
 			      .total = l->size };
@@ -206,6 +207,7 @@ static int write_image(struct store *s, struct image *img, char commit[65], stru
 		{ "syscontainer.name", img->name },
 	};
 
+
 	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
 		return err_set(e, 0, "image name too long");
 	snprintf(ref, sizeof ref, "ociimage/%s", enc);
@@ -253,7 +255,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 			continue;
 		}
 		cli_say(c, "Pulling layer %s\n", diff + 7);
-		if (import_layer(c, s, src, i, &res[i], e) < 0) {
+		if (import_layer(c, s, src, i, o->max_layer_size, &res[i], e) < 0) {
 			if (e->code == ERR_NO_SPACE)
 				say_no_space(s, &src->img, i, res[i].need, e);
 			else
@@ -398,7 +400,8 @@ static int option_value(int argc, char **argv, int i, const char *name, const ch
 	return 2;
 }
 
-/* The registry options: --creds, --cert-dir, --tls-verify, --platform. */
+/* The pull options: --creds, --cert-dir, --tls-verify, --platform (for
+ * registries), --max-layer-size. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
 {
 	struct registry_platform p;
@@ -409,6 +412,12 @@ int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err 
 		return n;
 	if ((n = option_value(argc, argv, i, "--cert-dir", &o->cert_dir, e)))
 		return n;
+	if ((n = option_value(argc, argv, i, "--max-layer-size", &v, e))) {
+		if (n > 0 && (util_parse_size(v, &o->max_layer_size) < 0 || !o->max_layer_size))
+			return err_usage(e, "--max-layer-size takes a size such as 512M or 64G, not "
+					 "'%s'", v);
+		return n;
+	}
 	if ((n = option_value(argc, argv, i, "--platform", &o->platform, e))) {
 		if (n > 0 && registry_platform_parse(o->platform, strlen(o->platform), &p, e) < 0)
 			return -1;

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "tar.h"
 #include "text.h"
+#include "util.h"
 
 struct layer_import {
 	struct store_layer *sl;
@@ -22,6 +23,7 @@ struct layer_import {
 	void *wctx;
 	char diff_id[72], blob_digest[72];
 	int64_t blob_size;
+	uint64_t max_size;
 	int has_blob_digest;
 };
 
@@ -85,6 +87,11 @@ static int on_tar_bytes(void *ctx, const void *buf, size_t len, struct err *e)
 {
 	struct layer_import *li = ctx;
 
+	if (li->tar_bytes + len > li->max_size) {
+		char limit[32];
+		util_iec_size(li->max_size, limit, sizeof limit);
+		return err_set(e, 0, "larger than %s uncompressed (--max-layer-size)", limit);
+	}
 	sha256_update(&li->diff, buf, len);
 	li->tar_bytes += len;
 	return tar_feed(li->t, buf, len, e);
@@ -120,6 +127,7 @@ int layer_import_begin(struct store *s, const struct layer_expect *x, layer_warn
 		li->has_blob_digest = 1;
 	}
 	li->blob_size = x->blob_size;
+	li->max_size = x->max_size ? x->max_size : LAYER_MAX_SIZE;
 	li->warn = warn;
 	li->wctx = wctx;
 	sha256_init(&li->blob);

@@ -21,7 +21,14 @@ struct layer_expect {
 	const char *diff_id;       /* "sha256:<hex>" from the config: required */
 	const char *blob_digest;   /* "sha256:<hex>" from the manifest, or NULL */
 	int64_t blob_size;         /* bytes from the manifest, or -1 */
+	uint64_t max_size;         /* uncompressed bytes allowed (--max-layer-size),
+	                              0 for LAYER_MAX_SIZE */
 };
+
+/* The default bound on a layer's uncompressed size: far above any real
+ * layer, low enough that a decompression bomb is stopped while streaming
+ * whatever it would inflate to, on any disk. */
+#define LAYER_MAX_SIZE (64ull << 30)
 
 struct layer_result {
 	char diff_id[72];          /* "sha256:<hex>" */

@@ -22,7 +22,8 @@ void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s);
 /* Seconds to wait for the repository lock ($SYSCONTAINER_LOCK_TIMEOUT, 600). */
 unsigned pull_lock_timeout(void);
 
-/* A pull option at argv[i] (--creds, --cert-dir, --tls-verify, --platform):
+/* A pull option at argv[i] (--creds, --cert-dir, --tls-verify, --platform,
+ * --max-layer-size):
  * how many entries it took (0: not one), -1 on a usage error.  Verbs that
  * pull first (install) accept the same. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e);

@@ -55,6 +55,7 @@ struct source_opts {
 	const char *cert_dir;     /* --cert-dir DIR, or NULL */
 	int tls_verify;           /* 1 unless --tls-verify=false (also allows plain HTTP) */
 	const char *platform;     /* --platform os/arch[/variant], or NULL for the host's */
+	uint64_t max_layer_size;  /* --max-layer-size, 0 for the default */
 };
 
 /* Open ref (any transport we support) and fill src->img. */

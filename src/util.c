@@ -260,6 +260,48 @@ void util_human_size(unsigned long long bytes, char *out, size_t outsz)
 		snprintf(out, outsz, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[i]);
 }
 
+static const char iec_units[] = "KMGTPE";
+
+int util_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s, *u;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		if (!(u = strchr(iec_units, *p >= 'a' ? *p - 32 : *p)) ||
+		    (p[1] && strcmp(p + 1, "iB") && strcmp(p + 1, "B")))
+			return -1;
+		for (int i = 0; i <= u - iec_units; i++) {
+			if (v > UINT64_MAX / 1024)
+				return -1;
+			v *= 1024;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+void util_iec_size(uint64_t bytes, char *out, size_t outsz)
+{
+	int i = -1;
+
+	while (i < 5 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(out, outsz, "%llu bytes", (unsigned long long)bytes);
+	else
+		snprintf(out, outsz, "%llu %ciB", (unsigned long long)bytes, iec_units[i]);
+}
+
 int util_remove_children(int fd, struct err *e)
 {
 	DIR *d = fdopendir(fd);

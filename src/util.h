@@ -49,6 +49,13 @@ int util_remove_at(int dirfd, const char *name, struct err *e);
 /* Remove everything inside the directory fd (which this takes and closes). */
 int util_remove_children(int fd, struct err *e);
 
+/* A size as options take it: digits, then K, M, G, T, P or E (optionally
+ * followed by iB or B) for powers of 1024 ("512M", "64GiB").  0, or -1
+ * when s is not one or overflows. */
+int util_parse_size(const char *s, uint64_t *out);
+/* The other way round, exact: "64 GiB", "1536 KiB", "1000 bytes". */
+void util_iec_size(uint64_t bytes, char *out, size_t outsz);
+
 /* Human-readable size ("1.5 MB", decimal units as docker prints them). */
 void util_human_size(unsigned long long bytes, char *out, size_t outsz);
 

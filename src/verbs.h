@@ -25,14 +25,16 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 	  "                           /etc/docker/certs.d/HOST[:PORT])\n" \
 	  "  --tls-verify=false       skip certificate checks and allow plain HTTP\n" \
 	  "  --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n" \
-	  "                           (default: this machine's)\n" }, \
+	  "                           (default: this machine's)\n" \
+	  "  --max-layer-size SIZE    refuse a layer larger than SIZE uncompressed, while\n" \
+	  "                           it streams (K, M, G, T suffixes; default 64G)\n" }, \
 	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] IMAGE", \
 	  "Install an image as a system container (pulling it first if needed)", \
 	  "  --name NAME       container name (default: the image's last path component,\n" \
 	  "                    plus -TAG when the tag is not latest)\n" \
 	  "  --set KEY=VALUE   a template variable (repeatable); overrides the image's defaults\n" \
 	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" \
-	  "  --creds, --cert-dir, --tls-verify, --platform: as for pull\n" }, \
+	  "  --creds, --cert-dir, --tls-verify, --platform, --max-layer-size: as for pull\n" }, \
 	{ NULL, "uninstall", cmd_uninstall, "NAME", \
 	  "Stop, disable and remove an installed container (the image stays)", "" }, \
 	{ "containers", "list", cmd_containers_list, "[-a] [-q] [--json]", \
