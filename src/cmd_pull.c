@@ -196,7 +196,11 @@ static void say_no_space(struct store *s, const struct image *img, size_t i, uin
 	e->errnum = ENOSPC;
 }
 
-static int write_image(struct store *s, struct image *img, char commit[65], struct err *e)
+/* Write the image commit and its ref; *fresh = 0 when the same manifest is
+ * stored under this name already and nothing was written (appliances pull
+ * on every boot, onto flash: an unchanged image costs no write). */
+static int write_image(struct store *s, struct image *img, int *fresh, char commit[65],
+		       struct err *e)
 {
 	char enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
 	const struct store_kv kv[] = {
@@ -206,11 +210,19 @@ static int write_image(struct store *s, struct image *img, char commit[65], stru
 		{ "syscontainer.source", img->source },
 		{ "syscontainer.name", img->name },
 	};
-
+	char *stored = NULL;
+	int have;
 
 	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
 		return err_set(e, 0, "image name too long");
 	snprintf(ref, sizeof ref, "ociimage/%s", enc);
+	if ((have = store_ref_get(s, ref, commit, e)) < 0 ||
+	    (have && store_commit_meta(s, commit, "docker.digest", &stored, e) < 0))
+		return -1;
+	*fresh = !stored || strcmp(stored, img->manifest_digest);
+	free(stored);
+	if (!*fresh)
+		return 0;
 	return store_write_meta_commit(s, ref, kv, sizeof kv / sizeof kv[0], commit, e);
 }
 
@@ -228,7 +240,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	size_t stored = 0, skipped = 0;
 	unsigned long long bytes = 0;
 	char commit[65], human[32];
-	int r = -1;
+	int r = -1, fresh;
 
 	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
 		return -1;
@@ -273,14 +285,19 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	}
 	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
 		goto out;
-	if (write_image(s, &src->img, commit, e) < 0) {
+	if (write_image(s, &src->img, &fresh, commit, e) < 0) {
 		if (e->code == ERR_NO_SPACE)
 			say_no_space(s, &src->img, src->img.nlayers, 0, e);
 		goto out;
 	}
 	util_human_size(bytes, human, sizeof human);
-	printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n", src->img.name,
-	       src->img.config_digest + 7, stored, stored == 1 ? "" : "s", skipped, human);
+	if (fresh || stored)
+		printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n",
+		       src->img.name, src->img.config_digest + 7, stored, stored == 1 ? "" : "s",
+		       skipped, human);
+	else
+		printf("Image is up to date for %s (IMAGE ID %.12s)\n", src->img.name,
+		       src->img.config_digest + 7);
 	if (name_out)
 		snprintf(name_out, IMGREF_FORMAT_MAX, "%s", src->img.name);
 	r = 0;
