@@ -28,6 +28,7 @@ struct store {
 	int locks[LOCK_LEVELS];   /* what we pushed, popped in reverse on free */
 	int nlocks;
 	uint64_t staging_freed;   /* bytes of stale staging data removed */
+	int out_of_inodes;        /* a transaction failed with no inode left */
 };
 
 /* Turn a GError into our error and free it.  A full file system keeps its
@@ -465,9 +466,20 @@ struct store_layer {
 	uint64_t cur_size, cur_have;   /* the regular file being written */
 };
 
-/* Abort the open transaction; its staging data goes with it. */
+static int no_free_inodes(const struct statvfs *sv)
+{
+	return sv->f_files > 0 && (getuid() != 0 ? sv->f_favail : sv->f_ffree) == 0;
+}
+
+/* Abort the open transaction; its staging data goes with it.  Whether the
+ * file system ran out of inodes is noted first: removing the staged
+ * objects gives them back. */
 static void abort_txn(struct store *s)
 {
+	struct statvfs sv;
+
+	if (fstatvfs(ostree_repo_get_dfd(s->repo), &sv) == 0 && no_free_inodes(&sv))
+		s->out_of_inodes = 1;
 	ostree_repo_abort_transaction(s->repo, NULL, NULL);
 	clean_staging(s);
 }
@@ -1502,7 +1514,7 @@ int store_space(struct store *s, struct store_space *sp, struct err *e)
 	/* as libostree counts: what this user may use */
 	avail = (uint64_t)(getuid() != 0 ? sv.f_bavail : sv.f_bfree) * sv.f_bsize;
 	sp->usable = avail > reserve ? avail - reserve : 0;
-	sp->no_inodes = sv.f_files > 0 && (getuid() != 0 ? sv.f_favail : sv.f_ffree) == 0;
+	sp->no_inodes = s->out_of_inodes || no_free_inodes(&sv);
 	if (util_mount_point(dfd, sp->mount, sizeof sp->mount) < 0)
 		snprintf(sp->mount, sizeof sp->mount, "%s", s->path);
 	return 0;

@@ -181,8 +181,9 @@ uint64_t store_staging_freed(const struct store *s);
 
 /* What the repository's file system has left for it: bytes free for this
  * user, less libostree's min-free-space reserve (0 when below it); whether
- * it has run out of inodes; and where it is mounted (the repository's own
- * path when that cannot be told). */
+ * it has run out of inodes (now, or when a transaction of s failed); and
+ * where it is mounted (the repository's own path when that cannot be
+ * told). */
 struct store_space {
 	uint64_t usable;
 	int no_inodes;
