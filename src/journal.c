@@ -80,12 +80,13 @@ static int undo(const struct journal_entry *en, int checkout_fd, const struct ta
 		return s ? store_set_ref(s, en->path, NULL, e) : 0;
 	case JOURNAL_TARGET:
 		dfd = target_at(t, en->path, &rel);
-		return path_remove(dfd, rel, e);
+		return path_remove(dfd, rel, e) < 0 ? -1 : path_remove_temps(dfd, rel, e);
 	case JOURNAL_DIR:
 		dfd = target_at(t, en->path, &rel);
 		return path_remove_empty_dir(dfd, rel, e) < 0 ? -1 : 0;
 	case JOURNAL_CHECKOUT:
-		return path_remove(checkout_fd, en->path, e);
+		return path_remove(checkout_fd, en->path, e) < 0 ? -1
+			: path_remove_temps(checkout_fd, en->path, e);
 	}
 	return 0;
 }
@@ -229,6 +230,24 @@ static int recover_one(struct cli *c, int ckfd, const char *file, struct store *
 	return r;
 }
 
+/* A journal write killed before its rename leaves "..NAME.journal.tmp-*"
+ * (path_write_atomic): junk once nobody runs on NAME. */
+static int is_journal_temp(int checkout_fd, const char *file)
+{
+	const char *end = strstr(file, ".journal.tmp-");
+	char name[65];
+	int lfd;
+
+	if (strncmp(file, "..", 2) || !end || end - file - 2 < 1 || end - file - 2 > 64)
+		return 0;
+	snprintf(name, sizeof name, "%.*s", (int)(end - file - 2), file + 2);
+	if (!try_lock(checkout_fd, name, &lfd))
+		return 0;
+	if (lfd >= 0)
+		close(lfd);
+	return 1;
+}
+
 int journal_recover(struct cli *c, journal_finish_fn finish, struct err *e)
 {
 	struct store *s = NULL;
@@ -250,6 +269,8 @@ int journal_recover(struct cli *c, journal_finish_fn finish, struct err *e)
 	}
 	while (r == 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
+		if (is_journal_temp(ckfd, de->d_name))
+			unlinkat(ckfd, de->d_name, 0);
 		if (de->d_name[0] != '.' || n < 10 || n > 9 + 64 ||
 		    strcmp(de->d_name + n - 8, ".journal"))
 			continue;

@@ -9,8 +9,10 @@
 #   mount_tmpfs DIR SIZE  a tmpfs of SIZE (e.g. 64m) on DIR
 #   mount_ext4 DIR MB [MKFS-OPTION...]   a fresh ext4 of MB MiB on DIR,
 #                         from an image file (in a tmpfs) on a loop device
+#   power_cut DIR         the ext4 on DIR as a power cut now would leave it
 
 _disk_mounts= _disk_loops=
+declare -A _disk_img _disk_dev
 
 _disk_cleanup() {
 	for p in $_pids; do kill "$p" 2> /dev/null; done
@@ -36,8 +38,27 @@ mount_ext4() {
 	fi
 	_img=$T/.disks/$(basename "$_dir").img
 	truncate -s "${_mb}M" "$_img" && mkfs.ext4 -q -F "$@" "$_img" || return 1
-	_dev=$(losetup -f --show "$_img") || return 1
+	_disk_attach "$_dir" "$_img"
+}
+
+_disk_attach() {
+	_dev=$(losetup -f --show "$2") || return 1
 	_disk_loops="$_dev $_disk_loops"
-	mount "$_dev" "$_dir" || return 1
-	_disk_mounts="$_dir $_disk_mounts"
+	_disk_img[$1]=$2 _disk_dev[$1]=$_dev
+	# no timed journal commit: what nobody synced stays in memory, as it
+	# may on a real machine when the power goes
+	mount -o commit=600 "$_dev" "$1" || return 1
+	_disk_mounts="$1 $_disk_mounts"
+}
+
+# What reached the disk is what the loop device holds: a copy of its image
+# taken now, while nothing runs, is the disk after a power cut (without the
+# dirty pages and the uncommitted journal the file system keeps in memory).
+# The old file system is thrown away and the copy mounted on DIR, which
+# replays its journal as a boot would.
+power_cut() {
+	_img=${_disk_img[$1]}
+	cp --sparse=always "$_img" "$_img.cut" || return 1
+	umount "$1" && losetup -d "${_disk_dev[$1]}" || return 1
+	mv "$_img.cut" "$_img" && _disk_attach "$1" "$_img"
 }
