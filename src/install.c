@@ -257,10 +257,13 @@ static int checkout(struct inst *in, struct err *e)
 		err_wrap(e, "checkout");
 		goto out;
 	}
-	if (st.copied)
+	if (st.copied && st.cross_fs)
 		cli_say(in->c, "The repository is on another filesystem: %llu files copied, %llu "
 			"hardlinked\n", (unsigned long long)st.copied,
 			(unsigned long long)(st.linked - st.copied));
+	else if (st.copied)
+		cli_say(in->c, "The file system's hardlink limit was reached: %llu objects copied\n",
+			(unsigned long long)st.copied);
 	snprintf(path, sizeof path, "%s/.objects", in->slot);
 	r = path_remove(in->ckfd, path, e);
 out:
