@@ -40,7 +40,7 @@ rs() { sc --root "$ROOT" "$@"; }
 # fresh: a new ext4 as the target root, with a runtime for the units.
 n_disk=0
 fresh() {
-	[ -n "${_disk_dev[$ROOT]:-}" ] && umount "$ROOT" && losetup -d "${_disk_dev[$ROOT]}"
+	[ -n "${_disk_img[$ROOT]:-}" ] && umount "$ROOT"
 	n_disk=$((n_disk + 1))
 	mount_ext4 "$ROOT" 64 || return 1
 	mkdir -p "$ROOT/usr/bin"
@@ -171,7 +171,7 @@ uni_counts=$(cat "$T/counts")
 
 # from_pulled: the target root as it was after the pull, synced.
 from_pulled() {
-	umount "$ROOT" && losetup -d "${_disk_dev[$ROOT]}"
+	umount "$ROOT"
 	cp --sparse=always "$T/pulled.img" "${_disk_img[$ROOT]}"
 	_disk_attach "$ROOT" "${_disk_img[$ROOT]}"
 }

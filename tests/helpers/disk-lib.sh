@@ -11,14 +11,13 @@
 #                         from an image file (in a tmpfs) on a loop device
 #   power_cut DIR         the ext4 on DIR as a power cut now would leave it
 
-_disk_mounts= _disk_loops=
-declare -A _disk_img _disk_dev
+_disk_mounts=
+declare -A _disk_img
 
 _disk_cleanup() {
 	for p in $_pids; do kill "$p" 2> /dev/null; done
 	for p in $_pids; do wait "$p" 2> /dev/null; done
 	for m in $_disk_mounts; do umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null; done
-	for l in $_disk_loops; do losetup -d "$l" 2> /dev/null; done
 }
 trap '_disk_cleanup; _cleanup' EXIT
 
@@ -43,11 +42,13 @@ mount_ext4() {
 
 _disk_attach() {
 	_dev=$(losetup -f --show "$2") || return 1
-	_disk_loops="$_dev $_disk_loops"
-	_disk_img[$1]=$2 _disk_dev[$1]=$_dev
+	_disk_img[$1]=$2
 	# no timed journal commit: what nobody synced stays in memory, as it
 	# may on a real machine when the power goes
-	mount -o commit=600 "$_dev" "$1" || return 1
+	mount -o commit=600 "$_dev" "$1"
+	_r=$?
+	losetup -d "$_dev"   # detached once unmounted, even if we are killed
+	[ $_r = 0 ] || return 1
 	_disk_mounts="$1 $_disk_mounts"
 }
 
@@ -59,6 +60,6 @@ _disk_attach() {
 power_cut() {
 	_img=${_disk_img[$1]}
 	cp --sparse=always "$_img" "$_img.cut" || return 1
-	umount "$1" && losetup -d "${_disk_dev[$1]}" || return 1
+	umount "$1" || return 1
 	mv "$_img.cut" "$_img" && _disk_attach "$1" "$_img"
 }
