@@ -1,3 +1,6 @@
+/* Everything that touches libostree and GLib, and nothing else does (the
+ * module map's rule): the repository, its locks and leftovers, writing
+ * layers, refs, prune, reading trees.  Hence a file longer than the rest. */
 #include "store.h"
 
 #include <dirent.h>
@@ -204,10 +207,10 @@ static void clean_tmp_refs(struct store *s)
  * also spares libostree reading /proc, absent early in boot), so an unlocked
  * staging-syscontainer-* directory is always a failed or killed pull's
  * leftover, and the next command removes it (clean_staging), taking its
- * lock as libostree would.  libostree itself, in any transaction, removes
- * the unlocked staging directories of other boot ids: other programs'
- * sharing a system repository lose what they could have resumed, as they
- * do after a reboot. */
+ * lock as libostree would.  (libostree itself, in any transaction, removes
+ * the unlocked staging directories of other boot ids: in a system
+ * repository, an interrupted pull of the host's own ostree loses what it
+ * could have resumed, as it would after a reboot.) */
 #define STAGING_PREFIX "staging-syscontainer-"
 
 static void set_staging_id(void)
@@ -499,9 +502,9 @@ static void layer_free(struct store_layer *l)
 }
 
 /* What libostree will let the transaction write before its min-free-space
- * reserve: counted here too so that a layer too big is refused before its
- * bytes are written, and said plainly.  Taken before libostree takes its
- * own figure, so ours is never the larger. */
+ * reserve: counted here too, so that a layer too big is refused before
+ * libostree refuses it in its own words.  Taken just before libostree
+ * takes its own figure: space freed in between never makes ours larger. */
 static void space_budget(struct store_layer *l)
 {
 	struct statvfs sv;
