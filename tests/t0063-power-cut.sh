@@ -3,14 +3,17 @@
 # loop-mounted ext4 (mounted without timed journal commits, so what nobody
 # synced stays in memory); a "power cut" keeps only what reached the loop
 # device (tests/helpers/disk-lib.sh, power_cut) and mounts that again.
-# - A pull, install or uninstall that said it was done is done after the
-#   power cut: every rename that publishes state was synced.
+# - A pull, install, update, rollback or uninstall that said it was done
+#   is done after the power cut: every rename that publishes state was
+#   synced.
 # - One cut at the Nth rename, fsync or syncfs (strace stops the process
 #   there with SIGKILL, then the power goes) leaves a repository that
 #   `ostree fsck` finds clean, an image ref only with all its layers, and
-#   a container either absent or complete once the next command ran
-#   (README, Design, "Power cuts").  The operation then succeeds.
-# Takes ~60 s: some thirty power cuts.
+#   a container absent or whole on one of its two deployments (the one
+#   before or the one after) once the next command ran (README, Design,
+#   "Power cuts").  The operation then succeeds.
+# The container "app" follows test/app:live, multi's image first, then
+# shared's (an update).  Takes ~90 s: some forty power cuts.
 [ -n "${SC_PRIVATE_MOUNTS:-}" ] ||
 	SC_PRIVATE_MOUNTS=1 exec unshare -m --propagation private bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -36,12 +39,12 @@ R=$CK/.storage/ostree
 mapfile -t diffs < <(diff_ids "$fx/multi.tar")
 img=$(image_ref docker.io/test/multi:latest)
 rs() { sc --root "$ROOT" "$@"; }
+retag "$fx/multi.tar" test/app:live "$T/app-v1.tar"
+retag "$fx/shared.tar" test/app:v2 "$T/app-v2.tar"
 
 # fresh: a new ext4 as the target root, with a runtime for the units.
-n_disk=0
 fresh() {
 	[ -n "${_disk_img[$ROOT]:-}" ] && umount "$ROOT"
-	n_disk=$((n_disk + 1))
 	mount_ext4 "$ROOT" 64 || return 1
 	mkdir -p "$ROOT/usr/bin"
 	printf '#!/bin/sh\nexit 0\n' > "$ROOT/usr/bin/runc"
@@ -71,25 +74,32 @@ repo_consistent() {
 	fi
 }
 
-# installed LABEL: multi is installed, whole: the link, its slot's bundle
-# and rootfs (umoci's), the unit, the pin, the listing.
-installed() {
-	assert_eq "$1: NAME links to slot 0" "$(readlink "$CK/multi")" "multi.0"
-	check "$1: config.json is whole" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$CK/multi.0/config.json"
-	assert_tree "$1: the rootfs is umoci's" "$fx/multi.rootfs" "$CK/multi.0/rootfs"
-	check "$1: the unit" test -s "$ROOT/etc/systemd/system/multi.service"
-	assert_eq "$1: the pin names the image" "$(rev syscontainer/deploy/multi.0)" "$(rev "$img")"
-	rs containers list -q
-	assert_eq "$1: listed" "$out" "multi"
+# deployed LABEL SLOT...: app is installed, whole, on one of SLOT (0: the
+# deployment of multi's image, 1: of shared's): the link, the slot's
+# bundle and rootfs (umoci's), the unit, the slot's pin, the listing.
+deployed() {
+	_l=$1
+	shift
+	_live=$(readlink "$CK/app")
+	assert_match "$_l: NAME links to a slot (${_live:-none}; one of: $*)" " $* " "* ${_live#app.} *"
+	[ -n "$_live" ] || return
+	_img=multi
+	[ "$_live" = app.1 ] && _img=shared
+	check "$_l: config.json is whole" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$CK/$_live/config.json"
+	assert_tree "$_l: the rootfs is umoci's $_img" "$fx/$_img.rootfs" "$CK/$_live/rootfs"
+	check "$_l: the unit" test -s "$ROOT/etc/systemd/system/app.service"
+	check "$_l: the slot is pinned" test -n "$(rev "syscontainer/deploy/$_live")"
+	rs containers list -a -q
+	assert_eq "$_l: listed" "$out" "app"
 }
 
-# absent LABEL: nothing of multi's installation is left.
+# absent LABEL: nothing of app's installation is left.
 absent() {
 	assert_eq "$1: no deployment, link or journal" \
 		"$(cd "$CK" 2> /dev/null && ls -A | grep -v '^\.storage$' | tr '\n' ' ')" ""
 	assert_eq "$1: no unit, tmpfiles or enable link" \
-		"$(find "$ROOT/etc" -name '*multi.*' 2> /dev/null | tr '\n' ' ')" ""
-	assert_eq "$1: no pin" "$(rev syscontainer/deploy/multi.0)" ""
+		"$(find "$ROOT/etc" -name '*app.*' 2> /dev/null | tr '\n' ' ')" ""
+	assert_eq "$1: no pin" "$(refs | grep syscontainer/deploy)" ""
 }
 
 # counts COMMAND...: how often a clean run of it calls each syscall we cut at.
@@ -100,11 +110,10 @@ counts() {
 count() { awk -v s="$1" '$NF == s {print $4}' "$T/counts"; }
 
 # points TOTAL: where to cut, among 1..TOTAL: the first, half way, and the
-# last three (the commit, the refs, the link flip, the journal's removal
+# last two (the commit, the refs, the link flip, the journal's removal
 # come last).
 points() {
-	echo 1 $(($1 / 2)) $(($1 - 2)) $(($1 - 1)) "$1" | tr ' ' '\n' |
-		awk -v t="$1" '$1 >= 1 && $1 <= t' | sort -nu
+	echo 1 $(($1 / 2)) $(($1 - 1)) "$1" | tr ' ' '\n' | awk -v t="$1" '$1 >= 1 && $1 <= t' | sort -nu
 }
 
 # ---------------------------------------------------------------- done means done
@@ -125,12 +134,25 @@ else
 fi
 rm -rf "$ROOT/layers"
 
-rs install test/multi
+rs pull "dockertar:$T/app-v1.tar"
+rs install --name app test/app:live
 assert_eq "install: exit 0" "$rc" 0
 power_cut "$ROOT"
-installed "installed, then the power cut"
+deployed "installed, then the power cut" 0
 
-rs uninstall multi
+rs pull "dockertar:$T/app-v2.tar"
+rs images tag test/app:v2 test/app:live
+rs containers update app
+assert_eq "update: exit 0" "$rc" 0
+power_cut "$ROOT"
+deployed "updated, then the power cut" 1
+
+rs containers rollback app
+assert_eq "rollback: exit 0" "$rc" 0
+power_cut "$ROOT"
+deployed "rolled back, then the power cut" 0
+
+rs uninstall app
 assert_eq "uninstall: exit 0" "$rc" 0
 power_cut "$ROOT"
 absent "uninstalled, then the power cut"
@@ -159,52 +181,66 @@ for sys in renameat fdatasync syncfs; do
 	done
 done
 
-# ---------------------------------------------------------------- cut half-way: install, uninstall
-fresh
-rs pull "dockertar:$fx/multi.tar"
-sync -f "$ROOT"
-cp --sparse=always "${_disk_img[$ROOT]}" "$T/pulled.img"   # the start of every case below
-counts install test/multi
-ins_counts=$(cat "$T/counts")
-counts uninstall multi
-uni_counts=$(cat "$T/counts")
-
-# from_pulled: the target root as it was after the pull, synced.
-from_pulled() {
+# ---------------------------------------------------------------- cut half-way: the container
+# Each operation starts from a synced image of the disk (save_disk), is
+# cut, and is checked and redone from what the power cut left.
+save_disk() { sync -f "$ROOT" && cp --sparse=always "${_disk_img[$ROOT]}" "$T/$1.img"; }
+load_disk() {
 	umount "$ROOT"
-	cp --sparse=always "$T/pulled.img" "${_disk_img[$ROOT]}"
+	cp --sparse=always "$T/$1.img" "${_disk_img[$ROOT]}"
 	_disk_attach "$ROOT" "${_disk_img[$ROOT]}"
 }
 
-for op in install uninstall; do
-	if [ $op = install ]; then echo "$ins_counts" > "$T/counts"; else echo "$uni_counts" > "$T/counts"; fi
+fresh
+rs pull "dockertar:$T/app-v1.tar"
+rs pull "dockertar:$T/app-v2.tar"
+save_disk none                               # install starts here
+rs install --name app test/app:live
+rs images tag test/app:v2 test/app:live
+save_disk v1                                 # update and uninstall start here
+rs containers update app
+save_disk v2                                 # rollback starts here
+
+# cases OP START BEFORE AFTER CMD...: cut CMD (OP) at each point of each
+# syscall, from disk START; what the next command finds must be the
+# deployment BEFORE or AFTER ("-": none), whole.  When it is BEFORE, the
+# operation is then done again, and works.
+cases() {
+	_op=$1 _start=$2 _before=$3 _after=$4
+	shift 4
+	load_disk "$_start"
+	counts "$@"
 	for sys in renameat fsync syncfs; do
 		total=$(count $sys)
 		[ -n "$total" ] || continue
-		note "$op: $total $sys calls"
+		note "$_op: $total $sys calls"
 		for n in $(points "$total"); do
-			l="$op cut at $sys #$n"
-			from_pulled
-			if [ $op = uninstall ]; then
-				rs install test/multi
-				sync -f "$ROOT"
-			fi
-			if [ $op = install ]; then arg=test/multi; else arg=multi; fi
-			killed_at $sys "$n" $op "$arg"
+			l="$_op cut at $sys #$n"
+			load_disk "$_start"
+			killed_at $sys "$n" "$@"
 			power_cut "$ROOT"
-			rs containers list -q   # finishes or rolls back what was cut
+			rs containers list -a -q   # finishes or rolls back what was cut
 			assert_eq "$l: the next command runs" "$rc" 0
-			if [ "$out" = multi ]; then
-				installed "$l: complete"
-				rs uninstall multi
-			else
+			if [ -z "$out" ]; then
+				now=-
+				check "$l: no container, which is allowed ($_before or $_after)" \
+					test "$_before" = - -o "$_after" = -
 				absent "$l: absent"
+			else
+				now=$(readlink "$CK/app" | sed 's/^app\.//')
+				deployed "$l: whole" $(echo "$_before $_after" | tr -d -)
 			fi
 			repo_consistent "$l"
-			rs install test/multi
-			assert_eq "$l: an install then works" "$rc" 0
+			if [ "$now" = "$_before" ]; then
+				sc --root "$ROOT" "$@"
+				assert_eq "$l: not done, and then done" "$rc" 0
+			fi
 		done
 	done
-done
+}
+cases install none - 0 install --name app test/app:live
+cases update v1 0 1 containers update app
+cases rollback v2 1 0 containers rollback app
+cases uninstall v1 0 - uninstall app
 
 done_testing
