@@ -202,44 +202,30 @@ static void clean_tmp_refs(struct store *s)
 /* libostree stages a transaction's objects in tmp/staging-<boot id>-XXXXXX,
  * locked (an OFD lock on the "-lock" file beside it) while in use, and lets
  * a later transaction of the same boot resume an unlocked one: an aborted
- * or killed pull's data stays until then.  We never resume.  Every process
- * of ours names its staging directories with a boot id of its own (which
- * also spares libostree reading /proc, absent early in boot), so an unlocked
- * staging-syscontainer-* directory is always a failed or killed pull's
- * leftover, and the next command removes it (clean_staging), taking its
- * lock as libostree would.  (libostree itself, in any transaction, removes
- * the unlocked staging directories of other boot ids: in a system
- * repository, an interrupted pull of the host's own ostree loses what it
- * could have resumed, as it would after a reboot.) */
-#define STAGING_PREFIX "staging-syscontainer-"
-
-static void set_staging_id(void)
-{
-	static int done;
-	unsigned long long r = 0;
-	char id[64];
-	FILE *f;
-
-	if (done)
-		return;
-	done = 1;
-	f = fopen("/dev/urandom", "rb");
-	if (!f || fread(&r, sizeof r, 1, f) != 1)
-		r = (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
-	if (f)
-		fclose(f);
-	snprintf(id, sizeof id, "syscontainer-%016llx", r);
-	setenv("OSTREE_BOOTID", id, 1);
-}
+ * or killed pull's data stays until then.  We never resume.  Our processes
+ * all give libostree the boot id "syscontainer" (which also spares it
+ * reading /proc, absent early in boot), so an unlocked staging-syscontainer-*
+ * directory is a failed or killed pull's leftover; an abort removes it,
+ * and so does the next command (clean_staging), taking its lock as
+ * libostree would.  One boot id for all of them, because libostree removes
+ * the unlocked staging directories of other boot ids, a fresh one included,
+ * between its creation and its lock: an id of each process would make two
+ * pulls remove each other's.  (In a system repository, an interrupted pull
+ * of the host's own ostree loses what it could have resumed, as it would
+ * after a reboot.) */
+#define STAGING_ID "syscontainer"
+#define STAGING_PREFIX "staging-" STAGING_ID "-"
 
 /* Take a staging directory's lock as libglnx does; 1 when we got it (and
- * the lock file is still the live one), 0 when someone holds it. */
+ * the lock file is still the live one), 0 when someone holds it, or when
+ * there is no lock file yet: libostree makes the directory first, then its
+ * lock, and such a directory is one being set up right now. */
 static int lock_staging(int tmpfd, const char *lockname, int *fd)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct stat st;
 
-	*fd = openat(tmpfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	*fd = openat(tmpfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)
 		return 0;
 #ifdef F_OFD_SETLK
@@ -299,7 +285,7 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 	struct store *s;
 	OstreeRepo *repo;
 
-	set_staging_id();
+	setenv("OSTREE_BOOTID", STAGING_ID, 1);
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
 	if (!exists_at(dirfd, name, "config")) {
