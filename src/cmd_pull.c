@@ -196,9 +196,10 @@ static void say_no_space(struct store *s, const struct image *img, size_t i, uin
 	e->errnum = ENOSPC;
 }
 
-/* Write the image commit and its ref; *fresh = 0 when the same manifest is
- * stored under this name already and nothing was written (appliances pull
- * on every boot, onto flash: an unchanged image costs no write). */
+/* Write the image commit and its ref; *fresh = 0 when the commit stored
+ * under this name already carries exactly this metadata (the same
+ * manifest, pulled the same way) and nothing was written: appliances pull
+ * on every boot, onto flash. */
 static int write_image(struct store *s, struct image *img, int *fresh, char commit[65],
 		       struct err *e)
 {
@@ -210,20 +211,25 @@ static int write_image(struct store *s, struct image *img, int *fresh, char comm
 		{ "syscontainer.source", img->source },
 		{ "syscontainer.name", img->name },
 	};
-	char *stored = NULL;
+	size_t n = sizeof kv / sizeof kv[0], same = 0;
 	int have;
 
 	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
 		return err_set(e, 0, "image name too long");
 	snprintf(ref, sizeof ref, "ociimage/%s", enc);
-	if ((have = store_ref_get(s, ref, commit, e)) < 0 ||
-	    (have && store_commit_meta(s, commit, "docker.digest", &stored, e) < 0))
+	if ((have = store_ref_get(s, ref, commit, e)) < 0)
 		return -1;
-	*fresh = !stored || strcmp(stored, img->manifest_digest);
-	free(stored);
+	for (size_t i = 0; have && i == same && i < n; i++) {
+		char *stored = NULL;
+		if (store_commit_meta(s, commit, kv[i].key, &stored, e) < 0)
+			return -1;
+		same += stored && !strcmp(stored, kv[i].value);
+		free(stored);
+	}
+	*fresh = same < n;
 	if (!*fresh)
 		return 0;
-	return store_write_meta_commit(s, ref, kv, sizeof kv / sizeof kv[0], commit, e);
+	return store_write_meta_commit(s, ref, kv, n, commit, e);
 }
 
 unsigned pull_lock_timeout(void)
