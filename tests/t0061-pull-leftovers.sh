@@ -10,6 +10,7 @@
 #   nothing at all: every file and directory of CHECKOUT and the
 #   repository keeps its size, mtime and ctime; "Image is up to date".
 #   A changed image under the same name is pulled.
+# - The suite's skopeo leaves the host's /var/lib/containers alone.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/helpers/pull-lib.sh"
 . "$top/tests/helpers/registry-lib.sh"
@@ -102,6 +103,22 @@ repo-path"
 else
 	skip_or_fail "strace is not installed"
 fi
+
+# ---------------------------------------------------------------- the suite's skopeo
+# skopeo run as root writes its cache to /var/lib/containers/cache; the
+# suite's wrapper (tests/helpers/bin, first in PATH) keeps it off the host.
+# Seen in a mount namespace whose /var/lib is an empty tmpfs: the real
+# skopeo leaves its cache there, the wrapper leaves nothing.
+cache_after() {   # cache_after SKOPEO OUTDIR: what it left under /var/lib
+	unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /var/lib &&
+		"$0" copy -q "oci:$1:multi" "dir:$2" > /dev/null 2>&1; find /var/lib -mindepth 1 | head -3' \
+		"$1" "$fx/oci" "$2"
+}
+real=$(PATH=$(echo "$PATH" | sed "s|$top/tests/helpers/bin:||") command -v skopeo)
+assert_match "the real skopeo writes its cache under /var/lib" "$(cache_after "$real" "$T/sk1")" \
+	"*/var/lib/containers/cache*"
+assert_eq "the suite's skopeo writes nothing there" "$(cache_after "$(command -v skopeo)" "$T/sk2")" ""
+check "... and did copy the image" test -s "$T/sk2/manifest.json"
 
 # ---------------------------------------------------------------- re-pulls write nothing
 # every file and directory: type, size, mtime and ctime
