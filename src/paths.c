@@ -272,8 +272,5 @@ int paths_record_repo(const struct paths *p, int checkout_fd, struct err *e)
 		return -1;
 	if (found)
 		return 0;
-	/* (and what a first write killed before its rename left) */
-	if (path_write_atomic(checkout_fd, RECORD_FILE, p->repo, strlen(p->repo), 0600, e) < 0)
-		return -1;
-	return path_remove_temps(checkout_fd, RECORD_FILE, e);
+	return path_write_atomic(checkout_fd, RECORD_FILE, p->repo, strlen(p->repo), 0600, e);
 }

@@ -217,15 +217,16 @@ static void clean_tmp_refs(struct store *s)
 #define STAGING_PREFIX "staging-" STAGING_ID "-"
 
 /* Take a staging directory's lock as libglnx does; 1 when we got it (and
- * the lock file is still the live one), 0 when someone holds it, or when
- * there is no lock file yet: libostree makes the directory first, then its
- * lock, and such a directory is one being set up right now. */
-static int lock_staging(int tmpfd, const char *lockname, int *fd)
+ * the lock file is still the live one), 0 when someone holds it.  Without
+ * create, a missing lock file is 0 too: libostree makes the directory
+ * first, then its lock, and such a directory may be one being set up right
+ * now (or one an abort released: see abort_txn). */
+static int lock_staging(int tmpfd, const char *lockname, int create, int *fd)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct stat st;
 
-	*fd = openat(tmpfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	*fd = openat(tmpfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
 	if (*fd < 0)
 		return 0;
 #ifdef F_OFD_SETLK
@@ -240,14 +241,32 @@ static int lock_staging(int tmpfd, const char *lockname, int *fd)
 	return 0;
 }
 
-/* Remove our staging directories nobody holds (see STAGING_PREFIX), and
- * their lock files; what they occupied is added to s->staging_freed. */
-static void clean_staging(struct store *s)
+/* Is a staging directory's lock held right now (by anyone, us included)? */
+static int staging_held(int tmpfd, const char *lockname)
+{
+	int fd = openat(tmpfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC), held;
+
+	if (fd < 0)
+		return 0;
+#ifdef F_OFD_GETLK
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+#else
+	held = flock(fd, LOCK_EX | LOCK_NB) < 0;
+#endif
+	close(fd);
+	return held;
+}
+
+/* Our staging directories, calling fn(ctx, tmpfd, dir, lock) for each
+ * (lock: the name of its lock file), and for a lock file left alone once
+ * its directory is gone (a kill between the two removals). */
+static void each_staging(struct store *s, void (*fn)(void *ctx, int tmpfd, const char *dir,
+						    const char *lock), void *ctx)
 {
 	int tmpfd = openat(ostree_repo_get_dfd(s->repo), "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = tmpfd >= 0 ? fdopendir(tmpfd) : NULL;
 	struct dirent *de;
-	struct err ignore;
 
 	if (!d) {
 		if (tmpfd >= 0)
@@ -257,25 +276,75 @@ static void clean_staging(struct store *s)
 	while ((de = readdir(d))) {
 		char dir[NAME_MAX + 1], lock[NAME_MAX + 1];
 		size_t n = strlen(de->d_name);
-		int is_lock = n > 5 && !strcmp(de->d_name + n - 5, "-lock"), lfd;
+		int is_lock = n > 5 && !strcmp(de->d_name + n - 5, "-lock");
 		struct stat st;
 
 		if (strncmp(de->d_name, STAGING_PREFIX, sizeof STAGING_PREFIX - 1))
 			continue;
-		/* A directory goes with its lock; a lock alone once its directory
-		 * is gone (a kill between the two removals). */
 		snprintf(dir, sizeof dir, "%.*s", (int)(is_lock ? n - 5 : n), de->d_name);
 		if (snprintf(lock, sizeof lock, "%s-lock", dir) >= (int)sizeof lock ||
-		    (is_lock && fstatat(dirfd(d), dir, &st, AT_SYMLINK_NOFOLLOW) == 0) ||
-		    !lock_staging(dirfd(d), lock, &lfd))
-			continue;
-		s->staging_freed += util_tree_bytes(dirfd(d), dir);
-		util_remove_at(dirfd(d), dir, &ignore);
-		/* as glnx_release_lock_file: the exclusive holder unlinks it */
-		unlinkat(dirfd(d), lock, 0);
-		close(lfd);
+		    (is_lock && fstatat(dirfd(d), dir, &st, AT_SYMLINK_NOFOLLOW) == 0))
+			continue;   /* that lock is seen with its directory */
+		fn(ctx, dirfd(d), dir, lock);
 	}
 	closedir(d);
+}
+
+/* The names of the staging directories held before an abort; the abort
+ * releases ours, and its lock file with it. */
+struct staging_names {
+	char (*v)[NAME_MAX + 1];
+	size_t n, cap;
+	struct store *s;
+};
+
+static void note_held(void *ctx, int tmpfd, const char *dir, const char *lock)
+{
+	struct staging_names *h = ctx;
+
+	if (!staging_held(tmpfd, lock))
+		return;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 8;
+		char (*v)[NAME_MAX + 1] = realloc(h->v, cap * sizeof *v);
+		if (!v)
+			return;   /* then the next command removes it */
+		h->v = v;
+		h->cap = cap;
+	}
+	snprintf(h->v[h->n++], NAME_MAX + 1, "%s", dir);
+}
+
+/* Remove a staging directory nobody holds, and its lock file: one whose
+ * lock file is there and free (a killed or failed pull's), or, when it was
+ * held before our abort and its lock file is gone, the one our abort
+ * released (its lock file taken again, as libostree would take it). */
+static void remove_free(void *ctx, int tmpfd, const char *dir, const char *lock)
+{
+	struct staging_names *h = ctx;
+	int released = 0, lfd;
+	struct err ignore;
+
+	for (size_t i = 0; h && i < h->n && !released; i++)
+		released = !strcmp(h->v[i], dir) && faccessat(tmpfd, lock, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+	if (!lock_staging(tmpfd, lock, released, &lfd))
+		return;
+	h->s->staging_freed += util_tree_bytes(tmpfd, dir);
+	util_remove_at(tmpfd, dir, &ignore);
+	/* as glnx_release_lock_file: the exclusive holder unlinks it */
+	unlinkat(tmpfd, lock, 0);
+	close(lfd);
+}
+
+/* Remove the staging data failed and killed pulls left (see STAGING_PREFIX);
+ * what it occupied is added to s->staging_freed. */
+static void clean_staging(struct store *s, struct staging_names *held)
+{
+	struct staging_names none = { .s = s };
+
+	if (held)
+		held->s = s;
+	each_staging(s, remove_free, held ? held : &none);
 }
 
 int store_open(struct store **out, int dirfd, const char *name, const char *path, int create,
@@ -315,7 +384,7 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 			       "bare or bare-user repository", path);
 	}
 	clean_tmp_refs(s);
-	clean_staging(s);
+	clean_staging(s, NULL);
 	*out = s;
 	return 0;
 }
@@ -460,17 +529,22 @@ static int no_free_inodes(const struct statvfs *sv)
 	return sv->f_files > 0 && (getuid() != 0 ? sv->f_favail : sv->f_ffree) == 0;
 }
 
-/* Abort the open transaction; its staging data goes with it.  Whether the
- * file system ran out of inodes is noted first: removing the staged
- * objects gives them back. */
+/* Abort the open transaction; its staging data goes with it.  libostree's
+ * abort keeps the directory but releases its lock and unlinks the lock
+ * file: the held directories are noted first, to know ours after.  Whether
+ * the file system ran out of inodes is noted first too: removing the
+ * staged objects gives them back. */
 static void abort_txn(struct store *s)
 {
+	struct staging_names held = { .s = s };
 	struct statvfs sv;
 
 	if (fstatvfs(ostree_repo_get_dfd(s->repo), &sv) == 0 && no_free_inodes(&sv))
 		s->out_of_inodes = 1;
+	each_staging(s, note_held, &held);
 	ostree_repo_abort_transaction(s->repo, NULL, NULL);
-	clean_staging(s);
+	clean_staging(s, &held);
+	free(held.v);
 }
 
 static void layer_free(struct store_layer *l)
