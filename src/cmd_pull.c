@@ -214,7 +214,8 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 		if ((have = store_ref_get(s, lref, res[i].commit, e)) < 0)
 			goto out;
 		if (have) {
-			cli_say(c, "Skipping layer %s: already present\n", diff + 7);
+			if (!c->atomic)
+				cli_say(c, "Skipping layer %s: already present\n", diff + 7);
 			if (stored_layer(s, res[i].commit, &res[i], e) < 0)
 				goto out;
 			skipped++;
@@ -239,8 +240,11 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	if (write_image(s, &src->img, commit, e) < 0)
 		goto out;
 	util_human_size(bytes, human, sizeof human);
-	printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n", src->img.name,
-	       src->img.config_digest + 7, stored, stored == 1 ? "" : "s", skipped, human);
+	/* Atomic printed "Pulling layer" lines only: its scripts see no more */
+	if (!c->atomic)
+		cli_say(c, "Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n",
+			src->img.name, src->img.config_digest + 7, stored, stored == 1 ? "" : "s",
+			skipped, human);
 	if (name_out)
 		snprintf(name_out, IMGREF_FORMAT_MAX, "%s", src->img.name);
 	r = 0;
@@ -424,6 +428,8 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 		return -1;
 	if (pull_open_store(c, &s, e) < 0)
 		return err_wrap(e, "%s", image);
+	if (c->atomic)
+		cli_say(c, "Image %s is being pulled to ostree ...\n", image);
 	r = pull_image(c, s, &ref, &o, NULL, e);
 	store_free(s);
 	return r < 0 ? err_wrap(e, "%s", image) : 0;

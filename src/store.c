@@ -1138,3 +1138,29 @@ out:
 		unlinkat(dirfd, name, 0);
 	return r;
 }
+
+int store_verify(struct store *s, const char *const *commits, size_t n, unsigned *objects,
+		 struct err *e)
+{
+	g_autoptr(GHashTable) reachable = ostree_repo_traverse_new_reachable();
+	GHashTableIter it;
+	gpointer key;
+	GError *ge = NULL;
+
+	*objects = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ostree_repo_traverse_commit_union(s->repo, commits[i], 0, reachable, NULL, &ge))
+			return gerr(e, ge, "commit %s", commits[i]);
+	g_hash_table_iter_init(&it, reachable);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const char *sum;
+		OstreeObjectType type;
+
+		ostree_object_name_deserialize(key, &sum, &type);
+		/* Re-hashes the object's content and metadata against its name. */
+		if (!ostree_repo_fsck_object(s->repo, type, sum, NULL, &ge))
+			return gerr(e, ge, "object %s", sum);
+		(*objects)++;
+	}
+	return 0;
+}

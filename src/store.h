@@ -167,6 +167,12 @@ int store_object_write(struct store *s, const char *checksum, int fd, uint64_t m
 int store_object_copy(struct store *s, const char *checksum, int dirfd, const char *name,
 		      struct err *e);
 
+/* Re-hash every object the commits reach (their trees, directories and
+ * files) against its name; *objects counts them.  The first bad one is
+ * the error. */
+int store_verify(struct store *s, const char *const *commits, size_t n, unsigned *objects,
+		 struct err *e);
+
 /* Versions of the libraries linked in, for --version. */
 const char *store_ostree_version(void);
 void store_glib_version(char *out, size_t outsz);

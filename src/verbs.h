@@ -12,6 +12,9 @@ int cmd_images_info(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_images_tag(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_images_delete(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
+int cmd_images_update(struct cli *c, int argc, char **argv, struct err *e);
+int cmd_images_verify(struct cli *c, int argc, char **argv, struct err *e);
+int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 
 #define VERB_TABLE \
 	{ NULL, "pull", cmd_pull, "[OPTIONS] IMAGE", \
@@ -57,12 +60,16 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 	{ NULL, "run", cmd_run, "NAME [CMD...]", \
 	  "Start NAME (systemctl start when systemd runs, else in the foreground);\n" \
 	  "                       with CMD, run it in the container", "" }, \
-	{ "images", "list", cmd_images_list, "[-a] [-q] [--no-trunc] [--json]", \
+	{ NULL, "stop", cmd_stop, "NAME", \
+	  "Stop NAME (systemctl stop when systemd runs, else the runtime's TERM, then KILL)", "" }, \
+	{ "images", "list", cmd_images_list, "[-a] [-q] [-n] [--no-trunc] [-f KEY=VALUE]... [--json]", \
 	  "List stored images", \
-	  "  -a          also list layers (each once, by diff ID)\n" \
-	  "  -q          IMAGE IDs only\n" \
-	  "  --no-trunc  full IMAGE IDs\n" \
-	  "  --json      a JSON array: full digests, sizes in bytes, RFC 3339 times\n" }, \
+	  "  -a, --all          also list layers (each once, by diff ID)\n" \
+	  "  -q, --quiet        IMAGE IDs only\n" \
+	  "  -n, --noheading    no header line\n" \
+	  "  --no-trunc         full IMAGE IDs, and the digest a name is pinned by\n" \
+	  "  -f, --filter K=V   repo=, tag= (containing V), id= (starting with V), type=\n" \
+	  "  --json             a JSON array: full digests, sizes in bytes, RFC 3339 times\n" }, \
 	{ "images", "info", cmd_images_info, "[--json] IMAGE", \
 	  "Show an image: IMAGE ID, labels, layers, template variables", \
 	  "  --json      as a JSON object\n" }, \
@@ -72,7 +79,16 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 	  "Remove image names (refused while an installed container uses one)", \
 	  "  -f          remove even when an installed container uses the image\n" }, \
 	{ "images", "prune", cmd_images_prune, "", \
-	  "Delete layers no image or container needs, then unreachable objects", "" },
-
+	  "Delete layers no image or container needs, then unreachable objects", "" }, \
+	{ "images", "update", cmd_images_update, "[OPTIONS] [IMAGE...]", \
+	  "Pull every stored image (or those named) again from where it came", \
+	  "  --creds, --cert-dir, --tls-verify, --platform: as for pull\n" }, \
+	{ "images", "verify", cmd_images_verify, "[IMAGE...]", \
+	  "Re-hash every object the images' layers hold against its checksum", "" }, \
+	{ NULL, "info", cmd_images_info, "[--json] IMAGE", \
+	  "Show an image (as images info)", \
+	  "  --json      as a JSON object\n" }, \
+	{ NULL, "version", cmd_images_version, "[IMAGE...]", \
+	  "Print syscontainer's version, or an image's Name-Version-Release labels", "" },
 
 #endif
