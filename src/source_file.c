@@ -47,15 +47,19 @@ static int index_entry(void *ctx, const struct tar_entry *ent, struct err *e)
 	return archive_index_add(&a->idx, ent, a->block_end, e);
 }
 
-/* Walk the headers, seeking past contents. */
+/* Walk the headers, seeking past contents (a seek past the end of the
+ * file is a truncated archive, as a read would find). */
 static int build_index(struct tarfile *a, struct err *e)
 {
 	static const struct tar_callbacks cb = { index_entry, NULL, NULL };
 	struct tar *t;
+	struct stat st;
 	uint8_t blk[TAR_BLOCK];
 	uint64_t off = 0;
 	int r = -1;
 
+	if (fstat(a->fd, &st) < 0)
+		return err_set(e, errno, "stat");
 	if (tar_new(&t, &cb, a, e) < 0)
 		return -1;
 	for (;;) {
@@ -73,6 +77,14 @@ static int build_index(struct tarfile *a, struct err *e)
 			goto out;
 		off += (uint64_t)n;
 		skip = tar_skippable(t);
+		if (skip && off + skip > (uint64_t)st.st_size) {
+			const char *p = a->idx.m[a->idx.n - 1].path;
+			char shown[ARCHIVE_SHOW_MAX];
+			archive_show(shown, sizeof shown, p, strlen(p));
+			err_set(e, 0, "truncated tar: entry '%s' ends %llu bytes early", shown,
+				(unsigned long long)(off + skip - (uint64_t)st.st_size));
+			goto out;
+		}
 		if (skip) {
 			if (tar_skip(t, skip, e) < 0)
 				goto out;
