@@ -4,7 +4,7 @@
  * /run/podman/podman.sock.
  *
  *   GET /_ping                          the API version the engine speaks
- *   GET /vX/images/NAME/json            (several images) is each one there?
+ *   GET /vX/images/NAME/json            is each one there?
  *   GET /vX/images/get?names=N&names=M  one `docker save` archive of them
  *
  * The archive is read as a stream (source_stream.c) straight into the
@@ -305,10 +305,7 @@ static int engine_export(struct engine *g, char (*names)[IMGREF_FORMAT_MAX], siz
 	snprintf(target, sizeof target, "/v%s/images/get?%s", g->version, buf_cstr(&q));
 	buf_free(&q);
 	r = conn_open(g, &c, target, g->deadline, e);
-	if (r == 0 && c.status == 404 && n == 1) {
-		engine_message(&c, msg, sizeof msg);
-		r = err_set(e, 0, "no such image %s (%s)", names[0], msg);
-	} else if (r == 0 && c.status != 200) {
+	if (r == 0 && c.status != 200) {
 		engine_message(&c, msg, sizeof msg);
 		r = err_set(e, 0, "export: %s", msg);
 	}
@@ -356,8 +353,9 @@ static int take_images(struct engine *g, struct stream *st, struct source **srcs
 	return rc;
 }
 
-/* The images that are there (all, when one is asked for: the export says
- * so itself): their positions into idx, names into names. */
+/* The images that are there: their positions into idx, names into names.
+ * (Asked one by one: an export of several fails as a whole, and engines
+ * differ in how it says that one is missing.) */
 static size_t present(struct engine *g, const struct imgref *refs, size_t n,
 		      char (*names)[IMGREF_FORMAT_MAX], size_t *idx, struct err *errs)
 {
@@ -365,7 +363,7 @@ static size_t present(struct engine *g, const struct imgref *refs, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		imgref_format(&refs[i], names[k], IMGREF_FORMAT_MAX);
-		if (n > 1 && engine_has(g, names[k], &errs[i]) < 0) {
+		if (engine_has(g, names[k], &errs[i]) < 0) {
 			err_wrap(&errs[i], "%s", g->what);
 			continue;
 		}
