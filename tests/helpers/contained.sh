@@ -1,0 +1,20 @@
+#!/bin/sh
+# contained.sh DIR CMD...: exec CMD in its own mount and network namespaces,
+# where whatever it writes under /var/lib, /run and /var/tmp lands in DIR
+# instead (podman and skopeo, as root, keep a blob cache in
+# /var/lib/containers and state in /run: the host's are not theirs to
+# touch).  Without a network, nothing CMD does can resolve a short name or
+# reach a registry.  The PID stays CMD's, for the caller to stop it by.
+set -eu
+exec unshare -m -n sh -c '
+	set -e
+	d=$1
+	shift
+	mount --make-rprivate /
+	for p in /var/lib /run /var/tmp; do
+		n=$(echo "$p" | tr / _)
+		mkdir -p "$d/up$n" "$d/work$n"
+		mount -t overlay overlay -o "lowerdir=$p,upperdir=$d/up$n,workdir=$d/work$n" "$p"
+	done
+	ip link set lo up 2> /dev/null || true
+	exec "$@"' sh "$@"
