@@ -3,8 +3,10 @@
 # where whatever it writes under /var/lib, /run and /var/tmp lands in DIR
 # instead (podman and skopeo, as root, keep a blob cache in
 # /var/lib/containers and state in /run: the host's are not theirs to
-# touch).  Without a network, nothing CMD does can resolve a short name or
-# reach a registry.  The PID stays CMD's, for the caller to stop it by.
+# touch).  A directory holding DIR itself is left as it is: what CMD makes
+# there (a socket) must be seen from outside.  Without a network, nothing
+# CMD does can resolve a short name or reach a registry.  The PID stays
+# CMD's, for the caller to stop it by.
 set -eu
 exec unshare -m -n sh -c '
 	set -e
@@ -12,6 +14,7 @@ exec unshare -m -n sh -c '
 	shift
 	mount --make-rprivate /
 	for p in /var/lib /run /var/tmp; do
+		case $(realpath "$d")/ in "$(realpath "$p")"/*) continue ;; esac
 		n=$(echo "$p" | tr / _)
 		mkdir -p "$d/up$n" "$d/work$n"
 		mount -t overlay overlay -o "lowerdir=$p,upperdir=$d/up$n,workdir=$d/work$n" "$p"
