@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "source.h"
+#include "text.h"
 
 /* ---- the member index ---- */
 
@@ -80,7 +81,7 @@ int archive_lookup(const struct archive_index *a, const char *name, size_t *out,
 	char path[TAR_MAX_PATH + 1], shown[ARCHIVE_SHOW_MAX];
 	struct err ignore;
 
-	archive_show(shown, sizeof shown, name, strlen(name));
+	text_escape(shown, sizeof shown, name, strlen(name), TEXT_QUOTE);
 	if (tar_normalize_path(name, strlen(name), path, sizeof path, e) < 0)
 		return err_wrap(e, "'%s'", shown);
 	for (int hop = 0; hop <= ARCHIVE_LINK_HOPS; hop++) {
@@ -108,29 +109,6 @@ int archive_lookup(const struct archive_index *a, const char *name, size_t *out,
 	return err_set(e, 0, "'%s': too many levels of links", shown);
 }
 
-void archive_show(char *out, size_t outsz, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int plain = c >= 0x20 && c < 0x7f && c != '\'' && c != '\\';
-		size_t w = plain ? 1 : 4;
-
-		if (o + w + 4 > outsz) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (plain)
-			out[o] = (char)c;
-		else
-			snprintf(out + o, 5, "\\x%02x", c);
-		o += w;
-	}
-	out[o] = '\0';
-}
-
 /* ---- names ---- */
 
 /* s as a normalised image name into out; else, when bad is given and
@@ -145,7 +123,7 @@ static int take_name(const char *s, size_t len, char *out, char *bad)
 		return 1;
 	}
 	if (bad && !bad[0])
-		archive_show(bad, ARCHIVE_SHOW_MAX, s, len);
+		text_escape(bad, ARCHIVE_SHOW_MAX, s, len, TEXT_QUOTE);
 	return 0;
 }
 
@@ -212,7 +190,8 @@ static size_t repo_tags(const struct json *j, int img, char names[][IMGREF_FORMA
 		if (s && take_name(s, strlen(s), names[n], NULL))
 			n++;
 		else if (!bad[0] && raw)
-			archive_show(bad, ARCHIVE_SHOW_MAX, s ? s : raw, s ? strlen(s) : len);
+			text_escape(bad, ARCHIVE_SHOW_MAX, s ? s : raw, s ? strlen(s) : len,
+				    TEXT_QUOTE);
 		free(s);
 	}
 	return n;
@@ -358,7 +337,7 @@ static size_t filter_refs(const struct json *j, int arr, size_t n, const char *r
 		int has = annotation(j, json_at(j, arr, i), "org.opencontainers.image.ref.name",
 				     name, sizeof name) == 0;
 		if (has) {
-			archive_show(shown, sizeof shown, name, strlen(name));
+			text_escape(shown, sizeof shown, name, strlen(name), TEXT_QUOTE);
 			append_list(list, listsz, shown);
 		}
 		if (!ref || (has && !strcmp(name, ref)))
@@ -406,7 +385,7 @@ static int choose_entry(const struct json *j, const struct registry_manifest *ix
 		return err_set(e, ENOMEM, "index.json");
 	k = filter_refs(j, arr, ix->n, ref, keep, list, sizeof list);
 	if (k == 0) {
-		archive_show(shown, sizeof shown, ref, strlen(ref));
+		text_escape(shown, sizeof shown, ref, strlen(ref), TEXT_QUOTE);
 		r = err_set(e, 0, "no image '%s' in index.json; it holds: %s", shown,
 			    *list ? list : "images without a ref name");
 	} else if (k == 1) {

@@ -118,9 +118,4 @@ int archive_oci_choose(const char *buf, size_t len, const char *ref,
 		       const struct registry_platform *want, struct archive_oci_pick *out,
 		       struct err *e);
 
-/* s[0..len) made safe to show inside quotes on one line: control bytes,
- * quotes, backslashes and invalid UTF-8 as \xNN; cut with "..." to fit
- * outsz (> 4). */
-void archive_show(char *out, size_t outsz, const char *s, size_t len);
-
 #endif

@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
 #include "buf.h"
 #include "cli.h"
 #include "imgref.h"
@@ -29,6 +28,7 @@
 #include "sha256.h"
 #include "source.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
 
 struct progress {
@@ -59,7 +59,7 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	const char *label = ctx;
 	char shown[256];
 
-	archive_show(shown, sizeof shown, path, strlen(path));
+	text_escape(shown, sizeof shown, path, strlen(path), TEXT_QUOTE);
 	fprintf(stderr, "syscontainer: warning: %s: skipped %s '%s' (OSTree cannot store it)\n",
 		label, what, shown);
 }
@@ -160,7 +160,7 @@ static int hook_begin(void *ctx, const char *member, uint64_t size, const char *
 		return r;
 	if (!(p = calloc(1, sizeof *p)))
 		return err_set(e, ENOMEM, "layer");
-	archive_show(shown, sizeof shown, member, strlen(member));
+	text_escape(shown, sizeof shown, member, strlen(member), TEXT_QUOTE);
 	snprintf(p->label, sizeof p->label, "layer '%s'", shown);
 	p->c = pl->c;
 	p->tty = isatty(STDOUT_FILENO);
@@ -204,7 +204,7 @@ static void hook_abort(void *layer)
 static void hook_warn(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "syscontainer: warning: %s\n", msg);
+	text_printf(stderr, "syscontainer: warning: %s\n", msg);
 }
 
 static void puller_init(struct puller *pl, struct cli *c, struct store *s)
@@ -552,24 +552,12 @@ int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err 
 }
 
 /* A failure of one of several images, printed here (main prints only the
- * last error) in main's shape: "syscontainer: pull IMAGE: cause".  Control
- * characters of image and server strings are shown escaped. */
+ * last error) as main prints one: "syscontainer: pull IMAGE: cause",
+ * escaped. */
 static void print_failure(const char *image, const struct err *e)
 {
-	char shown[600];
-
-	archive_show(shown, sizeof shown, image, strlen(image));
-	fputs("syscontainer: pull ", stderr);
-	fputs(shown, stderr);
-	fputs(": ", stderr);
-	for (const unsigned char *p = (const unsigned char *)e->msg; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
+	text_printf(stderr, "syscontainer: pull %s: %s", image, e->msg);
 	fputc('\n', stderr);
-	fflush(stderr);
 }
 
 /* The images of the command line, parsed (a malformed one is a usage

@@ -13,10 +13,12 @@
 int source_open(struct source **out, const struct imgref *ref, const struct source_opts *o,
 		struct err *e)
 {
-	struct source *src = calloc(1, sizeof *src);
-	int r;
+	struct source *src;
+	int r = -1;
 
-	if (!src)
+	if (ref->transport == IMGREF_DOCKER_DAEMON)
+		return source_open_engine(out, ref, 1, o, e);
+	if (!(src = calloc(1, sizeof *src)))
 		return err_set(e, ENOMEM, "open source");
 	switch (ref->transport) {
 	case IMGREF_REGISTRY:
@@ -30,9 +32,7 @@ int source_open(struct source **out, const struct imgref *ref, const struct sour
 		r = source_oci_dir_open(src, ref, o, e);
 		break;
 	case IMGREF_DOCKER_DAEMON:
-	default:
-		source_free(src);
-		return source_open_engine(out, ref, 1, o, e);
+		break;
 	}
 	if (r < 0) {
 		source_free(src);

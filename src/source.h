@@ -65,8 +65,8 @@ struct source {
 };
 
 /* What pull lends stream sources: importing a member that looks like a
- * layer as it passes, and showing a warning (one line; image strings in it
- * already escaped).  layer_begin returns 0 with *layer an import to feed,
+ * layer as it passes, and showing a warning (one line; it is escaped as
+ * it is printed).  layer_begin returns 0 with *layer an import to feed,
  * or 1 when hint_hex (the digest the member's name carries, or NULL) names
  * a layer stored already: then *stored describes that layer and the
  * member's bytes are not needed. */

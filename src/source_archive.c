@@ -11,6 +11,7 @@
 #include "json.h"
 #include "layer.h"
 #include "sha256.h"
+#include "text.h"
 
 void archive_blob_path(const char *digest, char *out)
 {
@@ -82,7 +83,7 @@ static int name_image(struct image *img, const char *name, const char *bad,
 	}
 	if (!w->file)
 		return err_set(e, 0, "%s", what);
-	archive_show(shown, sizeof shown, w->file, strlen(w->file));
+	text_escape(shown, sizeof shown, w->file, strlen(w->file), TEXT_QUOTE);
 	return err_set(e, 0, "%s, nor is the file name '%s' one: give one as %s", what, shown,
 		       w->oci ? "a ref name in index.json" : "docker-archive:FILE:NAME[:TAG]");
 }

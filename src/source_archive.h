@@ -60,9 +60,7 @@ int archive_name_hex(const char *path, char *hex);
  * stream_new() allocates; stream_free() releases it and aborts a layer
  * import still open. */
 struct stream;
-/* what names the stream in messages ("standard input", "'FILE'"). */
-int stream_new(struct stream **out, const char *what, const struct source_opts *o,
-	       struct err *e);
+int stream_new(struct stream **out, const struct source_opts *o, struct err *e);
 /* The next bytes of the archive as sent (gzip or tar). */
 int stream_feed(struct stream *st, const void *buf, size_t len, struct err *e);
 /* End of the archive. */

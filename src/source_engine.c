@@ -24,8 +24,7 @@
 #include "http.h"
 #include "json.h"
 #include "source_archive.h"
-
-#define DEFAULT_SOCKETS { "/var/run/docker.sock", "/run/podman/podman.sock" }
+#include "text.h"
 
 enum {
 	PING_MS = 30000,
@@ -56,7 +55,7 @@ struct conn {
 
 static int engine_socket(struct engine *g, struct err *e)
 {
-	static const char *const defaults[] = DEFAULT_SOCKETS;
+	static const char *const defaults[] = { "/var/run/docker.sock", "/run/podman/podman.sock" };
 	const char *h = getenv("DOCKER_HOST");
 
 	if (h && *h) {
@@ -83,23 +82,25 @@ static int engine_socket(struct engine *g, struct err *e)
 
 static int conn_send(struct conn *c, const char *target, struct err *e)
 {
-	char req[8192];
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: docker\r\n"
-			 "User-Agent: syscontainer/" SC_VERSION "\r\nConnection: close\r\n\r\n",
-			 target);
+	struct buf req;
+	int r = 0;
 
-	if (n < 0 || (size_t)n >= sizeof req)
-		return err_set(e, 0, "request too long");
-	for (const char *p = req; n > 0;) {
-		ssize_t k = send(c->fd, p, (size_t)n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return err_set(e, errno, "send");
-		p += k;
-		n -= (int)k;
+	buf_init(&req);
+	buf_appendf(&req, "GET %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: syscontainer/"
+		    SC_VERSION "\r\nConnection: close\r\n\r\n", target);
+	if (req.oom) {
+		buf_free(&req);
+		return err_set(e, ENOMEM, "request");
 	}
-	return 0;
+	for (const char *p = req.data, *end = p + req.len; p < end && r == 0;) {
+		ssize_t k = send(c->fd, p, (size_t)(end - p), MSG_NOSIGNAL);
+		if (k < 0 && errno != EINTR)
+			r = err_set(e, errno, "send");
+		if (k > 0)
+			p += k;
+	}
+	buf_free(&req);
+	return r;
 }
 
 static int conn_head(struct conn *c, struct err *e)
@@ -213,7 +214,7 @@ static void engine_message(struct conn *c, char *out, size_t outsz)
 	    json_parse(&j, b.data, b.len, &ignore) == 0 &&
 	    (msg = json_str(j, json_get(j, json_root(j), "message")))) {
 		char shown[512];
-		archive_show(shown, sizeof shown, msg, strlen(msg));
+		text_escape(shown, sizeof shown, msg, strlen(msg), TEXT_QUOTE);
 		snprintf(out, outsz, "HTTP %d: %s", c->status, shown);
 	}
 	free(msg);
@@ -270,9 +271,9 @@ static int engine_has(struct engine *g, const char *name, struct err *e)
 	return r;
 }
 
-static void add_query_name(struct buf *b, const char *name)
+static void add_query_name(struct buf *b, const char *name, size_t i)
 {
-	buf_puts(b, b->len ? "&names=" : "names=");
+	buf_puts(b, i ? "&names=" : "names=");
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._", *p))
 			buf_putc(b, *p);
@@ -290,21 +291,21 @@ static int feed_stream(void *ctx, const void *buf, size_t len, struct err *e)
 static int engine_export(struct engine *g, char (*names)[IMGREF_FORMAT_MAX], size_t n,
 			 struct stream *st, struct err *e)
 {
-	char target[HTTP_HEAD_MAX / 4], msg[600];
-	struct buf q;
+	char msg[600];
+	struct buf target;
 	struct conn c;
 	int r;
 
-	buf_init(&q);
+	buf_init(&target);
+	buf_appendf(&target, "/v%s/images/get?", g->version);
 	for (size_t i = 0; i < n; i++)
-		add_query_name(&q, names[i]);
-	if (q.oom || q.len + 64 > sizeof target) {
-		buf_free(&q);
-		return err_set(e, 0, "too many images in one request");
+		add_query_name(&target, names[i], i);
+	if (target.oom) {
+		buf_free(&target);
+		return err_set(e, ENOMEM, "export");
 	}
-	snprintf(target, sizeof target, "/v%s/images/get?%s", g->version, buf_cstr(&q));
-	buf_free(&q);
-	r = conn_open(g, &c, target, g->deadline, e);
+	r = conn_open(g, &c, buf_cstr(&target), g->deadline, e);
+	buf_free(&target);
 	if (r == 0 && c.status != 200) {
 		engine_message(&c, msg, sizeof msg);
 		r = err_set(e, 0, "export: %s", msg);
@@ -395,7 +396,7 @@ int source_open_engine(struct source **srcs, const struct imgref *refs, size_t n
 		goto all_fail;
 	}
 	k = present(&g, refs, n, names, idx, errs);
-	if (k && (stream_new(&st, g.what, o, &e) < 0 || engine_export(&g, names, k, st, &e) < 0)) {
+	if (k && (stream_new(&st, o, &e) < 0 || engine_export(&g, names, k, st, &e) < 0)) {
 		err_wrap(&e, "%s", g.what);
 		for (size_t j = 0; j < k; j++)
 			errs[idx[j]] = e;

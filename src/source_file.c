@@ -15,6 +15,7 @@
 
 #include "source_archive.h"
 #include "tar.h"
+#include "text.h"
 
 enum { READ_CHUNK = 256 << 10 };
 
@@ -80,7 +81,7 @@ static int build_index(struct tarfile *a, struct err *e)
 		if (skip && off + skip > (uint64_t)st.st_size) {
 			const char *p = a->idx.m[a->idx.n - 1].path;
 			char shown[ARCHIVE_SHOW_MAX];
-			archive_show(shown, sizeof shown, p, strlen(p));
+			text_escape(shown, sizeof shown, p, strlen(p), TEXT_QUOTE);
 			err_set(e, 0, "truncated tar: entry '%s' ends %llu bytes early", shown,
 				(unsigned long long)(off + skip - (uint64_t)st.st_size));
 			goto out;

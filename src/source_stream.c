@@ -31,6 +31,7 @@
 #include "inflate.h"
 #include "source_archive.h"
 #include "tar.h"
+#include "text.h"
 
 enum {
 	SNIFF = TAR_BLOCK,
@@ -50,7 +51,6 @@ struct kept {
 
 struct stream {
 	const struct source_opts *o;
-	char what[PATH_MAX + 16];
 	struct inflate *z;
 	struct tar *t;
 	struct archive_index idx;
@@ -127,6 +127,15 @@ static const char *cur_path(const struct stream *st)
 	return st->idx.m[st->cur].path;
 }
 
+/* e, with the member being read named as a layer. */
+static int layer_err(const struct stream *st, struct err *e)
+{
+	char shown[TAR_MAX_PATH + 16];
+
+	text_escape(shown, sizeof shown, cur_path(st), strlen(cur_path(st)), TEXT_QUOTE);
+	return err_wrap(e, "layer '%s'", shown);
+}
+
 /* Bytes of the member being read, after its kind is known. */
 static int sink(struct stream *st, const void *buf, size_t len, struct err *e)
 {
@@ -136,7 +145,7 @@ static int sink(struct stream *st, const void *buf, size_t len, struct err *e)
 		memcpy(k->json + st->done, buf, len);
 	} else if (k->kind == K_LAYER && !st->skipping &&
 		   st->o->pull->layer_feed(st->layer, buf, len, e) < 0) {
-		return err_wrap(e, "layer '%s'", cur_path(st));
+		return layer_err(st, e);
 	}
 	st->done += len;
 	return 0;
@@ -149,7 +158,7 @@ static int begin_layer(struct stream *st, struct kept *k, struct err *e)
 					 archive_name_hex(cur_path(st), hex) ? hex : NULL,
 					 &st->layer, &k->res, e);
 	if (r < 0)
-		return err_wrap(e, "layer '%s'", cur_path(st));
+		return layer_err(st, e);
 	st->skipping = k->have_res = r == 1;
 	return 0;
 }
@@ -164,7 +173,7 @@ static int decide(struct stream *st, struct err *e)
 		if (st->kept_bytes + st->size > STREAM_MAX_KEPT)
 			return err_set(e, 0, "more than %d MiB of JSON members", STREAM_MAX_KEPT >> 20);
 		if (!(k->json = malloc(st->size + 1)))
-			return err_set(e, ENOMEM, "'%s'", cur_path(st));
+			return err_set(e, ENOMEM, "JSON member");
 		k->json[st->size] = '\0';
 		st->kept_bytes += st->size;
 	} else if (k->kind == K_LAYER && begin_layer(st, k, e) < 0) {
@@ -212,7 +221,7 @@ static int on_entry_end(void *ctx, struct err *e)
 	layer = st->layer;
 	st->layer = NULL;
 	if (st->o->pull->layer_end(layer, &k->res, e) < 0)
-		return err_wrap(e, "layer '%s'", cur_path(st));
+		return layer_err(st, e);
 	k->have_res = 1;
 	return 0;
 }
@@ -225,18 +234,16 @@ static int to_tar(void *ctx, const void *buf, size_t len, struct err *e)
 	return tar_feed(st->t, buf, len, e);
 }
 
-int stream_new(struct stream **out, const char *what, const struct source_opts *o,
-	       struct err *e)
+int stream_new(struct stream **out, const struct source_opts *o, struct err *e)
 {
 	struct stream *st;
 
 	if (!o || !o->pull)
 		return err_set(e, 0, "streams are read by pull only");
 	if (!(st = calloc(1, sizeof *st)))
-		return err_set(e, ENOMEM, "%s", what);
+		return err_set(e, ENOMEM, "stream");
 	st->o = o;
 	st->cur = -1;
-	snprintf(st->what, sizeof st->what, "%s", what);
 	if (inflate_new(&st->z, to_tar, st, e) < 0 || tar_new(&st->t, &tar_cb, st, e) < 0) {
 		stream_free(st);
 		return -1;
@@ -452,7 +459,7 @@ int source_stream_open(struct source *src, int fd, const char *what,
 	int r;
 
 	src->ops = &stream_ops;
-	r = stream_new(&st, what, o, e);
+	r = stream_new(&st, o, e);
 	if (r == 0)
 		r = stream_read_fd(st, fd, e);
 	if (r == 0)

@@ -164,7 +164,7 @@ int fuzz_stream(const uint8_t *data, size_t size)
 	struct err e;
 	size_t off = 0, step = 1;
 
-	if (stream_new(&st, "fuzz", &o, &e) < 0)
+	if (stream_new(&st, &o, &e) < 0)
 		return 0;
 	while (off < size) {
 		size_t n = size - off < step ? size - off : step;

@@ -204,11 +204,6 @@ static void test_names(void)
 	   !strcmp(out, "docker.io/test/legacy:v1"), "repositories: its first name and tag");
 	ok(archive_legacy_name(BADLEGACY, strlen(BADLEGACY), out, bad) == 0 && !strcmp(bad, "BAD:v1"),
 	   "repositories: an invalid name kept for the warning");
-	archive_show(out, 32, "a'\x1b[2J\n\xff" "b", 9);
-	ok(!strcmp(out, "a\\x27\\x1b[2J\\x0a\\xffb"), "show: quotes, controls, non-ASCII escaped (%s)",
-	   out);
-	archive_show(out, 12, "abcdefghijklmnop", 16);
-	ok(!strcmp(out, "abcdefgh..."), "show: cut to fit with ... (%s)", out);
 }
 
 int main(void)
