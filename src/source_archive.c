@@ -84,17 +84,11 @@ static int name_image(struct image *img, const char *name, const char *bad,
 	if (!w->file)
 		return err_set(e, 0, "%s", what);
 	text_escape(shown, sizeof shown, w->file, strlen(w->file), TEXT_QUOTE);
-	return err_set(e, 0, "%s, nor is the file name '%s' one: give one as %s", what, shown,
-		       w->oci ? "a ref name in index.json" : "docker-archive:FILE:NAME[:TAG]");
+	return err_set(e, 0, "%s, nor is the file name '%s' one%s", what, shown,
+		       w->oci ? "" : ": give one as docker-archive:FILE:NAME[:TAG]");
 }
 
 /* ---- docker save ---- */
-
-static int read_json(const struct member_reader *r, const char *path, size_t max, char **buf,
-		     size_t *len, struct err *e)
-{
-	return r->read(r->ctx, path, max, buf, len, e);
-}
 
 static int docker_layers(const struct member_reader *r, const struct archive_image *ai,
 			 struct image *img, struct err *e)
@@ -123,7 +117,7 @@ static int docker_config(const struct member_reader *r, const char *path, struct
 	size_t len = 0;
 	int named = archive_name_hex(path, hex), rc;
 
-	if (read_json(r, path, IMAGE_MAX_CONFIG, &buf, &len, e) < 0)
+	if (r->read(r->ctx, path, IMAGE_MAX_CONFIG, &buf, &len, e) < 0)
 		return -1;
 	snprintf(want, sizeof want, "sha256:%s", named ? hex : "");
 	rc = image_set_config(img, buf, len, named ? want : NULL, e);
@@ -142,7 +136,7 @@ static int docker_name(const struct member_reader *r, const struct archive_image
 	int named = 0;
 
 	snprintf(bad, sizeof bad, "%s", ai->bad_name);
-	if (!ai->name[0] && read_json(r, "repositories", 1 << 20, &buf, &len, &ignore) == 0)
+	if (!ai->name[0] && r->read(r->ctx, "repositories", 1 << 20, &buf, &len, &ignore) == 0)
 		named = archive_legacy_name(buf, len, legacy, bad);
 	free(buf);
 	return name_image(img, named ? legacy : ai->name, bad, w, o, e);
@@ -175,7 +169,7 @@ static int resolve_docker(const struct member_reader *r, const struct archive_wa
 	int rc = -1;
 
 	memset(&ai, 0, sizeof ai);
-	if (read_json(r, "manifest.json", IMAGE_MAX_MANIFEST, &buf, &len, e) < 0) {
+	if (r->read(r->ctx, "manifest.json", IMAGE_MAX_MANIFEST, &buf, &len, e) < 0) {
 		if (e->errnum != ENOENT)
 			return err_wrap(e, "manifest.json");
 		return err_set(e, 0, "no manifest.json: not a docker save archive%s",
@@ -208,7 +202,7 @@ static int check_layout(const struct member_reader *r, struct err *e)
 	size_t len = 0;
 	int rc = 0;
 
-	if (read_json(r, "oci-layout", 4096, &buf, &len, e) < 0) {
+	if (r->read(r->ctx, "oci-layout", 4096, &buf, &len, e) < 0) {
 		if (e->errnum != ENOENT)
 			return err_wrap(e, "oci-layout");
 		return err_set(e, 0, "not an OCI image layout: no oci-layout file%s",
@@ -336,7 +330,7 @@ static int resolve_oci(const struct member_reader *r, const struct archive_want 
 
 	if (check_layout(r, e) < 0 || source_platform(o, &want, e) < 0)
 		return -1;
-	if (read_json(r, "index.json", IMAGE_MAX_MANIFEST, &buf, &len, e) < 0) {
+	if (r->read(r->ctx, "index.json", IMAGE_MAX_MANIFEST, &buf, &len, e) < 0) {
 		if (e->errnum != ENOENT)
 			return err_wrap(e, "index.json");
 		return err_set(e, 0, "not an OCI image layout: no index.json");

@@ -88,6 +88,20 @@ etcd * latest * ${cfg:0:12} *"
 sc images info etcd
 assert_match "images info etcd: its labels" "$out" "*org.example.fixture*multi*"
 
+# installing straight from the engine, as the seed goes on to do: install
+# pulls docker:etcd through the same stream, then checks it out
+ROOT=$T/root
+mkdir -p "$ROOT/usr/bin"
+printf '#!/bin/sh\nexec %s --root %s "$@"\n' "$(command -v runc)" "$T/runc-state" > "$ROOT/usr/bin/runc"
+chmod +x "$ROOT/usr/bin/runc"
+ATOMIC_OSTREE_CHECKOUT_PATH=/var/lib/containers/atomic sc --root "$ROOT" install docker:etcd
+assert_eq "install docker:etcd under --root: exit 0" "$rc" 0
+assert_match "install docker:etcd: pulled from the engine, then extracted" "$out" \
+	"*Pulled docker.io/library/etcd:latest (IMAGE ID ${cfg:0:12}): 3 layers stored, *
+Extracting to /var/lib/containers/atomic/etcd.0*"
+check "install docker:etcd: the checkout equals umoci's rootfs" \
+	"$PY" "$top/tests/helpers/treecmp.py" "$fx/multi.rootfs" "$ROOT/var/lib/containers/atomic/etcd.0/rootfs"
+
 # ---------------------------------------------------------------- several, one request
 use_checkout "$T/co-two"
 strace -f -qq -s 300 -e trace=connect,sendto,write -o "$T/two.trace" \
