@@ -223,10 +223,12 @@ static int read_layers(const struct json *j, int img, struct archive_image *out,
 	if (!out->layers)
 		return err_set(e, ENOMEM, "layers");
 	for (size_t i = 0; i < n; i++) {
-		out->layers[i] = json_str(j, json_at(j, layers, i));
-		if (!out->layers[i] || !out->layers[i][0])
+		char *s = json_str(j, json_at(j, layers, i));
+		if (!s || !s[0]) {
+			free(s);
 			return err_set(e, 0, "layer %zu is not a file name", i + 1);
-		out->nlayers++;
+		}
+		out->layers[out->nlayers++] = s;
 	}
 	out->config = json_str(j, json_get(j, img, "Config"));
 	if (!out->config || !out->config[0])

@@ -114,6 +114,8 @@ static void test_docker(void)
 		{ "{}", NULL, NULL, NULL, NULL, NULL, "it lists no image", "not a list" },
 		{ "[{\"Config\":\"c\",\"Layers\":[\"a\",7]}]", NULL, NULL, NULL, NULL, NULL,
 		  "layer 2 is not a file name", "a layer that is no string, counted from 1" },
+		{ "[{\"Config\":\"c\",\"Layers\":[\"a\",\"\"]}]", NULL, NULL, NULL, NULL, NULL,
+		  "layer 2 is not a file name", "an empty layer name (found by the fuzzer: it leaked)" },
 		{ "[{\"Layers\":[\"a\"]}]", NULL, NULL, NULL, NULL, NULL, "image has no Config",
 		  "no Config" },
 		{ "[{\"Config\":\"c\"}]", NULL, NULL, NULL, NULL, NULL, "image has no Layers",
