@@ -64,8 +64,8 @@ expect_fail "standard input twice" 2 \
 	"syscontainer: pull: standard input can be read once ('docker-archive:-' and 'oci-archive:-')" \
 	pull docker-archive:- "dockertar:$fx/multi.tar" oci-archive:-
 expect_fail "a malformed reference among good ones" 2 \
-	"syscontainer: pull: invalid image reference 'UPPER/case': repository name must be lowercase" \
-	pull "dockertar:$fx/multi.tar" UPPER/case
+	"syscontainer: pull: invalid image reference 'My_Org/app': repository name must be lowercase" \
+	pull "dockertar:$fx/multi.tar" My_Org/app
 check "usage errors: no repository was even created" test ! -e "$R"
 
 # ---------------------------------------------------------------- names
