@@ -9,6 +9,8 @@
 # endless or cut-off archive (those from engine.py): one line each, exit
 # 1, nothing referenced, fsck clean.
 . "$(dirname "$0")/lib.sh"
+# LeakSanitizer cannot run under ptrace (the pulls followed with strace).
+[ -n "${SANITIZE:-}" ] && export ASAN_OPTIONS=detect_leaks=0
 . "$top/tests/helpers/pull-lib.sh"
 . "$top/tests/helpers/registry-lib.sh"
 . "$top/tests/helpers/sources-lib.sh"
