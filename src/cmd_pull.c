@@ -685,10 +685,10 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 	if (n > 1)
 		printf(failed ? "Pulled %zu of %zu images, %zu failed\n" : "Pulled %zu of %zu images\n",
 		       n - failed, n, failed);
-	if (failed && n > 1)
+	if (failed && n > 1) {
 		err_clear(e);         /* each failure is printed already */
-	if (failed)
 		e->status = EXIT_FAIL;
+	}
 	r = failed ? -1 : 0;
 out:
 	store_free(s);
