@@ -187,11 +187,10 @@ static size_t repo_tags(const struct json *j, int img, char names[][IMGREF_FORMA
 		const char *raw = json_raw(j, json_at(j, tags, i), &len);
 		char *s = json_str(j, json_at(j, tags, i));
 
-		if (s && take_name(s, strlen(s), names[n], NULL))
+		if (s && take_name(s, strlen(s), names[n], bad))
 			n++;
-		else if (!bad[0] && raw)
-			text_escape(bad, ARCHIVE_SHOW_MAX, s ? s : raw, s ? strlen(s) : len,
-				    TEXT_QUOTE);
+		else if (!s && raw && !bad[0])   /* not even a string: shown as written */
+			text_escape(bad, ARCHIVE_SHOW_MAX, raw, len, TEXT_QUOTE);
 		free(s);
 	}
 	return n;
