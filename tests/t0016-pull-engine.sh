@@ -128,7 +128,7 @@ sc pull docker:test/nosuch
 assert_eq "no such image: exit 1" "$rc" 1
 assert_match "no such image: one line, the engine's words" "$errout" \
 	"syscontainer: pull docker:test/nosuch: $P: no such image docker.io/test/nosuch:latest (HTTP 404: *)"
-refused "no such image"
+unchanged "no such image"
 sc pull docker:test/multi docker:test/nosuch
 assert_eq "one of two missing: exit 1" "$rc" 1
 assert_match "one of two missing: the other pulled, then the summary" "$out" \
@@ -171,7 +171,7 @@ unshare -n setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$SC_REAL" pull docker:etcd > "$T/.out" 2> "$T/.err"
 assert_eq "socket not ours: exit 1 and the line" "$?:$(cat "$T/.err")" \
 	"1:syscontainer: pull docker:etcd: $P: connect: Permission denied"
-refused "socket not ours"
+unchanged "socket not ours"
 
 # what no real engine does, from engine.py
 fake_engine "$T/old.sock" old-api && fake_engine "$T/web.sock" not-engine &&
@@ -193,7 +193,7 @@ use_checkout "$T/co-endless"
 DOCKER_HOST="unix://$T/endless.sock" sc pull --timeout 2 docker:test/multi
 assert_eq "an archive that never ends: --timeout ends it" "$rc:$errout" \
 	"1:syscontainer: pull docker:test/multi: the Docker engine at '$T/endless.sock': not finished after 2 s (--timeout)"
-refused "an archive that never ends"
+unchanged "an archive that never ends"
 engine_fail "an archive cut off" \
 	"the Docker engine at '$T/cut.sock': the response ended early" DOCKER_HOST="unix://$T/cut.sock"
 

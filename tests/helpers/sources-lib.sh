@@ -58,10 +58,3 @@ docker_save() {
 	"$PY" "$top/tests/fixtures/mkdockersave.py" --shape "$_s_shape" "$@" \
 		"$fx/oci" multi test/multi:latest "$_s_out"
 }
-
-# refused DESC: after a failed pull, $R holds no image ref and is fsck
-# clean (the verified-layer refs a failure may leave are allowed).
-refused() {
-	assert_eq "$1: no image ref" "$(image_refs)" ""
-	if [ -d "$R" ]; then assert_fsck "$R" "$1"; else ok "$1: no repository even"; fi
-}
