@@ -48,7 +48,7 @@ row() {   # row NAME ARCHIVE
 	ostree init --repo="$T/repo" --mode=bare
 	set -- $(measure ostree ostree commit --repo="$T/repo" -b bench --tar-autocreate-parents --tree=tar="$T/layer.tar")
 	ot=$1 om=$2
-	printf '%-14s syscontainer %6.2fs %7d KiB | ostree commit %6.2fs %7d KiB | time ratio %.2f, RSS ratio %.3f\n' \
+	printf '%-16s syscontainer %6.2fs %7d KiB | ostree commit %6.2fs %7d KiB | time ratio %.2f, RSS ratio %.3f\n' \
 		"$name" "$sct" "$scm" "$ot" "$om" "$(echo "$sct / $ot" | bc -l)" "$(echo "$scm / $om" | bc -l)"
 }
 row "${MB} MiB file" "$T/big-file.tar"
@@ -61,7 +61,7 @@ stream_row() {   # stream_row NAME ARCHIVE_BYTES CMD...: time, peak RSS, RSS / a
 	rm -rf "$T/ck"
 	sync
 	set -- $(ATOMIC_OSTREE_CHECKOUT_PATH=$T/ck measure "$name" "$@")
-	printf '%-14s syscontainer %6.2fs %7d KiB | archive %d MiB | RSS / archive %.4f\n' \
+	printf '%-16s syscontainer %6.2fs %7d KiB | archive %d MiB | RSS / archive %.4f\n' \
 		"$name" "$1" "$2" $((bytes >> 20)) "$(echo "$2 * 1024 / $bytes" | bc -l)"
 }
 python3 - "$T/big-file.tar" "$T/big-docker.tar" <<'PY'
