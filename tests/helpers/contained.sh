@@ -1,5 +1,6 @@
 #!/bin/sh
-# contained.sh DIR CMD...: exec CMD in its own mount and network namespaces,
+# contained.sh [--net] DIR CMD...: exec CMD in its own mount and network
+# namespaces (--net: the host's network, for a registry on 127.0.0.1),
 # where whatever it writes under /var/lib, /run and /var/tmp lands in DIR
 # instead (podman and skopeo, as root, keep a blob cache in
 # /var/lib/containers and state in /run: the host's are not theirs to
@@ -8,10 +9,13 @@
 # CMD does can resolve a short name or reach a registry.  The PID stays
 # CMD's, for the caller to stop it by.
 set -eu
-exec unshare -m -n sh -c '
+net=-n
+[ "$1" = --net ] && net= && shift
+exec unshare -m $net sh -c '
 	set -e
 	d=$1
 	shift
+	mkdir -p "$d"
 	mount --make-rprivate /
 	for p in /var/lib /run /var/tmp; do
 		case $(realpath "$d")/ in "$(realpath "$p")"/*) continue ;; esac
