@@ -13,7 +13,8 @@
 #include "sha256.h"
 #include "text.h"
 
-void archive_blob_path(const char *digest, char *out)
+/* "blobs/sha256/<hex>" of a sha256 digest into out[80]. */
+static void archive_blob_path(const char *digest, char *out)
 {
 	snprintf(out, 80, "blobs/sha256/%.64s", digest + 7);
 }

@@ -50,8 +50,6 @@ int archive_resolve(const struct member_reader *r, const struct archive_want *w,
 		    struct err *e);
 void archive_paths_free(char **paths, size_t n);
 
-/* "blobs/sha256/<hex>" of a sha256 digest into out[80]. */
-void archive_blob_path(const char *digest, char *out);
 /* The hex a member's name carries when it names a blob or a layer by
  * digest ("blobs/sha256/HEX", "HEX.tar") into hex[65]; 0 when none. */
 int archive_name_hex(const char *path, char *hex);
@@ -65,8 +63,6 @@ int stream_new(struct stream **out, const struct source_opts *o, struct err *e);
 int stream_feed(struct stream *st, const void *buf, size_t len, struct err *e);
 /* End of the archive. */
 int stream_finish(struct stream *st, struct err *e);
-/* Read fd to its end into the stream, within o->timeout_s. */
-int stream_read_fd(struct stream *st, int fd, struct err *e);
 /* After stream_finish: resolve w into img; every layer comes out staged. */
 int stream_image(struct stream *st, const struct archive_want *w, struct image *img,
 		 struct err *e);
@@ -75,13 +71,9 @@ void stream_free(struct stream *st);
 int64_t stream_now_ms(void);
 /* The deadline o->timeout_s sets, from now: CLOCK_MONOTONIC ms, 0 none. */
 int64_t stream_deadline(const struct source_opts *o);
-/* Milliseconds left until deadline (-1: none, 0: passed). */
-int stream_ms_left(int64_t deadline);
-/* The timeout error: "not finished after N s (--timeout)", errnum
- * ETIMEDOUT. */
-int stream_timed_out(const struct source_opts *o, struct err *e);
 /* read(2) of fd once it is readable, before deadline: > 0, 0 at the end,
- * -1 with e. */
+ * -1 with e ("not finished after N s (--timeout)", errnum ETIMEDOUT, when
+ * the deadline passes). */
 ssize_t stream_read_some(int fd, void *buf, size_t len, int64_t deadline,
 			 const struct source_opts *o, struct err *e);
 

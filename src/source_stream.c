@@ -293,7 +293,8 @@ int64_t stream_deadline(const struct source_opts *o)
 	return o->timeout_s ? stream_now_ms() + (int64_t)o->timeout_s * 1000 : 0;
 }
 
-int stream_ms_left(int64_t deadline)
+/* Milliseconds left until deadline (-1: none, 0: passed). */
+static int stream_ms_left(int64_t deadline)
 {
 	int64_t left;
 
@@ -303,7 +304,7 @@ int stream_ms_left(int64_t deadline)
 	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
-int stream_timed_out(const struct source_opts *o, struct err *e)
+static int stream_timed_out(const struct source_opts *o, struct err *e)
 {
 	err_set(e, 0, "not finished after %u s (--timeout)", o->timeout_s);
 	e->errnum = ETIMEDOUT;
@@ -333,7 +334,8 @@ ssize_t stream_read_some(int fd, void *buf, size_t len, int64_t deadline,
 	}
 }
 
-int stream_read_fd(struct stream *st, int fd, struct err *e)
+/* Read fd to its end into the stream, within o->timeout_s. */
+static int stream_read_fd(struct stream *st, int fd, struct err *e)
 {
 	int64_t deadline = stream_deadline(st->o);
 	char *buf = malloc(STREAM_CHUNK);
