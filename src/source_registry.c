@@ -68,14 +68,6 @@ static int fetch_manifest(struct registry *reg, const struct imgref *ref, const 
 	return 0;
 }
 
-static int want_platform(const struct source_opts *o, struct registry_platform *p,
-			 struct err *e)
-{
-	if (o->platform)
-		return registry_platform_parse(o->platform, strlen(o->platform), p, e);
-	return registry_platform_host(p, e);
-}
-
 /* The image manifest for ref: directly, or the index's entry for the
  * platform (verified against the index's digest for it). */
 static int resolve(struct registry *reg, const struct imgref *ref, const struct source_opts *o,
@@ -93,7 +85,7 @@ static int resolve(struct registry *reg, const struct imgref *ref, const struct 
 		goto fail;
 	if (m->kind == REGISTRY_INDEX) {
 		manifest_name(ref, what, name, sizeof name);
-		if (want_platform(o, &p, e) < 0)
+		if (source_platform(o, &p, e) < 0)
 			goto fail;
 		if (registry_index_choose(m, &p, &pick, e) < 0) {
 			err_wrap(e, "%s", name);

@@ -690,6 +690,9 @@ int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 	const char *refs[3] = { primary, NULL, NULL };
 	int r;
 
+	if (m->unreferenced)
+		refs[0] = NULL;
+
 	if (!ostree_mutable_tree_get_metadata_checksum(l->root)) {
 		g_autofree char *dm = NULL;
 		if (dirmeta(l, 0, 0, 0755, NULL, &dm, e) < 0) {
@@ -700,7 +703,7 @@ int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 	}
 	meta = layer_metadata(l, m);
 	store_layer_ref(m->diff_id, primary);
-	if (m->blob_digest && strcmp(m->blob_digest, m->diff_id)) {
+	if (!m->unreferenced && m->blob_digest && strcmp(m->blob_digest, m->diff_id)) {
 		store_layer_ref(m->blob_digest, alias);
 		refs[1] = alias;
 	}

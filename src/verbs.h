@@ -17,18 +17,29 @@ int cmd_images_verify(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 
 #define VERB_TABLE \
-	{ NULL, "pull", cmd_pull, "[OPTIONS] IMAGE", \
-	  "Store an image's layers in the OSTree repository", \
-	  "  IMAGE is [REGISTRY/]NAME[:TAG][@sha256:DIGEST] (a registry; http: before\n" \
-	  "  it means --tls-verify=false), dockertar:FILE, or\n" \
-	  "  docker-archive:FILE[:NAME[:TAG]] (a docker save archive)\n" \
+	{ NULL, "pull", cmd_pull, "[OPTIONS] IMAGE...", \
+	  "Store images' layers in the OSTree repository", \
+	  "  IMAGE, one or more (layers they share are stored once):\n" \
+	  "    [REGISTRY/]NAME[:TAG][@sha256:DIGEST]\n" \
+	  "        a registry; http: before it means --tls-verify=false   quay.io/etcd\n" \
+	  "    docker:NAME[:TAG]\n" \
+	  "        the Docker engine (or podman's service) at $DOCKER_HOST (unix:// only),\n" \
+	  "        else /var/run/docker.sock, else /run/podman/podman.sock     docker:etcd\n" \
+	  "    dockertar:FILE, docker-archive:FILE[:NAME[:TAG]]\n" \
+	  "        a docker save archive (NAME picks one of several)  dockertar:/tmp/e.tar\n" \
+	  "    oci:DIR[:REF], oci-archive:FILE[:REF]\n" \
+	  "        an OCI image layout, or a tar of one (REF: its ref name)  oci:/srv:etcd\n" \
+	  "    FILE - is standard input, gzip-compressed or not:\n" \
+	  "        zcat etcd.tar.gz | syscontainer pull docker-archive:-\n" \
 	  "  --creds USER[:PASS]      registry credentials (asks for PASS on the terminal)\n" \
 	  "  --cert-dir DIR           *.crt CAs and *.cert/*.key client pairs for the\n" \
 	  "                           registry (default: /etc/containers/certs.d/HOST[:PORT],\n" \
 	  "                           /etc/docker/certs.d/HOST[:PORT])\n" \
 	  "  --tls-verify=false       skip certificate checks and allow plain HTTP\n" \
 	  "  --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n" \
-	  "                           (default: this machine's)\n" }, \
+	  "                           (default: this machine's)\n" \
+	  "  --timeout SECONDS        give up on a stream (docker:, standard input, a pipe,\n" \
+	  "                           a gzip-compressed archive) not finished by then\n" }, \
 	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] [--dry-run] IMAGE", \
 	  "Install an image as a system container (pulling it first if needed)", \
 	  "  --name NAME       container name (default: the image's last path component,\n" \
@@ -37,7 +48,7 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" \
 	  "  --dry-run         print what would be placed on the host; change nothing\n" \
 	  "  --json            with --dry-run: the plan as JSON\n" \
-	  "  --creds, --cert-dir, --tls-verify, --platform: as for pull\n" }, \
+	  "  --creds, --cert-dir, --tls-verify, --platform, --timeout: as for pull\n" }, \
 	{ NULL, "uninstall", cmd_uninstall, "[--purge] [--force] NAME", \
 	  "Stop, disable and remove an installed container (the image stays)", \
 	  "  --purge     also remove its data directories (kept otherwise, for NAME)\n" \

@@ -3,6 +3,10 @@
 #   syscontainer pull dockertar:   (stream: hash, inflate, hash, tar, OSTree)
 #   ostree commit --tree=tar=      (the ostree CLI importing the same layer tar)
 # Figures are wall time and peak RSS; ratios are syscontainer / peer.
+# Then the big image as docker save writes it (layer uncompressed), read
+# as a stream from a pipe (docker-archive:-) and from podman's Docker API
+# (docker:), which syscontainer keeps no copy of (podman writes one of its
+# own before it sends it): peak RSS against the archive's size.
 # BENCH_MB sets the size of the big file (default 1024).
 set -eu
 SC=$1
@@ -44,8 +48,49 @@ row() {   # row NAME ARCHIVE
 	ostree init --repo="$T/repo" --mode=bare
 	set -- $(measure ostree ostree commit --repo="$T/repo" -b bench --tar-autocreate-parents --tree=tar="$T/layer.tar")
 	ot=$1 om=$2
-	printf '%-14s syscontainer %6.2fs %7d KiB | ostree commit %6.2fs %7d KiB | time ratio %.2f, RSS ratio %.3f\n' \
+	printf '%-16s syscontainer %6.2fs %7d KiB | ostree commit %6.2fs %7d KiB | time ratio %.2f, RSS ratio %.3f\n' \
 		"$name" "$sct" "$scm" "$ot" "$om" "$(echo "$sct / $ot" | bc -l)" "$(echo "$scm / $om" | bc -l)"
 }
 row "${MB} MiB file" "$T/big-file.tar"
 row "20k files" "$T/many-entries.tar"
+
+# ---- streams: the same image read once, front to back ----
+stream_row() {   # stream_row NAME ARCHIVE_BYTES CMD...: time, peak RSS, RSS / archive
+	name=$1 bytes=$2
+	shift 2
+	rm -rf "$T/ck"
+	sync
+	set -- $(ATOMIC_OSTREE_CHECKOUT_PATH=$T/ck measure "$name" "$@")
+	printf '%-16s syscontainer %6.2fs %7d KiB | archive %d MiB | RSS / archive %.4f\n' \
+		"$name" "$1" "$2" $((bytes >> 20)) "$(echo "$2 * 1024 / $bytes" | bc -l)"
+}
+python3 - "$T/big-file.tar" "$T/big-docker.tar" <<'PY'
+# the archive as docker save writes it: the layer uncompressed
+import gzip, io, json, shutil, sys, tarfile
+src = tarfile.open(sys.argv[1]); man = json.load(src.extractfile("manifest.json"))
+with tarfile.open(sys.argv[2], "w") as out:
+    for m in src:
+        f = src.extractfile(m) if m.isfile() else None
+        if m.name == man[0]["Layers"][0]:
+            tmp = open(sys.argv[2] + ".layer", "w+b")
+            shutil.copyfileobj(gzip.GzipFile(fileobj=f), tmp, 1 << 20)
+            m.size = tmp.tell(); tmp.seek(0); f = tmp
+        out.addfile(m, f)
+PY
+rm -f "$T/big-docker.tar.layer"
+BYTES=$(stat -c %s "$T/big-docker.tar")
+stream_row "${MB} MiB pipe" "$BYTES" sh -c "cat '$T/big-docker.tar' | '$SC' --quiet pull docker-archive:-"
+
+E=$T/engine
+mkdir -p "$E/tmp"
+# podman on storage and state of its own under $E, never the host's
+PM="podman --root $E/storage --runroot $E/run --tmpdir $E/libpod --storage-driver=vfs
+	--events-backend=file --cgroup-manager=cgroupfs"
+TMPDIR=$E/tmp sh "$top/tests/helpers/contained.sh" "$E/ov" $PM load -i "$T/big-docker.tar" > /dev/null 2>&1
+(TMPDIR=$E/tmp exec sh "$top/tests/helpers/contained.sh" "$E/ov" $PM system service --time=0 \
+	"unix://$E/docker.sock" > "$E/log" 2>&1) &
+svc=$!
+trap 'kill $svc 2>/dev/null; wait $svc 2>/dev/null; rm -rf "$T"' EXIT
+for i in $(seq 100); do [ -S "$E/docker.sock" ] && break; sleep 0.1; done
+DOCKER_HOST=unix://$E/docker.sock stream_row "${MB} MiB docker:" "$BYTES" \
+	"$SC" --quiet pull docker:localhost/test/big-file   # podman names short names localhost/
