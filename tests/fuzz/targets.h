@@ -14,4 +14,5 @@
 	X(unit, fuzz_unit) \
 	X(spec, fuzz_spec) \
 	X(manifest, fuzz_manifest) \
-	X(dockerarchive, fuzz_dockerarchive)
+	X(dockerarchive, fuzz_dockerarchive) \
+	X(toml, fuzz_toml)
