@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "cli.h"
 #include "imgref.h"
@@ -196,9 +197,15 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	char commit[65], human[32];
 	int r = -1;
 
+	struct source_opts so = *o;
+
+	/* what every verb that pulls shares: the root and how much to say */
+	so.root = c->root;
+	so.verbose = c->verbose;
+	so.quiet = c->quiet;
 	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
 		return -1;
-	if (source_open(&src, ref, o, e) < 0)
+	if (source_open(&src, ref, &so, e) < 0)
 		goto out;
 	res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	if (!res) {
@@ -337,20 +344,63 @@ static int option_value(int argc, char **argv, int i, const char *name, const ch
 	return 2;
 }
 
-/* The registry options: --creds, --cert-dir, --tls-verify, --platform. */
+/* An inline --creds password lives in our static copy, not in argv, where
+ * /proc/PID/cmdline would show it for the whole pull; wiped at exit. */
+static char creds_copy[AUTH_USER_MAX + AUTH_PASS_MAX + 2];
+
+static void wipe_creds_copy(void)
+{
+	explicit_bzero(creds_copy, sizeof creds_copy);
+}
+
+static int take_creds(char *val, struct source_opts *o, struct err *e)
+{
+	char *colon = strchr(val, ':');
+
+	if (strlen(val) >= sizeof creds_copy)
+		return err_usage(e, "--creds: longer than %zu bytes", sizeof creds_copy - 1);
+	if (!creds_copy[0])
+		atexit(wipe_creds_copy);
+	strcpy(creds_copy, val);
+	if (colon)
+		explicit_bzero(colon + 1, strlen(colon + 1));
+	o->creds = creds_copy;
+	return 0;
+}
+
+/* The registry options: --creds, --password-stdin, --authfile, --cert-dir,
+ * --tls-verify, --platform, --timeout. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
 {
 	struct registry_platform p;
 	const char *v = NULL;
 	int n;
 
-	if ((n = option_value(argc, argv, i, "--creds", &o->creds, e)))
+	if ((n = option_value(argc, argv, i, "--creds", &v, e))) {
+		/* argv[i] itself, or the next entry: the value is in argv */
+		if (n > 0 && take_creds(argv[i + n - 1] + (n == 1 ? 8 : 0), o, e) < 0)
+			return -1;
+		return n;
+	}
+	if (!strcmp(argv[i], "--password-stdin")) {
+		o->password_stdin = 1;
+		return 1;
+	}
+	if ((n = option_value(argc, argv, i, "--authfile", &o->authfile, e)))
 		return n;
 	if ((n = option_value(argc, argv, i, "--cert-dir", &o->cert_dir, e)))
 		return n;
 	if ((n = option_value(argc, argv, i, "--platform", &o->platform, e))) {
 		if (n > 0 && registry_platform_parse(o->platform, strlen(o->platform), &p, e) < 0)
 			return -1;
+		return n;
+	}
+	if ((n = option_value(argc, argv, i, "--timeout", &v, e))) {
+		char *end;
+		unsigned long t = n > 0 ? strtoul(v, &end, 10) : 0;
+		if (n > 0 && (!*v || *end || t < 1 || t > 86400))
+			return err_usage(e, "--timeout takes whole seconds from 1 to 86400, not '%s'", v);
+		o->timeout_s = (int)t;
 		return n;
 	}
 	if (!strcmp(argv[i], "--tls-verify")) {
@@ -364,6 +414,14 @@ int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err 
 		o->tls_verify = !strcmp(v, "true");
 		return 1;
 	}
+	return 0;
+}
+
+/* Checks across the pull options, once they are all read. */
+int pull_options_check(const struct source_opts *o, struct err *e)
+{
+	if (o->password_stdin && !o->creds)
+		return err_usage(e, "--password-stdin needs --creds USER");
 	return 0;
 }
 
@@ -397,8 +455,11 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 	}
 	if (!image)
 		return err_usage(e, "which image?");
+	if (pull_options_check(&o, e) < 0)
+		return -1;
 	if (imgref_parse(&ref, image, strlen(image), e) < 0)
 		return -1;
+	o.typed = image;
 	if (pull_open_store(c, &s, e) < 0)
 		return err_wrap(e, "%s", image);
 	r = pull_image(c, s, &ref, &o, NULL, e);

@@ -243,8 +243,6 @@ static int parse_repo(struct imgref *r, const char *s, size_t len,
 	put(r->registry, sizeof r->registry, reg, rn);
 	snprintf(r->path, sizeof r->path, "%s%.*s", lib ? "library/" : "",
 		 (int)pn, path);
-	if (path == nm)
-		r->short_name = lib ? 2 : 1;
 	return 0;
 }
 

@@ -63,9 +63,6 @@ enum imgref_transport {
 struct imgref {
 	enum imgref_transport transport;
 	int insecure;       /* http: prefix */
-	int short_name;     /* no registry was named, docker.io assumed: 1, or 2
-	                       when "library/" was added too (registries.conf
-	                       resolves such names by what was typed) */
 	int has_name;       /* registry/path/tag/digest hold a name: always for
 	                       REGISTRY and DOCKER_DAEMON, for DOCKER_ARCHIVE
 	                       when ":NAME" was given, never for OCI* */

@@ -731,7 +731,6 @@ static int rewrite(const char *location, const char *name, size_t cover, const c
 	if (n < 0 || (size_t)n >= sizeof buf || imgref_parse_name(out, buf, (size_t)n, &why) < 0)
 		return err_set(e, 0, "the [[registry]] at %s rewrites '%s' to '%.*s', which is not "
 			       "an image name", origin, name, n > 0 && (size_t)n < sizeof buf ? n : 0, buf);
-	out->short_name = 0;
 	return 0;
 }
 
@@ -791,6 +790,36 @@ fail:
 	return -1;
 }
 
+int regconf_short_name(const char *text, const struct imgref *ref, char *typed, size_t typedsz)
+{
+	static const char *const prefixes[] = { "docker://", "http://", "http:" };
+	size_t n;
+
+	typed[0] = '\0';
+	if (ref->transport != IMGREF_REGISTRY || strcmp(ref->registry, "docker.io"))
+		return 0;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (!strncmp(text, prefixes[i], strlen(prefixes[i]))) {
+			text += strlen(prefixes[i]);
+			break;
+		}
+	/* docker.io was assumed unless the text names it */
+	if (!strncmp(text, "docker.io/", 10) || !strncmp(text, "index.docker.io/", 16))
+		return 0;
+	n = strcspn(text, "@");
+	/* a short name has no port, so a ':' after the last '/' is the tag */
+	for (size_t i = n; i-- > 0 && text[i] != '/';)
+		if (text[i] == ':') {
+			n = i;
+			break;
+		}
+	if (!n || n >= typedsz)
+		return 0;
+	memcpy(typed, text, n);
+	typed[n] = '\0';
+	return 1;
+}
+
 /* The candidate for one registry (or alias value) and what was typed. */
 static int candidate(const char *base, const char *typed, const struct imgref *ref,
 		     struct regconf_candidate *cand, struct err *e)
@@ -798,7 +827,6 @@ static int candidate(const char *base, const char *typed, const struct imgref *r
 	char buf[REGCONF_NAME_MAX + IMGREF_FORMAT_MAX];
 	int n = snprintf(buf, sizeof buf, "%s%s%s%s%s%s%s", base, typed ? "/" : "", typed ? typed : "",
 			 ref->tag[0] ? ":" : "", ref->tag, ref->digest[0] ? "@" : "", ref->digest);
-
 	struct err why;
 
 	if (n < 0 || (size_t)n >= sizeof buf)
@@ -806,14 +834,12 @@ static int candidate(const char *base, const char *typed, const struct imgref *r
 	/* a configuration problem, not a usage error: say what it made */
 	if (imgref_parse_name(&cand->ref, buf, (size_t)n, &why) < 0)
 		return err_set(e, 0, "'%s' is not an image name", buf);
-	cand->ref.short_name = 0;
 	return 0;
 }
 
-int regconf_candidates(const struct regconf *c, const struct imgref *ref,
+int regconf_candidates(const struct regconf *c, const char *typed, const struct imgref *ref,
 		       struct regconf_candidate **out, size_t *n, struct err *e)
 {
-	const char *typed = ref->short_name == 2 ? ref->path + 8 : ref->path;
 	struct regconf_candidate *cand;
 	size_t k = 0;
 
@@ -835,8 +861,7 @@ int regconf_candidates(const struct regconf *c, const struct imgref *ref,
 	if (!c->search_origin) {
 		if (!(cand = calloc(1, sizeof *cand)))
 			return err_set(e, ENOMEM, "short name");
-		*cand = (struct regconf_candidate){ .ref = *ref };
-		cand->ref.short_name = 0;
+		cand->ref = *ref;
 		snprintf(cand->why, REGCONF_WHY_MAX, "docker.io, the default: no "
 			 "unqualified-search-registries configured");
 		*out = cand;

@@ -135,14 +135,19 @@ struct regconf_source {
 int regconf_sources(const struct regconf *c, const struct imgref *ref,
 		    struct regconf_source **out, size_t *n, struct err *e);
 
-/* The fully qualified names a short ref (ref->short_name) may mean, in the
- * order to try them: its alias, else the search registries.  Each
- * candidate's why says where it came from. */
+/* Was text, the reference as typed (ref its parse), a short name?  1 with
+ * the name as typed, without tag or digest ("busybox", "library/busybox"),
+ * in typed[typedsz]; 0 when it named its registry.  Pure. */
+int regconf_short_name(const char *text, const struct imgref *ref, char *typed, size_t typedsz);
+
+/* The fully qualified names the short name typed (ref its parse, for the
+ * tag or digest) may mean, in the order to try them: its alias, else the
+ * search registries.  Each candidate's why says where it came from. */
 struct regconf_candidate {
 	struct imgref ref;
 	char why[REGCONF_WHY_MAX];
 };
-int regconf_candidates(const struct regconf *c, const struct imgref *ref,
+int regconf_candidates(const struct regconf *c, const char *typed, const struct imgref *ref,
 		       struct regconf_candidate **out, size_t *n, struct err *e);
 
 #endif

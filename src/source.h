@@ -55,6 +55,14 @@ struct source_opts {
 	const char *cert_dir;     /* --cert-dir DIR, or NULL */
 	int tls_verify;           /* 1 unless --tls-verify=false (also allows plain HTTP) */
 	const char *platform;     /* --platform os/arch[/variant], or NULL for the host's */
+	const char *authfile;     /* --authfile FILE, or NULL */
+	int password_stdin;       /* --password-stdin */
+	int timeout_s;            /* --timeout SECONDS, 0 for the defaults */
+	const char *root;         /* --root (registries.conf, certs, auth files) */
+	const char *typed;        /* the reference as typed, or NULL: a short
+	                             name resolves through registries.conf only
+	                             when it is known */
+	int verbose, quiet;       /* -v: say how names resolve; --quiet */
 };
 
 /* Open ref (any transport we support) and fill src->img. */

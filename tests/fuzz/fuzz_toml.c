@@ -53,12 +53,13 @@ static void resolve(const struct regconf *c)
 		struct regconf_source *s = NULL;
 		struct regconf_candidate *k = NULL;
 		size_t n = 0;
+		char typed[IMGREF_FORMAT_MAX];
 		CHECK(imgref_parse_name(&ref, names[i], strlen(names[i]), &e) == 0);
-		if (ref.short_name) {
-			if (regconf_candidates(c, &ref, &k, &n, &e) == 0) {
+		if (regconf_short_name(names[i], &ref, typed, sizeof typed)) {
+			if (regconf_candidates(c, typed, &ref, &k, &n, &e) == 0) {
 				CHECK(n >= 1 && n <= REGCONF_MAX_SEARCH);
 				for (size_t j = 0; j < n; j++)
-					CHECK(!k[j].ref.short_name && k[j].ref.has_name && k[j].why[0]);
+					CHECK(k[j].ref.has_name && k[j].why[0]);
 			} else {
 				CHECK(!k);
 				one_line(&e);

@@ -364,6 +364,43 @@ static void test_sources(struct regconf *c)
 	free(s);
 }
 
+/* parse text, and the name as typed when it is a short one */
+static int short_ref(const char *text, struct imgref *ref, char *typed)
+{
+	struct err e;
+
+	return imgref_parse(ref, text, strlen(text), &e) == 0 &&
+	       regconf_short_name(text, ref, typed, IMGREF_FORMAT_MAX) == 1;
+}
+
+static const struct shcase {
+	const char *text, *typed, *why;
+} shorts[] = {
+	{ "busybox", "busybox", "one component" },
+	{ "busybox:1.36", "busybox", "the tag is not part of it" },
+	{ "library/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	  "library/busybox", "library/ as typed; the digest is not part of it" },
+	{ "http:team/app:v2", "team/app", "after the http: prefix" },
+	{ "docker://busybox", "busybox", "after docker://" },
+	{ "docker.io/busybox", NULL, "docker.io named" },
+	{ "index.docker.io/library/busybox", NULL, "index.docker.io named" },
+	{ "quay.io/busybox", NULL, "another registry" },
+	{ "localhost/busybox", NULL, "localhost is a registry" },
+	{ "127.0.0.1:5000/busybox", NULL, "a registry with a port" },
+	{ "dockertar:/x.tar", NULL, "not a registry reference" },
+};
+
+static void test_short_names(void)
+{
+	for (size_t i = 0; i < sizeof shorts / sizeof shorts[0]; i++) {
+		struct imgref ref;
+		char typed[IMGREF_FORMAT_MAX] = "";
+		int is = short_ref(shorts[i].text, &ref, typed);
+		ok(shorts[i].typed ? is && !strcmp(typed, shorts[i].typed) : !is,
+		   "short name? %s: %s (%s)", shorts[i].text, is ? typed : "no", shorts[i].why);
+	}
+}
+
 static const struct ccase {
 	const char *typed, *want, *why;
 } cands[] = {
@@ -380,11 +417,11 @@ static void test_candidates(struct regconf *c)
 		struct regconf_candidate *k = NULL;
 		struct err e;
 		size_t n = 0;
-		char got[1024] = "";
-		imgref_parse_name(&ref, cands[i].typed, strlen(cands[i].typed), &e);
+		char got[1024] = "", typed[IMGREF_FORMAT_MAX];
+		short_ref(cands[i].typed, &ref, typed);
 		/* enforcing (from the drop-in) makes the two-registry list ambiguous */
 		c->mode = REGCONF_PERMISSIVE;
-		int rc = regconf_candidates(c, &ref, &k, &n, &e);
+		int rc = regconf_candidates(c, typed, &ref, &k, &n, &e);
 		for (size_t j = 0; !rc && j < n; j++) {
 			char one[IMGREF_FORMAT_MAX];
 			imgref_format(&k[j].ref, one, sizeof one);
@@ -397,33 +434,34 @@ static void test_candidates(struct regconf *c)
 	struct imgref ref;
 	struct regconf_candidate *k = NULL;
 	struct err e;
+	char typed[IMGREF_FORMAT_MAX];
 	size_t n;
 	c->mode = REGCONF_ENFORCING;
 	c->mode_origin = "'D' line 1";
-	imgref_parse_name(&ref, "busybox", 7, &e);
-	ok(regconf_candidates(c, &ref, &k, &n, &e) < 0 &&
+	short_ref("busybox", &ref, typed);
+	ok(regconf_candidates(c, typed, &ref, &k, &n, &e) < 0 &&
 		   !strcmp(e.msg, "short name 'busybox' is ambiguous (short-name-mode \"enforcing\", 'D' "
 				  "line 1): give one of quay.io/busybox:latest, docker.io/library/busybox:latest"),
 	   "enforcing: an ambiguous short name lists the candidates: %s", e.msg);
-	imgref_parse_name(&ref, "gone", 4, &e);
-	ok(regconf_candidates(c, &ref, &k, &n, &e) < 0 && strstr(e.msg, "ambiguous"),
+	short_ref("gone", &ref, typed);
+	ok(regconf_candidates(c, typed, &ref, &k, &n, &e) < 0 && strstr(e.msg, "ambiguous"),
 	   "an alias erased by a later file no longer applies");
 	c->nsearch = 1;
-	ok(regconf_candidates(c, &ref, &k, &n, &e) == 0 && n == 1 &&
+	ok(regconf_candidates(c, typed, &ref, &k, &n, &e) == 0 && n == 1 &&
 		   !strcmp(k[0].ref.registry, "quay.io") && !strcmp(k[0].ref.path, "gone") &&
 		   !strcmp(k[0].why, "unqualified-search-registries ('M' line 1)"),
 	   "enforcing with one search registry: no ambiguity");
 	free(k);
 	c->nsearch = 0;
-	ok(regconf_candidates(c, &ref, &k, &n, &e) < 0 &&
+	ok(regconf_candidates(c, typed, &ref, &k, &n, &e) < 0 &&
 		   !strcmp(e.msg, "short name 'gone': unqualified-search-registries is empty ('M' line 1): "
 				  "give a fully qualified name"), "an empty search list: %s", e.msg);
 
 	struct regconf *none = regconf_new();
-	imgref_parse_name(&ref, "busybox:1.36", 12, &e);
-	ok(regconf_candidates(none, &ref, &k, &n, &e) == 0 && n == 1 &&
+	short_ref("busybox:1.36", &ref, typed);
+	ok(regconf_candidates(none, typed, &ref, &k, &n, &e) == 0 && n == 1 &&
 		   !strcmp(k[0].ref.registry, "docker.io") && !strcmp(k[0].ref.path, "library/busybox") &&
-		   !strcmp(k[0].ref.tag, "1.36") && !k[0].ref.short_name,
+		   !strcmp(k[0].ref.tag, "1.36"),
 	   "no configuration: a short name means docker.io, as always");
 	free(k);
 	regconf_free(none);
@@ -458,6 +496,7 @@ int main(void)
 
 	test_toml();
 	test_conf_errors();
+	test_short_names();
 	if ((c = load_test_conf())) {
 		test_sources(c);
 		test_candidates(c);
