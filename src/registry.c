@@ -406,11 +406,15 @@ static int ping_once(struct registry *r, struct http_response **out, struct err 
  * answers plain HTTP with 400 (Go: "Client sent an HTTP request to an HTTPS
  * server", nginx: "The plain HTTP request was sent to HTTPS port") or with
  * something that is not HTTP; a plain-HTTP port fails the TLS handshake (a
- * certificate that does not verify means TLS is spoken: not that). */
-static int wrong_scheme(const struct registry *r, const struct http_response *resp)
+ * certificate that does not verify means TLS is spoken: not that; a server
+ * that is merely slow is not either). */
+static int wrong_scheme(const struct registry *r, const struct http_response *resp,
+			const struct err *e)
 {
 	if (resp)
 		return !r->https && http_response_status(resp) == 400;
+	if (e->errnum == ETIMEDOUT)
+		return 0;
 	if (r->https)
 		return http_client_stage(r->http) == HTTP_STAGE_TLS &&
 		       tls_config_last_failure(r->tls) == TLS_FAIL_HANDSHAKE;
@@ -423,22 +427,26 @@ static int wrong_scheme(const struct registry *r, const struct http_response *re
 static int ping(struct registry *r, struct http_response **out, struct err *e)
 {
 	struct http_response *resp = NULL, *resp2 = NULL;
+	enum http_stage first;
 	struct err e2;
 	int rc;
 
 	r->https = !r->plain_first;
 	rc = ping_once(r, &resp, e);
-	if (!wrong_scheme(r, rc == 0 ? resp : NULL)) {
+	if (!wrong_scheme(r, rc == 0 ? resp : NULL, e)) {
 		*out = resp;
 		return rc;
 	}
+	first = http_client_stage(r->http);
 	http_response_free(resp);
 	r->https = !r->https;
 	if (ping_once(r, &resp2, &e2) < 0 || (!r->https && http_response_status(resp2) == 400)) {
+		/* the error of the attempt that got further (rc == 0: the first
+		 * got a 400, the second nothing) */
+		if (!resp2 && (rc == 0 || http_client_stage(r->http) > first))
+			*e = e2;
 		http_response_free(resp2);
 		r->https = !r->https;
-		if (rc == 0) /* the first "worked" with a 400: the second one's error */
-			*e = e2;
 		return -1;
 	}
 	if (!r->https && r->tls_verify) {
@@ -562,13 +570,14 @@ int registry_get_manifest(struct registry *r, const char *ref, char **body, size
 	return rc < 0 ? err_wrap(e, "%s", what) : 0;
 }
 
-/* Did a redirect take the request away from the registry? */
-static int redirected(const struct registry *r, const struct http_response *resp)
+/* Did a redirect take the request for target elsewhere? */
+static int redirected(const struct registry *r, const char *target,
+		      const struct http_response *resp)
 {
-	char origin[NET_HOST_MAX + 32];
-	size_t n = (size_t)snprintf(origin, sizeof origin, "%s://%s/", registry_scheme(r), r->host);
+	char url[1024];
 
-	return strncmp(http_response_url(resp), origin, n) != 0;
+	make_url(r, target, url, sizeof url);
+	return strcmp(http_response_url(resp), url) != 0;
 }
 
 /* "bytes FIRST-LAST/TOTAL" exactly as asked for a resume from first. */
@@ -615,7 +624,7 @@ static int open_blob(struct registry *r, const char *digest, int64_t size, uint6
 			say(r, "%s: asked for %s, got Content-Range '%s': reading it from the start",
 			    what, range, cr);
 			g.range = NULL;
-		} else if (!again && redirected(r, *out) &&
+		} else if (!again && redirected(r, target, *out) &&
 			   (s == 400 || s == 401 || s == 403 || s == 404 || s == 410)) {
 			/* a signed object-storage URL that expired: ask the registry again */
 			say(r, "%s: the redirect target answered HTTP %d: asking the registry again",
@@ -707,7 +716,7 @@ int registry_get_blob(struct registry *r, const char *digest, int64_t size,
 				err_wrap(e, "blob %s: gave up after %d resumes", digest, resumes);
 			return -1;
 		}
-		say(r, "blob %s: %s after %llu of %lld bytes: resuming (%d of %d)", digest, e->msg,
-		    (unsigned long long)bf.fed, (long long)size, resumes + 1, REGISTRY_RESUMES);
+		say(r, "blob %s: resuming at byte %llu of %lld (%d of %d) after: %s", digest,
+		    (unsigned long long)bf.fed, (long long)size, resumes + 1, REGISTRY_RESUMES, e->msg);
 	}
 }
