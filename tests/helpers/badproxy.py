@@ -31,6 +31,10 @@ what it forwards, as DIR/mode (read at every request) says:
                   up); a signed URL works once (again: 403, expired); the
                   first object-store answer over 1000 bytes is cut in half
   expired-redirect   the same, but sig=1 is expired from the start
+  delay S         every request waits S seconds before it is forwarded
+  expire-token N  the Nth blob GET is answered 401 with the registry's own
+                  Bearer challenge and error="invalid_token", as a registry
+                  answers a token that expired
 
 Distribution validates what is pushed, so damaged documents can only be
 served this way.  Every request is logged to DIR/proxy.log as
@@ -62,6 +66,15 @@ def mode():
             return f.read().strip() or 'pass'
     except FileNotFoundError:
         return 'pass'
+
+
+def last(m):
+    """For "expire-token N": 1 for the Nth request only."""
+    n = int(m.split()[1])
+    with lock:
+        k = used.get(m, 0) + 1
+        used[m] = k
+    return k == n
 
 
 def take(m):
@@ -200,7 +213,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             digest = self.path.rsplit('/', 1)[1]
             repo = self.path[len('/v2/'):self.path.index('/blobs/')]
             return self.reply(307, [('Location', '/objstore/%s/blobs/%s?sig=%d' % (repo, digest, sig))], b'')
+        if m.startswith('delay '):
+            time.sleep(float(m.split()[1]))
         status, headers, data = self.upstream()
+        for k, v in headers:
+            if k.lower() == 'www-authenticate':
+                with lock:
+                    signed['challenge'] = v
+        if (m.startswith('expire-token ') and '/blobs/' in self.path and
+                self.command == 'GET' and status == 200 and last(m)):
+            challenge = re.sub(r',error="[^"]*"', '', signed['challenge'])
+            return self.reply(401, [('WWW-Authenticate', challenge + ',error="invalid_token"')],
+                              b'{"errors":[{"code":"UNAUTHORIZED","message":"token expired"}]}')
         manifest = '/manifests/' in self.path and status == 200 and self.command == 'GET'
         blob = '/blobs/' in self.path and status in (200, 206) and self.command == 'GET'
         if blob and len(data) > 1000 and self.blob_faults(m, status, headers, data):
