@@ -543,11 +543,8 @@ int tls_connect(struct tls_config *c, int fd, const char *host, int64_t deadline
 	int ret;
 
 	*out = NULL;
-	c->failure = TLS_FAIL_UNTRUSTED;
-	if (!c->insecure && ca_count(&c->ca) == 0)
-		return err_set(e, 0, "tls handshake with '%s': no trusted CA certificates "
-			       "(no system bundle in %s, /etc/pki/tls/certs, ...)", host,
-			       tls_system_ca_files[0]);
+	/* no trusted CA at all (a bare initramfs) is found out by the
+	 * handshake: "not signed by a trusted CA", like any unknown CA */
 	c->failure = TLS_FAIL_HANDSHAKE;
 	t = calloc(1, sizeof *t);
 	if (!t)

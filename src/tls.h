@@ -81,7 +81,7 @@ enum tls_failure {
 
 /* Create a config; o may be NULL (verify, system CAs).  A missing system
  * bundle is not an error here: a verified handshake without any trusted CA
- * fails later with a message listing where we looked. */
+ * fails later, as with any unknown CA (TLS_FAIL_UNTRUSTED). */
 int tls_config_new(const struct tls_options *o, struct tls_config **out, struct err *e);
 void tls_config_free(struct tls_config *c);
 /* Trust the PEM or DER certificates in path.  Succeeds when at least one

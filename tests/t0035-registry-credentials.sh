@@ -178,11 +178,11 @@ assert_eq "--password-stdin without --creds: usage error" "$rc $errout" \
 	"2 syscontainer: pull: --password-stdin needs --creds USER"
 # an inline password leaves the argument list at once: look while the pull
 # waits on a server that never answers
+SILENT=$(free_port)
 "$PY" -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' \
-	"$(free_port)" > /dev/null 2>&1 &
-silent=$!
-track_pid $silent
-SILENT=$(for i in $(seq 50); do p=$(ss -ltnp 2> /dev/null | sed -n "s/.*127.0.0.1:\([0-9]*\) .*pid=$silent,.*/\1/p"); [ -n "$p" ] && { echo "$p"; break; }; sleep 0.1; done)
+	"$SILENT" > /dev/null 2>&1 &
+track_pid $!
+wait_port "$SILENT"
 "$SC" pull --timeout 3 --creds "alice:$PW" "http:127.0.0.1:$SILENT/test/multi:t" > /dev/null 2>&1 &
 pid=$!
 sleep 1
