@@ -16,14 +16,20 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 #define VERB_TABLE \
 	{ NULL, "pull", cmd_pull, "[OPTIONS] IMAGE", \
 	  "Store an image's layers in the OSTree repository", \
-	  "  IMAGE is [REGISTRY/]NAME[:TAG][@sha256:DIGEST] (a registry; http: before\n" \
-	  "  it means --tls-verify=false), dockertar:FILE, or\n" \
-	  "  docker-archive:FILE[:NAME[:TAG]] (a docker save archive)\n" \
-	  "  --creds USER[:PASS]      registry credentials (asks for PASS on the terminal)\n" \
+	  "  IMAGE is [REGISTRY/]NAME[:TAG][@sha256:DIGEST] (a registry, resolved and\n" \
+	  "  mirrored as registries.conf says; http: before it means plain HTTP, then\n" \
+	  "  unverified TLS), dockertar:FILE, or docker-archive:FILE[:NAME[:TAG]]\n" \
+	  "  --creds USER[:PASS]      registry credentials (PASS from the terminal, or\n" \
+	  "                           from standard input with --password-stdin)\n" \
+	  "  --password-stdin         read the --creds password from standard input\n" \
+	  "  --authfile FILE          the only auth file to read (default: podman's and\n" \
+	  "                           docker's usual places, credential helpers)\n" \
 	  "  --cert-dir DIR           *.crt CAs and *.cert/*.key client pairs for the\n" \
 	  "                           registry (default: /etc/containers/certs.d/HOST[:PORT],\n" \
-	  "                           /etc/docker/certs.d/HOST[:PORT])\n" \
+	  "                           /etc/docker/certs.d/HOST[:PORT], under --root first)\n" \
 	  "  --tls-verify=false       skip certificate checks and allow plain HTTP\n" \
+	  "  --timeout SECONDS        deadline for each response head, and the window over\n" \
+	  "                           which a body must average 1000 bytes/s (default 60)\n" \
 	  "  --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n" \
 	  "                           (default: this machine's)\n" }, \
 	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] IMAGE", \
@@ -32,7 +38,8 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 	  "                    plus -TAG when the tag is not latest)\n" \
 	  "  --set KEY=VALUE   a template variable (repeatable); overrides the image's defaults\n" \
 	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" \
-	  "  --creds, --cert-dir, --tls-verify, --platform: as for pull\n" }, \
+	  "  --creds, --password-stdin, --authfile, --cert-dir, --tls-verify, --timeout,\n" \
+	  "  --platform: as for pull\n" }, \
 	{ NULL, "uninstall", cmd_uninstall, "NAME", \
 	  "Stop, disable and remove an installed container (the image stays)", "" }, \
 	{ "containers", "list", cmd_containers_list, "[-a] [-q] [--json]", \
