@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 int cli_paths(struct cli *c, struct err *e)
 {
 	struct paths_input in = {
@@ -19,6 +21,16 @@ int cli_paths(struct cli *c, struct err *e)
 	if (paths_resolve(&c->paths, &in, e) < 0)
 		return -1;
 	c->paths_ok = 1;
+	return 0;
+}
+
+int cli_target(struct cli *c, struct err *e)
+{
+	if (c->tgt_ok)
+		return 0;
+	if (cli_paths(c, e) < 0 || target_open(&c->tgt, &c->paths, e) < 0)
+		return -1;
+	c->tgt_ok = 1;
 	return 0;
 }
 
@@ -53,11 +65,14 @@ void cli_verb_help(FILE *f, const struct verb *v)
 
 void cli_say(const struct cli *c, const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
+
 	if (c->quiet)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	text_printf(stdout, "%s", line);
 	fflush(stdout);
 }

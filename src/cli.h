@@ -16,6 +16,8 @@ struct cli {
 	const char *verb;         /* "pull", "images list", ... for messages */
 	struct paths paths;
 	int paths_ok;
+	struct target tgt;        /* opened by cli_target() */
+	int tgt_ok;
 };
 
 /* One verb (or "group sub" pair) of the command table. */
@@ -30,6 +32,8 @@ struct verb {
 
 /* Resolve root/CHECKOUT/repo once (from options and environment). */
 int cli_paths(struct cli *c, struct err *e);
+/* cli_paths(), then open the target's directories once (c->tgt). */
+int cli_target(struct cli *c, struct err *e);
 
 /* Atomic's compatibility flags, accepted anywhere and ignored: --system,
  * --storage=ostree / --storage ostree, -y / --assumeyes.  Returns how many
@@ -40,7 +44,8 @@ int cli_compat_flag(int argc, char **argv, int i, struct err *e);
 /* Print `VERB --help` text to f. */
 void cli_verb_help(FILE *f, const struct verb *v);
 
-/* Progress lines go to stdout unless --quiet. */
+/* Progress lines go to stdout unless --quiet, control characters escaped
+ * (line ends kept): they may quote image names and paths. */
 void cli_say(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -11,181 +11,205 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "deploy.h"
 #include "hostfs.h"
 #include "image.h"
 #include "install.h"
+#include "journal.h"
 #include "json.h"
+#include "path.h"
 #include "pull.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
 
 /* What CHECKOUT/NAME/info says of an installed container. */
 struct installed {
 	char name[65], slot[80], image[512], created[32], runtime[PATH_MAX], command[256];
-	char dest[PATH_MAX];       /* host path of the live slot */
+	char dest[PATH_MAX];       /* target path of the live slot */
 };
 
-static int load_installed(struct cli *c, const char *name, struct installed *ci, struct err *e)
+/* info or config.json of a slot, parsed. */
+static int read_slot_json(int ckfd, const char *slot, const char *file, size_t max,
+			  struct json **j, struct err *e)
 {
-	char t[PATH_MAX], link[PATH_MAX], info[PATH_MAX + 8], *buf = NULL;
+	char path[160], *buf = NULL;
+	ssize_t n;
+	int fd, r;
+
+	snprintf(path, sizeof path, "%s/%s", slot, file);
+	fd = path_openat(ckfd, path, PATH_NO_SYMLINKS, O_RDONLY, 0);
+	if (fd < 0)
+		return err_set(e, errno, "'%s'", path);
+	buf = malloc(max + 1);
+	n = buf ? util_pread_all(fd, buf, max, 0) : -1;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return err_set(e, buf ? errno : ENOMEM, "read '%s'", path);
+	}
+	r = json_parse(j, buf, (size_t)n, e);
+	free(buf);
+	return r < 0 ? err_wrap(e, "'%s'", path) : 0;
+}
+
+static void copy_member(const struct json *j, const char *key, char *out, size_t outsz)
+{
+	char *v = json_str(j, json_get(j, json_root(j), key));
+	snprintf(out, outsz, "%s", v ? v : "");
+	free(v);
+}
+
+static int load_installed(struct cli *c, int ckfd, const char *name, struct installed *ci,
+			  struct err *e)
+{
 	struct json *j = NULL;
 	ssize_t n;
-	size_t len;
 
 	memset(ci, 0, sizeof *ci);
 	snprintf(ci->name, sizeof ci->name, "%s", name);
-	snprintf(t, sizeof t, "%s/%s", c->paths.checkout, name);
-	if (paths_host(&c->paths, t, link, e) < 0)
-		return -1;
-	n = readlink(link, ci->slot, sizeof ci->slot - 1);
+	n = readlinkat(ckfd, name, ci->slot, sizeof ci->slot - 1);
 	if (n < 0)
-		return err_set(e, 0, "no container '%s' is installed", name);
+		return err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
 	ci->slot[n] = '\0';
-	if (strchr(ci->slot, '/'))
-		return err_set(e, 0, "'%s' is not a link to a slot", link);
-	snprintf(t, sizeof t, "%s/%s", c->paths.checkout, ci->slot);
-	if (paths_host(&c->paths, t, ci->dest, e) < 0)
-		return -1;
-	snprintf(info, sizeof info, "%s/info", ci->dest);
-	if (util_read_file(info, 1 << 20, &buf, &len, e) < 0 || json_parse(&j, buf, len, e) < 0) {
-		free(buf);
+	if (strchr(ci->slot, '/') || ci->slot[0] == '.')
+		return err_set(e, 0, "container '%s': its link is not to a slot", name);
+	if (path_join(ci->dest, sizeof ci->dest, c->paths.checkout, ci->slot) < 0)
+		return err_set(e, ENAMETOOLONG, "container '%s'", name);
+	if (read_slot_json(ckfd, ci->slot, "info", 1 << 20, &j, e) < 0)
 		return err_wrap(e, "container '%s'", name);
-	}
-	{
-		char *v;
-		if ((v = json_str(j, json_get(j, json_root(j), "image"))))
-			snprintf(ci->image, sizeof ci->image, "%s", v), free(v);
-		if ((v = json_str(j, json_get(j, json_root(j), "created"))))
-			snprintf(ci->created, sizeof ci->created, "%s", v), free(v);
-		if ((v = json_str(j, json_get(j, json_root(j), "runtime"))))
-			snprintf(ci->runtime, sizeof ci->runtime, "%s", v), free(v);
-	}
+	copy_member(j, "image", ci->image, sizeof ci->image);
+	copy_member(j, "created", ci->created, sizeof ci->created);
+	copy_member(j, "runtime", ci->runtime, sizeof ci->runtime);
 	json_free(j);
-	free(buf);
 	/* The command, from the bundle's config.json. */
-	snprintf(info, sizeof info, "%s/config.json", ci->dest);
-	if (util_read_file(info, 4 << 20, &buf, &len, e) == 0 && json_parse(&j, buf, len, e) == 0) {
+	if (read_slot_json(ckfd, ci->slot, "config.json", 4 << 20, &j, e) == 0) {
 		int args = json_getpath(j, json_root(j), "process.args");
 		char *a0 = json_str(j, json_at(j, args, 0));
 		snprintf(ci->command, sizeof ci->command, "%s", a0 ? a0 : "");
 		free(a0);
 		json_free(j);
 	}
-	free(buf);
 	return 0;
+}
+
+/* CHECKOUT, as the target sees it; -1 with ERR_NOT_FOUND when missing. */
+static int open_checkout(struct cli *c, struct err *e)
+{
+	int fd;
+
+	if (cli_target(c, e) < 0)
+		return -1;
+	fd = target_open_dir(&c->tgt, c->paths.checkout, e);
+	if (fd < 0 && errno == ENOENT)
+		e->code = ERR_NOT_FOUND;
+	return fd;
 }
 
 /* ---- uninstall -------------------------------------------------------------- */
 
-static void remove_host(struct cli *c, const char *target, struct err *e)
+static int remove_target(struct cli *c, const char *path, struct err *e)
 {
-	char h[PATH_MAX], *slash;
-	int dfd;
-
-	if (paths_host(&c->paths, target, h, e) < 0)
-		return;
-	slash = strrchr(h, '/');
-	*slash = '\0';
-	dfd = open(*h ? h : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		util_remove_at(dfd, slash + 1, e);
-		close(dfd);
-	}
+	const char *rel;
+	int dfd = target_at(&c->tgt, path, &rel);
+	return path_remove(dfd, rel, e);
 }
 
-/* Offline: drop our enable symlinks from every .wants/.requires/.upholds. */
-static void remove_wants(struct cli *c, const char *name, struct err *e)
+/* Our enable symlinks, from every .wants/.requires/.upholds. */
+static void remove_wants(struct cli *c, const char *name)
 {
-	char h[PATH_MAX], unit[128];
-	DIR *d;
+	const char *rel;
+	int tfd = target_at(&c->tgt, "/etc/systemd/system", &rel);
+	int dfd = path_openat(tfd, rel, PATH_NO_SYMLINKS, O_RDONLY | O_DIRECTORY, 0);
+	char unit[128];
 	struct dirent *de;
+	struct err ignore;
+	DIR *d;
 
-	if (paths_host(&c->paths, "/etc/systemd/system", h, e) < 0 || !(d = opendir(h)))
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
 		return;
+	}
 	snprintf(unit, sizeof unit, "%s.service", name);
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
-		char p[PATH_MAX + 400];
+		char p[NAME_MAX + 140];
+		struct stat st;
 		if (!(n > 6 && !strcmp(de->d_name + n - 6, ".wants")) &&
 		    !(n > 9 && !strcmp(de->d_name + n - 9, ".requires")) &&
 		    !(n > 8 && !strcmp(de->d_name + n - 8, ".upholds")))
 			continue;
-		snprintf(p, sizeof p, "%s/%s/%s", h, de->d_name, unit);
-		unlink(p);
+		snprintf(p, sizeof p, "%s/%s", de->d_name, unit);
+		if (path_lstat(dirfd(d), p, PATH_NO_SYMLINKS, &st) == 0 && S_ISLNK(st.st_mode))
+			path_remove(dirfd(d), p, &ignore);
 	}
 	closedir(d);
 }
 
-/* Host files from /exports/hostfs go only when nobody edited them since. */
-static void remove_host_files(struct cli *c, const struct installed *ci)
+/* What one slot put on the target: host files go when nobody edited them
+ * since, then the directories made for them when empty. */
+static void remove_slot_host_files(struct cli *c, int ckfd, const char *slot)
 {
-	char info[PATH_MAX + 8], *buf = NULL;
-	const char *root = c->root ? c->root : "/";
 	struct json *j = NULL;
 	struct err e;
-	size_t len;
-	int files, tfd;
+	int files, dirs;
 
-	snprintf(info, sizeof info, "%s/info", ci->dest);
-	if (util_read_file(info, 1 << 20, &buf, &len, &e) < 0 || json_parse(&j, buf, len, &e) < 0) {
-		free(buf);
+	if (read_slot_json(ckfd, slot, "info", 1 << 20, &j, &e) < 0)
 		return;
-	}
 	files = json_get(j, json_root(j), "host_files");
-	tfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (size_t i = 0; tfd >= 0 && i < json_count(j, files); i++) {
+	for (size_t i = 0; i < json_count(j, files); i++) {
 		int f = json_at(j, files, i);
 		char *path = json_str(j, json_get(j, f, "path"));
 		char now[65];
 		if (path && path[0] == '/') {
-			hostfs_current_sha256(tfd, path, now);
+			hostfs_current_sha256(&c->tgt, path, now);
 			if (json_str_eq(j, json_get(j, f, "sha256"), now))
-				remove_host(c, path, &e);
+				remove_target(c, path, &e);
 			else if (now[0])
-				printf("Kept %s: edited since it was installed\n", path);
+				text_printf(stdout, "Kept %s: edited since it was installed\n", path);
 		}
 		free(path);
 	}
-	if (tfd >= 0)
-		close(tfd);
+	dirs = json_get(j, json_root(j), "host_directories");
+	for (size_t i = json_count(j, dirs); i-- > 0;) {
+		char *path = json_str(j, json_at(j, dirs, i));
+		const char *rel;
+		if (path && path[0] == '/') {
+			int dfd = target_at(&c->tgt, path, &rel);
+			path_remove_empty_dir(dfd, rel, &e);
+		}
+		free(path);
+	}
 	json_free(j);
-	free(buf);
 }
 
-static int uninstall(struct cli *c, const char *name, struct err *e)
+int uninstall_finish(struct cli *c, const char *name, struct err *e)
 {
-	struct installed ci;
+	char t[PATH_MAX];
 	struct store *s = NULL;
-	char t[PATH_MAX], unit[128], tmpf[PATH_MAX];
 	struct err soft;
-	int systemd = sc_systemd_running(c);
+	int ckfd = open_checkout(c, e);
 
-	if (load_installed(c, name, &ci, e) < 0)
-		return -1;
-	snprintf(unit, sizeof unit, "%s", name);
-	snprintf(tmpf, sizeof tmpf, "/etc/tmpfiles.d/%s.conf", name);
-	if (systemd) {
-		char *stop[] = { "systemctl", "disable", "--now", unit, NULL };
-		char *reset[] = { "systemctl", "reset-failed", unit, NULL };
-		char *rm[] = { "systemd-tmpfiles", "--remove", tmpf, NULL };
-		sc_run_cmd(c, stop, 1, &soft);
-		/* A failed unit would stay listed (and the system "degraded")
-		 * after its file is gone. */
-		sc_run_cmd(c, reset, 0, &soft);
-		sc_run_cmd(c, rm, 1, &soft);
-	}
-	remove_host_files(c, &ci);
-	snprintf(t, sizeof t, "/etc/systemd/system/%s.service", name);
-	remove_host(c, t, &soft);
-	remove_host(c, tmpf, &soft);
-	remove_wants(c, name, &soft);
+	if (ckfd < 0)
+		return e->code == ERR_NOT_FOUND ? 0 : -1;
 	for (int slot = 0; slot < 2; slot++) {
-		snprintf(t, sizeof t, "%s/%s.%d", c->paths.checkout, name, slot);
-		remove_host(c, t, &soft);
+		snprintf(t, sizeof t, "%s.%d", name, slot);
+		remove_slot_host_files(c, ckfd, t);
 	}
-	snprintf(t, sizeof t, "%s/%s", c->paths.checkout, name);
-	remove_host(c, t, &soft);
+	snprintf(t, sizeof t, "/etc/systemd/system/%s.service", name);
+	remove_target(c, t, &soft);
+	snprintf(t, sizeof t, "/etc/tmpfiles.d/%s.conf", name);
+	remove_target(c, t, &soft);
+	remove_wants(c, name);
+	path_remove(ckfd, name, &soft);
+	for (int slot = 0; slot < 2; slot++) {
+		snprintf(t, sizeof t, "%s.%d", name, slot);
+		if (path_remove(ckfd, t, e) < 0) {
+			close(ckfd);
+			return -1;
+		}
+	}
+	close(ckfd);
 	if (pull_open_store(c, &s, e) < 0)
 		return -1;
 	for (int slot = 0; slot < 2; slot++) {
@@ -193,17 +217,50 @@ static int uninstall(struct cli *c, const char *name, struct err *e)
 		store_set_ref(s, t, NULL, &soft);
 	}
 	store_free(s);
+	return 0;
+}
+
+static int uninstall(struct cli *c, int ckfd, const char *name, struct err *e)
+{
+	struct installed ci;
+	struct journal j;
+	struct err soft;
+	int systemd = sc_systemd_running(c), r;
+
+	if (load_installed(c, ckfd, name, &ci, e) < 0)
+		return -1;
+	/* Journaled first: a kill from here on is finished by the next
+	 * command, never left half-installed. */
+	if (journal_begin(&j, ckfd, JOURNAL_UNINSTALL, name, e) < 0 || journal_sync(&j, e) < 0)
+		return -1;
 	if (systemd) {
+		char unit[128], tmpf[PATH_MAX];
+		char *stop[] = { "systemctl", "disable", "--now", unit, NULL };
+		char *reset[] = { "systemctl", "reset-failed", unit, NULL };
+		char *rm[] = { "systemd-tmpfiles", "--remove", tmpf, NULL };
+		snprintf(unit, sizeof unit, "%s", name);
+		snprintf(tmpf, sizeof tmpf, "/etc/tmpfiles.d/%s.conf", name);
+		sc_run_cmd(c, stop, 1, &soft);
+		/* A failed unit would stay listed (and the system "degraded")
+		 * after its file is gone. */
+		sc_run_cmd(c, reset, 0, &soft);
+		sc_run_cmd(c, rm, 1, &soft);
+	}
+	r = uninstall_finish(c, name, e);
+	if (r == 0)
+		r = journal_done(&j, e);
+	journal_free(&j);
+	if (r == 0 && systemd) {
 		char *reload[] = { "systemctl", "daemon-reload", NULL };
 		sc_run_cmd(c, reload, 1, &soft);
 	}
-	return 0;
+	return r;
 }
 
 int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e)
 {
 	const char *name = NULL;
-	int lockfd = -1, r;
+	int lockfd = -1, ckfd, r;
 
 	for (int i = 1; i < argc; i++) {
 		int n = cli_compat_flag(argc, argv, i, e);
@@ -223,11 +280,19 @@ int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e)
 		return err_usage(e, "which container?");
 	if (!sc_valid_name(name))
 		return err_usage(e, "'%s' is not a container name", name);
-	if (cli_paths(c, e) < 0 || install_recover(c, e) < 0 ||
-	    install_lock_name(c, name, &lockfd, e) < 0)
+	if (journal_recover(c, uninstall_finish, e) < 0)
 		return -1;
-	r = uninstall(c, name, e);
+	if ((ckfd = open_checkout(c, e)) < 0)
+		return e->code == ERR_NOT_FOUND
+			? err_setc(e, ERR_NOT_FOUND, 0, "%s: no container '%s' is installed", name, name)
+			: err_wrap(e, "%s", name);
+	if (journal_lock(ckfd, name, &lockfd, e) < 0) {
+		close(ckfd);
+		return err_wrap(e, "%s", name);
+	}
+	r = uninstall(c, ckfd, name, e);
 	close(lockfd);
+	close(ckfd);
 	return r < 0 ? err_wrap(e, "%s", name) : 0;
 }
 
@@ -318,9 +383,8 @@ static void status_of(const struct cli *c, const struct installed *ci, char *out
 
 int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
 {
-	char h[PATH_MAX];
-	int quiet = 0, json = 0;
-	DIR *d;
+	int quiet = 0, json = 0, ckfd, dfd = -1;
+	DIR *d = NULL;
 	struct dirent *de;
 	struct buf b;
 	struct jw w;
@@ -335,16 +399,17 @@ int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
 		else if (strcmp(argv[i], "-a"))
 			return err_usage(e, "unknown option '%s'", argv[i]);
 	}
-	if (cli_paths(c, e) < 0 || install_recover(c, e) < 0 ||
-	    paths_host(&c->paths, c->paths.checkout, h, e) < 0)
+	if (journal_recover(c, uninstall_finish, e) < 0)
 		return -1;
-	if ((d = opendir(h))) {
+	if ((ckfd = open_checkout(c, e)) < 0 && e->code != ERR_NOT_FOUND)
+		return -1;
+	if (ckfd >= 0 && (dfd = openat(ckfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+	    (d = fdopendir(dfd))) {
 		while ((de = readdir(d))) {
-			char p[PATH_MAX + 300];
 			struct stat st;
-			snprintf(p, sizeof p, "%s/%s", h, de->d_name);
-			if (de->d_name[0] == '.' || lstat(p, &st) < 0 || !S_ISLNK(st.st_mode) ||
-			    !sc_valid_name(de->d_name))
+			if (de->d_name[0] == '.' || !sc_valid_name(de->d_name) ||
+			    fstatat(ckfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISLNK(st.st_mode))
 				continue;
 			char (*nn)[65] = realloc(names, (n + 1) * sizeof *names);
 			if (!nn)
@@ -367,7 +432,7 @@ int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
 		struct installed ci;
 		char status[32], created[20];
 		struct err ignore;
-		if (load_installed(c, names[i], &ci, &ignore) < 0)
+		if (load_installed(c, ckfd, names[i], &ci, &ignore) < 0)
 			continue;
 		status_of(c, &ci, status, sizeof status);
 		snprintf(created, sizeof created, "%.10s %.5s", ci.created, ci.created + 11);
@@ -385,8 +450,8 @@ int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
 			printf("%s\n", ci.name);
 		} else {
 			const char *rt = strrchr(ci.runtime, '/');
-			printf("%-20s %-30s %-24s %-17s %-10s %s\n", ci.name, ci.image, ci.command,
-			       created, status, rt ? rt + 1 : ci.runtime);
+			text_printf(stdout, "%-20s %-30s %-24s %-17s %-10s %s\n", ci.name, ci.image,
+				    ci.command, created, status, rt ? rt + 1 : ci.runtime);
 		}
 	}
 	if (json) {
@@ -396,6 +461,8 @@ int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
 	}
 	buf_free(&b);
 	free(names);
+	if (ckfd >= 0)
+		close(ckfd);
 	return 0;
 }
 
@@ -552,8 +619,16 @@ int cmd_run(struct cli *c, int argc, char **argv, struct err *e)
 		return err_usage(e, "which container?");
 	if (c->root)
 		return err_usage(e, "run acts on this host: it cannot be used with --root");
-	if (cli_paths(c, e) < 0 || load_installed(c, argv[first], &ci, e) < 0)
-		return err_wrap(e, "%s", argv[first]);
+	{
+		int ckfd = open_checkout(c, e), r;
+		if (ckfd < 0 && e->code == ERR_NOT_FOUND)
+			err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", argv[first]);
+		r = ckfd < 0 ? -1 : load_installed(c, ckfd, argv[first], &ci, e);
+		if (ckfd >= 0)
+			close(ckfd);
+		if (r < 0)
+			return err_wrap(e, "%s", argv[first]);
+	}
 	if (first + 1 == argc) {
 		if (sc_systemd_running(c)) {
 			char unit[128], *start[] = { "systemctl", "start", unit, NULL };

@@ -9,21 +9,19 @@
 #include "cli.h"
 #include "image.h"
 #include "json.h"
+#include "plan.h"
 #include "pull.h"
 #include "store.h"
 #include "template.h"
+#include "text.h"
 #include "util.h"
 
 /* Open the existing repo (a verb that only reads never creates one). */
 static int open_repo(struct cli *c, struct store **s, int *missing, struct err *e)
 {
-	char host[PATH_MAX];
-
 	*missing = 0;
-	if (cli_paths(c, e) < 0 || paths_host(&c->paths, c->paths.repo, host, e) < 0)
-		return -1;
-	if (store_open(s, host, 0, e) < 0) {
-		if (strstr(e->msg, "does not exist"))
+	if (pull_open_existing_store(c, s, e) < 0) {
+		if (e->code == ERR_NOT_FOUND)
 			*missing = 1;
 		return -1;
 	}
@@ -76,23 +74,24 @@ struct rows {
 	int all;
 };
 
-/* "docker.io/library/busybox:latest" -> "busybox" and "latest", as docker shows them. */
+/* "docker.io/library/busybox:latest" -> "busybox" and "latest", as docker
+ * shows them; a digest-only name has no tag (""). */
 static void split_name(const char *name, char *repo, size_t rsz, char *tag, size_t tsz)
 {
 	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':'), *at = strchr(name, '@');
 	size_t n;
 
 	if (at)
-		colon = at;
+		colon = NULL;
 	else if (colon && slash && colon < slash)
 		colon = NULL;
-	n = colon ? (size_t)(colon - name) : strlen(name);
+	n = at ? (size_t)(at - name) : colon ? (size_t)(colon - name) : strlen(name);
 	if (!strncmp(name, "docker.io/library/", 18) && n > 18)
 		name += 18, n -= 18;
 	else if (!strncmp(name, "docker.io/", 10) && n > 10)
 		name += 10, n -= 10;
 	snprintf(repo, rsz, "%.*s", (int)n, name);
-	snprintf(tag, tsz, "%s", colon ? colon + 1 : "<none>");
+	snprintf(tag, tsz, "%s", colon ? colon + 1 : "");
 }
 
 static struct row *add_row(struct rows *r, struct err *e)
@@ -190,6 +189,8 @@ static void print_json(const struct rows *r)
 			jw_str(&w, x->repo);
 			jw_key(&w, "tag");
 			jw_str(&w, x->tag);
+			jw_key(&w, "pinned_digest");
+			jw_str(&w, x->im.pinned);
 		}
 		jw_key(&w, "id");
 		jw_str(&w, x->id);
@@ -223,16 +224,19 @@ static void print_table(const struct rows *r, int quiet, int notrunc)
 		       "CREATED", "VIRTUAL SIZE", "TYPE");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct row *x = &r->v[i];
-		char created[32], size[32], id[72];
+		char created[32], size[32], id[72], tag[sizeof x->tag + 80];
 		snprintf(id, sizeof id, "%.*s", notrunc ? 71 : 12, notrunc ? x->id : x->id + 7);
 		if (quiet) {
 			printf("%s\n", id);
 			continue;
 		}
+		/* In full, a name pulled by digest shows it: "1.0@sha256:...". */
+		snprintf(tag, sizeof tag, "%s%s%s", x->tag[0] || x->is_layer ? x->tag : "<none>",
+			 notrunc && x->im.pinned[0] ? "@" : "", notrunc ? x->im.pinned : "");
 		short_time(x->created, created, sizeof created);
 		util_human_size(x->size, size, sizeof size);
-		printf("%-30s %-12s %-14s %-17s %-14s %s\n", x->repo, x->tag, id, created, size,
-		       x->type);
+		text_printf(stdout, "%-30s %-12s %-14s %-17s %-14s %s\n", x->repo, tag, id, created,
+			    size, x->type);
 	}
 }
 
@@ -333,8 +337,30 @@ static int template_vars(struct store *s, const struct image_info *im, struct va
 	return 0;
 }
 
+/* What the image would place on the host, installed with its defaults
+ * under its default name (plan.c, in preview: no runtime needed, variables
+ * without a value shown as <NAME>). */
+struct preview {
+	struct plan p;
+	int ok;
+	struct err why;
+};
+
+static void preview(struct cli *c, struct store *s, const struct image_info *im,
+		    struct preview *pv)
+{
+	struct imgref r;
+	char name[65] = "";
+	struct err e;
+
+	if (imgref_parse_name(&r, im->name, strlen(im->name), &e) == 0)
+		imgref_default_name(&r, name, sizeof name);
+	struct plan_in in = { c, s, im, name, NULL, 0, 1 };
+	pv->ok = plan_make(&pv->p, &in, &pv->why) == 0;
+}
+
 static void info_json(const struct image_info *im, const struct json *cfg, const struct vars *v,
-		      const struct json *m, int dv)
+		      const struct json *m, int dv, const struct preview *pv)
 {
 	struct buf b;
 	struct jw w;
@@ -344,6 +370,7 @@ static void info_json(const struct image_info *im, const struct json *cfg, const
 	jw_init(&w, &b, 1);
 	jw_begin_obj(&w);
 	jw_key(&w, "name"); jw_str(&w, im->name);
+	jw_key(&w, "pinned_digest"); jw_str(&w, im->pinned);
 	jw_key(&w, "id"); jw_str(&w, im->id);
 	jw_key(&w, "manifest_digest"); jw_str(&w, im->manifest_digest);
 	jw_key(&w, "created"); jw_str(&w, im->created);
@@ -387,6 +414,14 @@ static void info_json(const struct image_info *im, const struct json *cfg, const
 			jw_str(&w, v->names[i]);
 	}
 	jw_end_arr(&w);
+	jw_key(&w, "install");
+	if (pv->ok) {
+		plan_json(&pv->p, &w);
+	} else {
+		jw_begin_obj(&w);
+		jw_key(&w, "refused"); jw_str(&w, pv->why.msg);
+		jw_end_obj(&w);
+	}
 	jw_end_obj(&w);
 	jw_finish(&w);
 	printf("%s\n", buf_cstr(&b));
@@ -394,45 +429,58 @@ static void info_json(const struct image_info *im, const struct json *cfg, const
 }
 
 static void info_text(const struct image_info *im, const struct json *cfg, const struct vars *v,
-		      const struct json *m, int dv)
+		      const struct json *m, int dv, const struct preview *pv)
 {
 	int labels = json_getpath(cfg, json_root(cfg), "config.Labels"), any = 0;
+	/* A name pulled by digest is shown with it: NAME:TAG@sha256:... */
+	int pin = im->pinned[0] && !strchr(im->name, '@');
 	char size[32];
 
 	util_human_size(im->size, size, sizeof size);
-	printf("Image:      %s\nIMAGE ID:   %s\nManifest:   %s\nCreated:    %s\n"
-	       "Platform:   %s/%s\nSize:       %s\nLabels:\n", im->name, im->id,
-	       im->manifest_digest, im->created, im->os, im->arch, size);
+	text_printf(stdout, "Image:      %s%s%s\n", im->name, pin ? "@" : "", pin ? im->pinned : "");
+	text_printf(stdout, "IMAGE ID:   %s\n", im->id);
+	text_printf(stdout, "Manifest:   %s\n", im->manifest_digest);
+	text_printf(stdout, "Created:    %s\n", im->created);
+	text_printf(stdout, "Platform:   %s/%s\n", im->os, im->arch);
+	text_printf(stdout, "Size:       %s\n", size);
+	text_printf(stdout, "Labels:\n");
 	for (size_t i = 0; i < json_count(cfg, labels); i++) {
 		int key, val = json_member(cfg, labels, i, &key);
 		char *k = json_str(cfg, key), *x = json_str(cfg, val);
-		printf("  %s=%s\n", k ? k : "", x ? x : "");
+		text_printf(stdout, "  %s=%s\n", k ? k : "", x ? x : "");
 		free(k);
 		free(x);
 	}
-	printf("Layers:\n");
+	text_printf(stdout, "Layers:\n");
 	for (size_t i = 0; i < im->nlayers; i++)
-		printf("  %s\n", im->diff_ids[i]);
-	printf("Template variables with a default:\n");
+		text_printf(stdout, "  %s\n", im->diff_ids[i]);
+	text_printf(stdout, "Template variables with a default:\n");
 	for (size_t i = 0; i < v->n; i++) {
 		int d = m ? json_get(m, dv, v->names[i]) : -1;
 		char *val = d >= 0 ? json_str(m, d) : NULL;
 		if (val)
-			printf("  %s=%s\n", v->names[i], val);
+			text_printf(stdout, "  %s=%s\n", v->names[i], val);
 		else if (is_builtin(v->names[i]))
-			printf("  %s (built-in)\n", v->names[i]);
+			text_printf(stdout, "  %s (built-in)\n", v->names[i]);
 		free(val);
 	}
-	printf("Template variables to give with --set:\n");
+	text_printf(stdout, "Template variables to give with --set:\n");
 	for (size_t i = 0; i < v->n; i++) {
 		int d = m ? json_get(m, dv, v->names[i]) : -1;
 		if (d < 0 && !is_builtin(v->names[i])) {
-			printf("  %s\n", v->names[i]);
+			text_printf(stdout, "  %s\n", v->names[i]);
 			any = 1;
 		}
 	}
 	if (!any)
-		printf("  (none)\n");
+		text_printf(stdout, "  (none)\n");
+	if (!pv->ok) {
+		text_printf(stdout, "Installing it is refused: %s\n", pv->why.msg);
+		return;
+	}
+	text_printf(stdout, "Installed as %s with these defaults, it places on the host:\n",
+		    pv->p.name);
+	plan_print(&pv->p, "  ");
 }
 
 static int images_info(struct cli *c, int argc, char **argv, struct err *e)
@@ -441,6 +489,7 @@ static int images_info(struct cli *c, int argc, char **argv, struct err *e)
 	struct image_info im = { 0 };
 	struct json *cfg = NULL, *m = NULL;
 	struct vars *v = calloc(1, sizeof *v);
+	struct preview pv = { 0 };
 	int flags = 0, first, missing, r = -1;
 
 	if (!v)
@@ -458,12 +507,14 @@ static int images_info(struct cli *c, int argc, char **argv, struct err *e)
 		goto out;
 	}
 	int dv = m ? json_get(m, json_root(m), "defaultValues") : -1;
+	preview(c, s, &im, &pv);
 	if (flags & F('j'))
-		info_json(&im, cfg, v, m, dv);
+		info_json(&im, cfg, v, m, dv, &pv);
 	else
-		info_text(&im, cfg, v, m, dv);
+		info_text(&im, cfg, v, m, dv, &pv);
 	r = 0;
 out:
+	plan_free(&pv.p);
 	json_free(cfg);
 	json_free(m);
 	free(v);

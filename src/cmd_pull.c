@@ -214,10 +214,10 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	}
 	for (size_t i = 0; i < src->img.nlayers; i++) {
 		const char *diff = src->img.layers[i].diff_id;
-		char lref[80];
+		char lref[STORE_REF_MAX];
 		int have;
 
-		snprintf(lref, sizeof lref, "ociimage/%s", diff + 7);
+		store_layer_ref(diff, lref);
 		if ((have = store_ref_get(s, lref, res[i].commit, e)) < 0)
 			goto out;
 		if (have) {
@@ -258,58 +258,80 @@ out:
 	return r;
 }
 
-/* The OSTree system repo is shared with the host OS (DESIGN.md): only in
- * bare mode, which keeps ownership, and only when its objects can really be
- * hardlinked into CHECKOUT (same filesystem, no protection in the way). */
-static int system_repo_ok(struct cli *c, struct store *s, struct err *e)
+/* The OSTree system repo is shared with the host OS: only in bare mode,
+ * which keeps ownership, and only when its objects can really be hardlinked
+ * into CHECKOUT (same filesystem, no protection in the way). */
+static int system_repo_ok(struct cli *c, struct store *s, int ckfd, struct err *e)
 {
-	char ck[PATH_MAX], probe[64];
-	int dfd, fd, r = 0;
+	char probe[64];
+	int fd, r = 0;
 
 	if (!store_is_bare(s))
 		return err_set(e, 0, "the system repository '%s' is in %s mode: only bare is used",
 			       c->paths.repo, store_mode_name(s));
-	if (paths_host(&c->paths, c->paths.checkout, ck, e) < 0)
-		return -1;
 	snprintf(probe, sizeof probe, "tmp/syscontainer-probe-%d", (int)getpid());
 	fd = openat(store_dfd(s), probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_set(e, errno, "system repository '%s': probe", c->paths.repo);
 	close(fd);
-	dfd = open(ck, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || linkat(store_dfd(s), probe, dfd, ".link-probe", 0) < 0)
+	if (linkat(store_dfd(s), probe, ckfd, ".link-probe", 0) < 0)
 		r = err_set(e, errno, "the system repository '%s' cannot hardlink into '%s'",
 			    c->paths.repo, c->paths.checkout);
-	if (dfd >= 0) {
-		unlinkat(dfd, ".link-probe", 0);
-		close(dfd);
-	}
+	unlinkat(ckfd, ".link-probe", 0);
 	unlinkat(store_dfd(s), probe, 0);
 	return r;
 }
 
+/* The repository, its parent resolved on the target as the target sees it. */
+static int open_repo(struct cli *c, int create, struct store **s, struct err *e)
+{
+	char parent[PATH_MAX];
+	const char *name = strrchr(c->paths.repo, '/') + 1;
+	int pfd, r;
+
+	/* paths_resolve() made the repository path absolute, without a
+	 * trailing '/': name is its last component. */
+	snprintf(parent, sizeof parent, "%.*s", (int)(name - c->paths.repo - 1), c->paths.repo);
+	if (!parent[0])
+		memcpy(parent, "/", 2);
+	pfd = create ? target_mkdirs(&c->tgt, parent, 0755, 0, e) : target_open_dir(&c->tgt, parent, e);
+	if (pfd < 0 && !create && errno == ENOENT)
+		return err_setc(e, ERR_NOT_FOUND, 0,
+				"repository '%s' does not exist (nothing pulled yet?)", c->paths.repo);
+	if (pfd < 0)
+		return err_wrap(e, "repository");
+	r = store_open(s, pfd, name, c->paths.repo, create, e);
+	close(pfd);
+	return r;
+}
+
+int pull_open_existing_store(struct cli *c, struct store **s, struct err *e)
+{
+	if (cli_target(c, e) < 0)
+		return -1;
+	return open_repo(c, 0, s, e);
+}
+
 int pull_open_store(struct cli *c, struct store **s, struct err *e)
 {
-	char host[PATH_MAX];
+	int ckfd, r;
 
-	if (cli_paths(c, e) < 0 || paths_prepare(&c->paths, e) < 0 ||
-	    paths_host(&c->paths, c->paths.repo, host, e) < 0)
+	if (cli_target(c, e) < 0 || (ckfd = paths_prepare(&c->paths, &c->tgt, e)) < 0)
 		return -1;
-	/* The repo itself is created atomically; its parent must exist (the
-	 * private one's is made 0700 by paths_prepare). */
-	{
-		char parent[PATH_MAX], *slash;
-		snprintf(parent, sizeof parent, "%s", host);
-		slash = strrchr(parent, '/');
-		if (slash && slash != parent) {
-			*slash = '\0';
-			if (paths_mkdir_p(parent, 0755, e) < 0)
-				return -1;
-		}
-	}
-	if (store_open(s, host, 1, e) < 0)
-		return -1;
-	if (paths_repo_is_system(&c->paths) && system_repo_ok(c, *s, e) < 0) {
+	/* A recorded repository that vanished is never replaced by an empty
+	 * one: the containers installed from it would lose their images. */
+	r = open_repo(c, c->paths.repo_source != REPO_FROM_RECORD, s, e);
+	if (r < 0 && e->code == ERR_NOT_FOUND)
+		err_set(e, 0, "repository '%s' (recorded in %s/.storage/repo-path) does not exist: "
+			"restore it, or remove that file to start a new private repository",
+			c->paths.repo, c->paths.checkout);
+	if (r == 0 && paths_repo_is_system(&c->paths) && system_repo_ok(c, *s, ckfd, e) < 0)
+		r = -1;
+	/* Only a repository that was opened and accepted is recorded. */
+	if (r == 0 && paths_record_repo(&c->paths, ckfd, e) < 0)
+		r = -1;
+	close(ckfd);
+	if (r < 0) {
 		store_free(*s);
 		*s = NULL;
 		return -1;
@@ -317,8 +339,9 @@ int pull_open_store(struct cli *c, struct store **s, struct err *e)
 	if (c->verbose) {
 		static const char *const from[] = { "--repo", "$ATOMIC_OSTREE_REPO",
 						    "the recorded choice", "the private default" };
-		fprintf(stderr, "syscontainer: repository %s (%s, from %s), CHECKOUT %s\n", host,
-			store_mode_name(*s), from[c->paths.repo_source], c->paths.checkout);
+		fprintf(stderr, "syscontainer: repository %s (%s, from %s), CHECKOUT %s%s%s\n",
+			c->paths.repo, store_mode_name(*s), from[c->paths.repo_source],
+			c->paths.checkout, c->root ? " under " : "", c->root ? c->root : "");
 	}
 	return 0;
 }

@@ -9,66 +9,77 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "layer.h"
+#include "path.h"
 #include "store.h"
 #include "util.h"
 
 #define WH ".wh."
 #define WH_OPQ ".wh..wh..opq"
 
-/* Objects copied into this deployment (repo on another filesystem), so each
- * is copied once and hardlinked afterwards: checksum -> path in rootfs. */
-struct copied {
-	char sum[65];
-	char *path;
-};
-
 struct ctx {
 	struct store *s;
 	int root;                  /* rootfs directory fd */
+	int objects;               /* private copies of objects (cross_fs, EMLINK) */
 	struct deploy_stats *st;
 	char **synth;              /* this layer's synthesised dirs (sorted) */
 	size_t nsynth, capsynth;
 	int cross_fs;              /* hardlinks from the repo fail: copy */
-	struct copied *copies;
-	size_t ncopies, capcopies;
+	/* Entries come depth-first, sorted: most share the previous parent. */
+	char parent[4096];
+	int parent_fd;
 };
 
-int deploy_open_dir(int rootfs_fd, const char *path)
+static void forget_parent(struct ctx *c)
 {
-	char buf[4096];
-	int fd = dup(rootfs_fd);
+	if (c->parent_fd >= 0)
+		close(c->parent_fd);
+	c->parent_fd = -1;
+	c->parent[0] = '\0';
+}
 
+/* The directory holding path (never through a symlink) and the base name;
+ * the fd belongs to the cache: do not close it. */
+static int open_parent(struct ctx *c, const char *path, const char **name, struct err *e)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	if (c->parent_fd >= 0 && strlen(c->parent) == n && !memcmp(c->parent, path, n))
+		return c->parent_fd;
+	if (n >= sizeof c->parent)
+		return err_set(e, ENAMETOOLONG, "'%s'", path);
+	forget_parent(c);
+	fd = n ? path_open_parent(c->root, path, PATH_NO_SYMLINKS, name, -1, NULL, NULL, e)
+	       : openat(c->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-		close(fd);
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *comp = strtok(buf, "/"); comp; comp = strtok(NULL, "/")) {
-		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int saved = errno;
-		close(fd);
-		if (next < 0) {
-			errno = saved;
-			return -1;
-		}
-		fd = next;
-	}
+	memcpy(c->parent, path, n);
+	c->parent[n] = '\0';
+	c->parent_fd = fd;
 	return fd;
 }
 
-/* Split "a/b/c" into an fd for "a/b" (no symlink followed) and "c". */
-static int open_parent(int root, const char *path, const char **name)
+/* Remove name in pfd; removing a directory may take the cached parent
+ * with it. */
+static int remove_entry(struct ctx *c, int pfd, const char *name, struct err *e)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[4096];
+	struct stat st;
 
-	*name = slash ? slash + 1 : path;
-	if (!slash)
-		return dup(root);
-	snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	return deploy_open_dir(root, dir);
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_set(e, errno, "stat '%s'", name);
+	if (S_ISDIR(st.st_mode)) {
+		int r, keep = dup(pfd);
+		if (keep < 0)
+			return err_set(e, errno, "remove '%s'", name);
+		forget_parent(c);
+		r = util_remove_at(keep, name, e);
+		close(keep);
+		return r;
+	}
+	return util_remove_at(pfd, name, e);
 }
 
 /* ---- pass 1: whiteouts hide lower layers' content ------------------------ */
@@ -85,18 +96,21 @@ static int apply_whiteout(void *opaque, const struct store_entry *ent, struct er
 	name = name ? name + 1 : ent->path;
 	if (strncmp(name, WH, strlen(WH)))
 		return 0;
+	if (layer_bad_whiteout(name))
+		return err_set(e, 0, "whiteout '%s' names nothing it could remove", ent->path);
 	c->st->whiteouts++;
 	/* A whiteout below a lower symlink names nothing that exists as a
 	 * directory here: there is nothing to remove, and nothing to follow. */
-	fd = open_parent(c->root, ent->path, &name);
+	fd = open_parent(c, ent->path, &name, e);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0
-			: err_set(e, errno, "whiteout '%s'", ent->path);
-	if (!strcmp(name, WH_OPQ))
-		r = util_remove_children(dup(fd), e);
-	else if (name[strlen(WH)])
-		r = util_remove_at(fd, name + strlen(WH), e);
-	close(fd);
+			: err_wrap(e, "whiteout");
+	if (!strcmp(name, WH_OPQ)) {
+		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = dfd < 0 ? err_set(e, errno, "open") : util_remove_children(dfd, e);
+	} else {
+		r = remove_entry(c, fd, name + strlen(WH), e);
+	}
 	return r < 0 ? err_wrap(e, "whiteout '%s'", ent->path) : 0;
 }
 
@@ -125,7 +139,7 @@ static int add_dir(struct ctx *c, int pfd, const char *name, const struct store_
 	struct stat st;
 
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-	    util_remove_at(pfd, name, e) < 0)
+	    remove_entry(c, pfd, name, e) < 0)
 		return -1;
 	if (mkdirat(pfd, name, 0700) == 0)
 		synth = 0;   /* new: it gets the layer's (or the synthesised) mode */
@@ -140,56 +154,49 @@ static int add_dir(struct ctx *c, int pfd, const char *name, const struct store_
 	return 0;
 }
 
-static struct copied *find_copy(struct ctx *c, const char *sum)
+/* The private copy of an object, made on first use; a full one (EMLINK)
+ * is replaced by a fresh copy for the uses that follow. */
+static int link_copy(struct ctx *c, const char *sum, int pfd, const char *name, struct err *e)
 {
-	for (size_t i = 0; i < c->ncopies; i++)
-		if (!strcmp(c->copies[i].sum, sum))
-			return &c->copies[i];
-	return NULL;
-}
-
-static int remember_copy(struct ctx *c, const char *sum, const char *path, struct err *e)
-{
-	if (c->ncopies == c->capcopies) {
-		size_t cap = c->capcopies ? c->capcopies * 2 : 256;
-		struct copied *n = realloc(c->copies, cap * sizeof *n);
-		if (!n)
-			return err_set(e, ENOMEM, "checkout");
-		c->copies = n;
-		c->capcopies = cap;
+	for (int tries = 0; tries < 2; tries++) {
+		if (linkat(c->objects, sum, pfd, name, 0) == 0)
+			return 0;
+		if (errno == ENOENT) {
+			if (store_object_copy(c->s, sum, c->objects, sum, e) < 0)
+				return -1;
+		} else if (errno == EMLINK) {
+			char tmp[80];
+			snprintf(tmp, sizeof tmp, "%s.new", sum);
+			unlinkat(c->objects, tmp, 0);
+			if (store_object_copy(c->s, sum, c->objects, tmp, e) < 0)
+				return -1;
+			if (renameat(c->objects, tmp, c->objects, sum) < 0)
+				return err_set(e, errno, "object copy %s", sum);
+		} else {
+			return err_set(e, errno, "link");
+		}
+		c->st->copied++;
 	}
-	snprintf(c->copies[c->ncopies].sum, 65, "%s", sum);
-	c->copies[c->ncopies].path = strdup(path);
-	if (!c->copies[c->ncopies].path)
-		return err_set(e, ENOMEM, "checkout");
-	c->ncopies++;
-	return 0;
+	return err_set(e, EMLINK, "link");
 }
 
 static int add_file(struct ctx *c, int pfd, const char *name, const struct store_entry *ent,
 		    struct err *e)
 {
-	struct copied *cp;
-
 	if (!c->cross_fs) {
 		if (store_object_link(c->s, ent->checksum, pfd, name, e) == 0) {
 			c->st->linked++;
 			return 0;
 		}
-		if (e->errnum != EXDEV && e->errnum != EPERM)
+		if (e->errnum == EXDEV || e->errnum == EPERM)
+			c->cross_fs = 1;
+		else if (e->errnum != EMLINK)
 			return err_wrap(e, "'%s'", ent->path);
-		c->cross_fs = 1;   /* say so once: the caller reads st->copied */
 	}
-	if ((cp = find_copy(c, ent->checksum))) {
-		if (linkat(c->root, cp->path, pfd, name, 0) == 0) {
-			c->st->linked++;
-			return 0;
-		}
-	}
-	if (store_object_copy(c->s, ent->checksum, pfd, name, e) < 0)
+	if (link_copy(c, ent->checksum, pfd, name, e) < 0)
 		return err_wrap(e, "'%s'", ent->path);
-	c->st->copied++;
-	return cp ? 0 : remember_copy(c, ent->checksum, ent->path, e);
+	c->st->linked++;
+	return 0;
 }
 
 static int add_entry(void *opaque, const struct store_entry *ent, struct err *e)
@@ -201,13 +208,16 @@ static int add_entry(void *opaque, const struct store_entry *ent, struct err *e)
 	base = base ? base + 1 : ent->path;
 	if (ent->kind != STORE_DIR && !strncmp(base, WH, strlen(WH)))
 		return 0;
-	pfd = open_parent(c->root, ent->path, &name);
+	pfd = open_parent(c, ent->path, &name, e);
 	if (pfd < 0)
 		return err_set(e, errno, "'%s': parent is not a directory", ent->path);
 	if (ent->kind == STORE_DIR) {
 		r = add_dir(c, pfd, name, ent, e);
 	} else {
-		r = util_remove_at(pfd, name, e);
+		r = remove_entry(c, pfd, name, e);
+		/* removing a directory may have dropped the cached parent */
+		if (r == 0 && c->parent_fd < 0 && (pfd = open_parent(c, ent->path, &name, e)) < 0)
+			r = -1;
 		if (r == 0 && ent->kind == STORE_SYMLINK) {
 			if (symlinkat(ent->target, pfd, name) < 0 ||
 			    fchownat(pfd, name, ent->uid, ent->gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -218,7 +228,6 @@ static int add_entry(void *opaque, const struct store_entry *ent, struct err *e)
 			c->st->files++;
 		}
 	}
-	close(pfd);
 	return r;
 }
 
@@ -252,10 +261,11 @@ static void clear_synth(struct ctx *c)
 }
 
 int deploy_checkout(struct store *s, const char *const *commits, size_t n, int rootfs_fd,
-		    struct deploy_stats *st, struct err *e)
+		    int objects_fd, struct deploy_stats *st, struct err *e)
 {
 	/* Only a bare repo holds objects with their real owner and mode. */
-	struct ctx c = { .s = s, .root = rootfs_fd, .st = st, .cross_fs = !store_is_bare(s) };
+	struct ctx c = { .s = s, .root = rootfs_fd, .objects = objects_fd, .st = st,
+			 .cross_fs = !store_is_bare(s), .parent_fd = -1 };
 	int r = 0;
 
 	memset(st, 0, sizeof *st);
@@ -263,18 +273,16 @@ int deploy_checkout(struct store *s, const char *const *commits, size_t n, int r
 		clear_synth(&c);
 		r = store_commit_meta_strv(s, commits[i], "syscontainer.synthesized-dirs", add_synth,
 					   &c, e);
-		if (r == 0)
-			if (c.nsynth)
-				qsort(c.synth, c.nsynth, sizeof *c.synth, cmp_strp);
+		if (r == 0 && c.nsynth)
+			qsort(c.synth, c.nsynth, sizeof *c.synth, cmp_strp);
 		if (r == 0)
 			r = store_walk(s, commits[i], apply_whiteout, &c, e);
+		forget_parent(&c);
 		if (r == 0)
 			r = store_walk(s, commits[i], add_entry, &c, e);
+		forget_parent(&c);
 	}
 	clear_synth(&c);
 	free(c.synth);
-	for (size_t i = 0; i < c.ncopies; i++)
-		free(c.copies[i].path);
-	free(c.copies);
 	return r;
 }

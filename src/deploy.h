@@ -1,13 +1,16 @@
 /* Checking an image out into a deployment's rootfs, layer by layer, safely:
  * whiteouts and opaque directories applied, an upper directory replacing a
  * lower file or symlink, an upper directory's mode and owner applied (never
- * a directory the layer only synthesised), and never following a symlink a
- * lower layer created: every path is resolved from the rootfs descriptor
- * one component at a time with O_NOFOLLOW.
+ * a directory the layer only synthesised), and never following a symlink:
+ * every parent is resolved below the rootfs with path.c's PATH_NO_SYMLINKS,
+ * so a lower layer's symlink is replaced, never written through.
  *
- * Files are hardlinked from a `bare` repository on the same filesystem;
- * otherwise each object is copied once per deployment and its other uses are
- * hardlinked to that copy. */
+ * Files are hardlinked from a `bare` repository on the same file system.
+ * Otherwise (another file system, a bare-user repository) and for an object
+ * already at the hard link limit (EMLINK), each object is copied once into
+ * a private directory of the deployment, outside the rootfs, and every use
+ * is a hardlink to that copy: no path inside the rootfs is ever a link
+ * source, since a later layer may have replaced it. */
 #ifndef SC_DEPLOY_H
 #define SC_DEPLOY_H
 
@@ -20,16 +23,13 @@ struct store;
 
 struct deploy_stats {
 	uint64_t files, dirs, symlinks, whiteouts;
-	uint64_t linked, copied;     /* files hardlinked from the repo / copied */
+	uint64_t linked, copied;     /* files hardlinked / objects copied */
 };
 
 /* Check out the layer commits (bottom first) into the empty directory
- * rootfs_fd. */
+ * rootfs_fd.  objects_fd is an empty private directory (not inside the
+ * rootfs, same file system) for object copies; the caller removes it. */
 int deploy_checkout(struct store *s, const char *const *commits, size_t n, int rootfs_fd,
-		    struct deploy_stats *st, struct err *e);
-
-/* Open a directory below rootfs_fd by a relative path, never following a
- * symlink (O_NOFOLLOW per component); -1 with errno when not a real dir. */
-int deploy_open_dir(int rootfs_fd, const char *path);
+		    int objects_fd, struct deploy_stats *st, struct err *e);
 
 #endif

@@ -12,6 +12,7 @@ static void vset(struct err *e, int errnum, const char *fmt, va_list ap)
 	if (errnum && (size_t)n < sizeof e->msg)
 		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(errnum));
 	e->errnum = errnum;
+	e->code = ERR_OTHER;
 }
 
 int err_set(struct err *e, int errnum, const char *fmt, ...)
@@ -21,6 +22,17 @@ int err_set(struct err *e, int errnum, const char *fmt, ...)
 	vset(e, errnum, fmt, ap);
 	va_end(ap);
 	e->status = EXIT_FAIL;
+	return -1;
+}
+
+int err_setc(struct err *e, enum err_code code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vset(e, errnum, fmt, ap);
+	va_end(ap);
+	e->status = EXIT_FAIL;
+	e->code = code;
 	return -1;
 }
 
@@ -66,5 +78,6 @@ void err_clear(struct err *e)
 {
 	e->errnum = 0;
 	e->status = 0;
+	e->code = ERR_OTHER;
 	e->msg[0] = '\0';
 }

@@ -1,6 +1,5 @@
 #include "hostfs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,10 +9,12 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "deploy.h"
 #include "json.h"
+#include "path.h"
+#include "policy.h"
 #include "sha256.h"
-#include "tar.h"
+#include "store.h"
+#include "util.h"
 
 #define HOSTFS_DIR "exports/hostfs"
 
@@ -22,89 +23,32 @@ void hostfs_free(struct hostfs *h)
 	for (size_t i = 0; i < h->n; i++) {
 		free(h->v[i].src);
 		free(h->v[i].target);
+		free(h->v[i].content);
 	}
-	h->n = 0;
-}
-
-/* "/usr/bin/x" -> parent fd (created as needed, never via a symlink) and
- * the base name. */
-static int open_target_parent(int target_fd, const char *target, const char **base, int create,
-			      struct err *e)
-{
-	char path[4096], *p, *slash;
-	int fd = dup(target_fd);
-
-	snprintf(path, sizeof path, "%s", target + 1);
-	slash = strrchr(path, '/');
-	*base = target + 1 + (slash ? (size_t)(slash - path) + 1 : 0);
-	if (!slash)
-		return fd;
-	*slash = '\0';
-	for (p = strtok(path, "/"); p && fd >= 0; p = strtok(NULL, "/")) {
-		int next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT && create && mkdirat(fd, p, 0755) == 0)
-			next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && (errno == ELOOP || errno == ENOTDIR)) {
-			close(fd);
-			return err_set(e, 0, "host path '%s' passes through a symlink or a file", target);
-		}
-		if (next < 0 && errno == ENOENT && !create) {
-			close(fd);
-			return -2;   /* does not exist yet: will be created */
-		}
-		if (next < 0) {
-			int saved = errno;
-			close(fd);
-			return err_set(e, saved, "host path '%s'", target);
-		}
-		close(fd);
-		fd = next;
-	}
-	return fd;
-}
-
-static int check_target(int target_fd, const char *target, struct err *e)
-{
-	char norm[TAR_MAX_PATH + 1];
-	const char *base;
-	struct stat st;
-	int fd;
-
-	if (target[0] != '/' || tar_normalize_path(target, strlen(target), norm, sizeof norm, e) < 0 ||
-	    strcmp(norm, target + 1))
-		return err_set(e, 0, "host path '%s': must be absolute and normal (no '..')", target);
-	fd = open_target_parent(target_fd, target, &base, 0, e);
-	if (fd == -2)
-		return 0;
-	if (fd < 0)
-		return -1;
-	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		close(fd);
-		return err_set(e, 0, "host file '%s' exists and is not ours: refusing to replace it",
-			       target);
-	}
-	close(fd);
-	return 0;
+	for (size_t i = 0; i < h->ndirs; i++)
+		free(h->dirs[i]);
+	h->n = h->ndirs = 0;
 }
 
 struct walk {
+	struct store *s;
+	const struct image_info *im;
 	struct hostfs *h;
 	const struct json *m;
 	template_lookup_fn lookup;
 	void *ctx;
+	const struct target *t;
+	int preview;        /* what exists already is no refusal */
 };
 
 /* renameFiles maps an image path to a host path (expanded); else the same. */
-static int target_of(struct walk *w, const char *rel, char **out, struct err *e)
+static int target_of(struct walk *w, const char *src, char **out, struct err *e)
 {
-	char src[4200];
 	int ren = w->m ? json_get(w->m, json_root(w->m), "renameFiles") : -1;
-	int to;
-	char *v;
+	int to = json_get(w->m, ren, src);
 	struct buf b;
+	char *v;
 
-	snprintf(src, sizeof src, "/%s", rel);
-	to = json_get(w->m, ren, src);
 	if (to < 0) {
 		*out = strdup(src);
 		return *out ? 0 : err_set(e, ENOMEM, "hostfs");
@@ -123,12 +67,10 @@ static int target_of(struct walk *w, const char *rel, char **out, struct err *e)
 }
 
 /* installedFilesTemplate names a file by its image path or its host path. */
-static int templated(const struct walk *w, const char *rel, const char *target)
+static int templated(const struct walk *w, const char *src, const char *target)
 {
 	int list = w->m ? json_get(w->m, json_root(w->m), "installedFilesTemplate") : -1;
-	char src[4200];
 
-	snprintf(src, sizeof src, "/%s", rel);
 	for (size_t i = 0; i < json_count(w->m, list); i++)
 		if (json_str_eq(w->m, json_at(w->m, list, i), target) ||
 		    json_str_eq(w->m, json_at(w->m, list, i), src))
@@ -136,168 +78,210 @@ static int templated(const struct walk *w, const char *rel, const char *target)
 	return 0;
 }
 
-static int walk_dir(struct walk *w, int dfd, const char *rel, int target_fd, struct err *e)
+static int add_dir(struct hostfs *h, const char *dir, struct err *e)
 {
-	DIR *d = fdopendir(dfd);
-	struct dirent *de;
-	int r = 0;
+	for (size_t i = 0; i < h->ndirs; i++)
+		if (!strcmp(h->dirs[i], dir))
+			return 0;
+	if (h->ndirs == HOSTFS_MAX)
+		return err_set(e, 0, "/%s: more than %d directories to create", HOSTFS_DIR, HOSTFS_MAX);
+	if (!(h->dirs[h->ndirs] = strdup(dir)))
+		return err_set(e, ENOMEM, "hostfs");
+	h->ndirs++;
+	return 0;
+}
 
-	if (!d) {
-		close(dfd);
-		return err_set(e, errno, "/%s/%s", HOSTFS_DIR, rel);
-	}
-	while (r == 0 && (de = readdir(d))) {
-		char path[4096];
-		struct stat st;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+/* The destination against the target as it is: nothing there, nothing but
+ * real directories on the way (the missing ones planned), and no system
+ * command shadowed. */
+static int check_on_target(struct walk *w, const char *target, struct err *e)
+{
+	static const char *const sys_bin[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin" };
+	char dir[PATH_MAX];
+	const char *base = strrchr(target, '/') + 1, *rel;
+	struct stat st;
+	size_t n;
+	int dfd;
+
+	/* Each ancestor, from the top: a real directory, or missing. */
+	for (n = 1; target[n]; n++) {
+		if (target[n] != '/')
 			continue;
-		snprintf(path, sizeof path, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = err_set(e, errno, "/%s/%s", HOSTFS_DIR, path);
-		} else if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			r = sub < 0 ? err_set(e, errno, "/%s/%s", HOSTFS_DIR, path)
-				    : walk_dir(w, sub, path, target_fd, e);
-		} else if (!S_ISREG(st.st_mode)) {
-			r = err_set(e, 0, "/%s/%s: only regular files are copied to the host", HOSTFS_DIR,
-				    path);
-		} else if (w->h->n == HOSTFS_MAX) {
-			r = err_set(e, 0, "/%s: more than %d files", HOSTFS_DIR, HOSTFS_MAX);
-		} else {
-			struct hostfile *f = &w->h->v[w->h->n];
-			memset(f, 0, sizeof *f);
-			if (!(f->src = strdup(path)) || target_of(w, path, &f->target, e) < 0) {
-				free(f->src);
-				r = f->src ? -1 : err_set(e, ENOMEM, "hostfs");
-				continue;
-			}
-			f->mode = st.st_mode & 07777;
-			f->templated = templated(w, path, f->target);
-			w->h->n++;
-			r = check_target(target_fd, f->target, e);
+		snprintf(dir, sizeof dir, "%.*s", (int)n, target);
+		dfd = target_at(w->t, dir, &rel);
+		if (path_lstat(dfd, rel, PATH_NO_SYMLINKS, &st) < 0) {
+			if (errno != ENOENT)
+				return w->preview ? 0 : err_set(e, errno, "'%s'", dir);
+			if (add_dir(w->h, dir, e) < 0)
+				return -1;
+		} else if (!S_ISDIR(st.st_mode) && !w->preview) {
+			return err_set(e, 0, "'%s' is on the way and is %s", dir,
+				       S_ISLNK(st.st_mode) ? "a symlink (never followed)"
+							   : "not a directory");
 		}
 	}
-	closedir(d);
-	return r;
-}
-
-int hostfs_plan(int rootfs_fd, int target_fd, const char *manifest, size_t mlen,
-		template_lookup_fn lookup, void *ctx, struct hostfs *h, struct err *e)
-{
-	struct json *m = NULL;
-	struct walk w = { h, NULL, lookup, ctx };
-	int dfd, r;
-
-	h->n = 0;
-	dfd = deploy_open_dir(rootfs_fd, HOSTFS_DIR);
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : err_set(e, 0, "/%s is not a directory inside the image "
-						     "(a symlink?): refusing to follow it", HOSTFS_DIR);
-	if (manifest && json_parse(&m, manifest, mlen, e) < 0) {
-		close(dfd);
-		return err_wrap(e, "/exports/manifest.json");
+	dfd = target_at(w->t, target, &rel);
+	if (path_lstat(dfd, rel, PATH_NO_SYMLINKS, &st) == 0 && !w->preview)
+		return err_set(e, 0, "exists and is not ours: refusing to replace it");
+	/* A command in /usr/local/bin or /usr/local/sbin comes first in root's
+	 * PATH: it must not stand in for one of the system's. */
+	n = (size_t)(base - target - 1);
+	if ((n == 14 && !strncmp(target, "/usr/local/bin", n)) ||
+	    (n == 15 && !strncmp(target, "/usr/local/sbin", n))) {
+		for (size_t i = 0; i < sizeof sys_bin / sizeof sys_bin[0]; i++) {
+			snprintf(dir, sizeof dir, "%s/%s", sys_bin[i], base);
+			dfd = target_at(w->t, dir, &rel);
+			if (path_lstat(dfd, rel, PATH_IN_ROOT, &st) == 0)
+				return err_setc(e, ERR_REFUSED, 0, "would shadow the system's %s in "
+						"every PATH (see HOST FILES in syscontainer(1))", dir);
+		}
 	}
-	w.m = m;
-	r = walk_dir(&w, dfd, "", target_fd, e);
-	json_free(m);
-	return r;
-}
-
-static int read_src(int rootfs_fd, const char *src, struct buf *b, struct err *e)
-{
-	char path[4200];
-	const char *slash;
-	int dfd, fd;
-	char chunk[65536];
-	ssize_t n;
-
-	snprintf(path, sizeof path, HOSTFS_DIR "/%s", src);
-	slash = strrchr(path, '/');
-	snprintf(chunk, sizeof chunk, "%.*s", (int)(slash - path), path);
-	dfd = deploy_open_dir(rootfs_fd, chunk);
-	fd = dfd < 0 ? -1 : openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd >= 0)
-		close(dfd);
-	if (fd < 0)
-		return err_set(e, errno, "/%s", path);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_append(b, chunk, (size_t)n);
-	close(fd);
-	if (n < 0 || b->oom)
-		return err_set(e, n < 0 ? errno : ENOMEM, "/%s", path);
 	return 0;
 }
 
-static int write_one(int rootfs_fd, int target_fd, struct hostfile *f, template_lookup_fn lookup,
-		     void *ctx, struct err *e)
+static int plan_one(struct walk *w, const char *path, const struct image_path *p,
+		    struct err *e)
 {
-	struct buf raw, out;
-	const char *base;
-	uint8_t d[32];
-	int pfd, fd, r = -1;
+	struct hostfile *f = &w->h->v[w->h->n];
+	const char *src = path + strlen(HOSTFS_DIR);   /* "/usr/local/bin/x" */
 
-	buf_init(&raw);
-	buf_init(&out);
-	if (read_src(rootfs_fd, f->src, &raw, e) < 0)
-		goto done;
-	if (f->templated && template_expand(raw.data ? raw.data : "", raw.len, 0, lookup, ctx, &out,
-					    e) < 0) {
-		err_wrap(e, "/%s/%s", HOSTFS_DIR, f->src);
-		goto done;
+	if (p->kind != STORE_FILE)
+		return err_set(e, 0, "/%s: only regular files are copied to the host", path);
+	if (w->h->n == HOSTFS_MAX)
+		return err_set(e, 0, "/%s: more than %d files", HOSTFS_DIR, HOSTFS_MAX);
+	memset(f, 0, sizeof *f);
+	if (!(f->src = strdup(src + 1)))
+		return err_set(e, ENOMEM, "hostfs");
+	if (target_of(w, src, &f->target, e) < 0) {
+		free(f->src);
+		return -1;
 	}
-	if (!f->templated) {
-		struct buf t = raw;
-		raw = out;
-		out = t;
+	w->h->n++;
+	f->image_mode = p->mode;
+	f->mode = policy_host_mode(p->mode);
+	f->templated = templated(w, src, f->target);
+	memcpy(f->checksum, p->checksum, sizeof f->checksum);
+	for (size_t i = 0; i + 1 < w->h->n; i++)
+		if (!strcmp(w->h->v[i].target, f->target))
+			return err_set(e, 0, "host file '%s': both /%s/%s and /%s go there", f->target,
+				       HOSTFS_DIR, w->h->v[i].src, path);
+	if (policy_host_file(f->target, e) < 0 || check_on_target(w, f->target, e) < 0)
+		return err_wrap(e, "host file '%s' (from /%s)", f->target, path);
+	if (f->templated) {
+		char *raw = NULL;
+		size_t len;
+		int found;
+		struct buf out;
+		uint8_t d[32];
+
+		if (image_read_file(w->s, w->im, path, HOSTFS_TEMPLATE_MAX, &found, &raw, &len, e) < 0)
+			return err_wrap(e, "/%s", path);
+		buf_init(&out);
+		if (template_expand(raw ? raw : "", raw ? len : 0, 0, w->lookup, w->ctx, &out, e) < 0) {
+			free(raw);
+			buf_free(&out);
+			return err_wrap(e, "/%s", path);
+		}
+		free(raw);
+		f->content = buf_steal(&out, &f->len);
+		if (!f->content)
+			return err_set(e, ENOMEM, "hostfs");
+		sha256_oneshot(f->content, f->len, d);
+		sha256_hex(d, f->sha256);
 	}
-	if ((pfd = open_target_parent(target_fd, f->target, &base, 1, e)) < 0)
-		goto done;
+	return 0;
+}
+
+static int plan_cb(void *ctx, const char *path, const struct image_path *p, struct err *e)
+{
+	return plan_one(ctx, path, p, e);
+}
+
+int hostfs_plan(struct store *s, const struct image_info *im, const struct json *manifest,
+		template_lookup_fn lookup, void *ctx, const struct target *t, int preview,
+		struct hostfs *h, struct err *e)
+{
+	struct walk w = { s, im, h, manifest, lookup, ctx, t, preview };
+	struct image_path p;
+
+	h->n = h->ndirs = 0;
+	if (image_path_kind(s, im, HOSTFS_DIR, &p, e) < 0)
+		return -1;
+	if (p.kind == STORE_ABSENT)
+		return 0;
+	if (p.kind != STORE_DIR)
+		return err_set(e, 0, "/%s is not a directory inside the image (a symlink?): refusing "
+			       "to follow it", HOSTFS_DIR);
+	return image_walk_files(s, im, HOSTFS_DIR, plan_cb, &w, e);
+}
+
+int hostfs_mkdir(const struct target *t, const char *dir, struct err *e)
+{
+	char sub[PATH_MAX];
+	const char *rel, *base;
+	int dfd = target_at(t, dir, &rel), pfd;
+
+	if (snprintf(sub, sizeof sub, "%s/x", rel) >= (int)sizeof sub)
+		return err_set(e, ENAMETOOLONG, "'%s'", dir);
+	pfd = path_open_parent(dfd, sub, PATH_NO_SYMLINKS, &base, 0755, NULL, NULL, e);
+	if (pfd < 0)
+		return err_wrap(e, "host directory");
+	close(pfd);
+	return 0;
+}
+
+int hostfs_write(struct store *s, const struct target *t, struct hostfile *f, uint32_t uid,
+		 uint32_t gid, struct err *e)
+{
+	const char *rel, *base;
+	struct sha256 hash;
+	uint8_t d[32];
+	int pfd, fd, r = 0;
+
+	pfd = target_at(t, f->target, &rel);
+	pfd = path_open_parent(pfd, rel, PATH_NO_SYMLINKS, &base, -1, NULL, NULL, e);
+	if (pfd < 0)
+		return err_wrap(e, "host file '%s'", f->target);
 	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	close(pfd);
-	if (fd < 0) {
-		err_set(e, errno, "host file '%s'", f->target);
-		goto done;
+	if (fd < 0)
+		return err_set(e, errno, "host file '%s'", f->target);
+	if (f->templated) {
+		if (util_write_all(fd, f->content, f->len) < 0)
+			r = err_set(e, errno, "host file '%s'", f->target);
+	} else {
+		sha256_init(&hash);
+		if (store_object_write(s, f->checksum, fd, HOSTFS_FILE_MAX, &hash, e) < 0)
+			r = err_wrap(e, "host file '%s'", f->target);
+		sha256_final(&hash, d);
+		sha256_hex(d, f->sha256);
 	}
-	if ((out.len && write(fd, out.data, out.len) != (ssize_t)out.len) ||
-	    fchmod(fd, f->mode) < 0 || fsync(fd) < 0)
-		err_set(e, errno, "host file '%s'", f->target);
-	else
-		r = 0;
+	/* chown before chmod: chown clears setuid/setgid, and the mode has none
+	 * anyway. */
+	if (r == 0 && (fchown(fd, uid, gid) < 0 || fchmod(fd, f->mode) < 0 || fsync(fd) < 0))
+		r = err_set(e, errno, "host file '%s'", f->target);
 	close(fd);
-	sha256_oneshot(out.data ? out.data : "", out.len, d);
-	sha256_hex(d, f->sha256);
-done:
-	buf_free(&raw);
-	buf_free(&out);
 	return r;
 }
 
-int hostfs_write(int rootfs_fd, int target_fd, struct hostfs *h, template_lookup_fn lookup,
-		 void *ctx, struct err *e)
+void hostfs_current_sha256(const struct target *t, const char *path, char out[65])
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (write_one(rootfs_fd, target_fd, &h->v[i], lookup, ctx, e) < 0)
-			return -1;
-	return 0;
-}
-
-void hostfs_current_sha256(int target_fd, const char *target, char out[65])
-{
+	const char *rel;
 	struct sha256 s;
-	const char *base;
-	struct err e;
 	char chunk[65536];
 	uint8_t d[32];
 	ssize_t n;
-	int pfd = open_target_parent(target_fd, target, &base, 0, &e), fd;
+	int dfd = target_at(t, path, &rel);
+	int fd = path_openat(dfd, rel, PATH_NO_SYMLINKS, O_RDONLY | O_NONBLOCK, 0);
+	struct stat st;
 
 	out[0] = '\0';
-	if (pfd < 0)
-		return;
-	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	close(pfd);
 	if (fd < 0)
 		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
 	sha256_init(&s);
 	while ((n = read(fd, chunk, sizeof chunk)) > 0)
 		sha256_update(&s, chunk, (size_t)n);

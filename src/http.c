@@ -11,23 +11,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "text.h"
 #include "tls.h"
 
 #ifndef SC_VERSION
 #define SC_VERSION "dev"
 #endif
-
-static int is_tchar(int c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* Field-value bytes: HTAB, SP, VCHAR, obs-text. */
-static int is_vchar(int c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
 
 /* ---- client: connections and the pool ---- */
 
@@ -403,13 +392,13 @@ static int check_request(const struct http_request *rq, struct err *e)
 	if (!ml || ml >= METHOD_MAX)
 		return err_set(e, 0, "bad method");
 	for (size_t i = 0; i < ml; i++)
-		if (!is_tchar((unsigned char)rq->method[i]))
+		if (!text_is_tchar((unsigned char)rq->method[i]))
 			return err_set(e, 0, "bad method");
 	for (size_t i = 0; i < rq->nheaders; i++) {
 		const char *n = rq->headers[i].name, *v = rq->headers[i].value;
 		size_t nl = strlen(n);
 		for (size_t k = 0; k < nl; k++)
-			if (!is_tchar((unsigned char)n[k]))
+			if (!text_is_tchar((unsigned char)n[k]))
 				nl = 0;
 		if (!nl)
 			return err_set(e, 0, "bad header name");
@@ -417,7 +406,7 @@ static int check_request(const struct http_request *rq, struct err *e)
 			if (!strcasecmp(n, ours[k]))
 				return err_set(e, 0, "header '%s' is set by the client itself", n);
 		for (; *v; v++)
-			if (!is_vchar((unsigned char)*v))
+			if (!http_field_byte((unsigned char)*v))
 				return err_set(e, 0, "header '%s' has a control character", n);
 	}
 	return 0;

@@ -95,6 +95,9 @@ struct tls_config;
 #define HTTP_CHUNK_LINE_MAX 4096    /* chunk size line, extensions included */
 #define HTTP_TRAILER_MAX 65536      /* all trailer lines of a chunked body */
 
+/* An RFC 9110 field-value byte: HTAB, SP, VCHAR, obs-text. */
+int http_field_byte(int c);
+
 /* ---- URLs ---- */
 
 struct http_url {

@@ -67,9 +67,9 @@ static int layer_sizes(struct store *s, struct image_info *im, struct err *e)
 {
 	im->size = 0;
 	for (size_t i = 0; i < im->nlayers; i++) {
-		char ref[80], commit[65], *v = NULL;
+		char ref[STORE_REF_MAX], commit[65], *v = NULL;
 		int have;
-		snprintf(ref, sizeof ref, "ociimage/%s", im->diff_ids[i] + 7);
+		store_layer_ref(im->diff_ids[i], ref);
 		if ((have = store_ref_get(s, ref, commit, e)) < 0)
 			return -1;
 		if (!have)
@@ -103,6 +103,12 @@ int image_load(struct store *s, const char *ref, const char *commit, struct imag
 	if (store_commit_meta(s, commit, "docker.digest", &v, e) < 0)
 		goto fail;
 	snprintf(im->manifest_digest, sizeof im->manifest_digest, "%s", v ? v : "");
+	free(v);
+	v = NULL;
+	/* A pull of NAME:TAG@DIGEST records it as the source. */
+	if (store_commit_meta(s, commit, "syscontainer.source", &v, e) < 0)
+		goto fail;
+	imgref_pinned_digest(im->name, v, v ? strlen(v) : 0, im->pinned);
 	free(v);
 	if (read_config(im, e) < 0 || layer_sizes(s, im, e) < 0)
 		goto fail;
@@ -158,7 +164,7 @@ static int resolve_by_id(struct store *s, const char *what, struct image_info *i
 	if (store_list_refs(s, "ociimage/", match_id, &m, e) < 0)
 		return -1;
 	if (m.n == 0)
-		return err_set(e, 0, "no such image");
+		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
 	for (int i = 0; i < m.n; i++) {
 		distinct += strcmp(m.ids[i], m.ids[0]) != 0;
 		len += snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s (%.12s)",
@@ -182,6 +188,18 @@ static int is_hex(const char *s)
 	return 1;
 }
 
+int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e)
+{
+	int full = !strncmp(what, "sha256:", 7) || (is_hex(what) && strlen(what) == 64);
+
+	if (!full && !(is_hex(what) && strlen(what) >= 4 && strlen(what) < 64))
+		return 0;
+	if (resolve_by_id(s, what, im, e) == 0)
+		return 1;
+	/* A full ID is no name (imgref refuses 64 hex digits as one). */
+	return full ? -1 : 0;
+}
+
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e)
 {
 	struct imgref r;
@@ -189,13 +207,8 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 	char commit[65];
 	int have;
 
-	if (!strncmp(what, "sha256:", 7) || (is_hex(what) && strlen(what) >= 4 &&
-					       strlen(what) <= 64)) {
-		if (resolve_by_id(s, what, im, e) == 0)
-			return 0;
-		if (!strncmp(what, "sha256:", 7))
-			return -1;
-	}
+	if ((have = image_resolve_id(s, what, im, e)) != 0)
+		return have < 0 ? -1 : 0;
 	if (imgref_parse_name(&r, what, strlen(what), e) < 0)
 		return -1;
 	imgref_format(&r, name, sizeof name);
@@ -211,8 +224,18 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 			return -1;
 	}
 	if (!have)
-		return err_set(e, 0, "no such image");
-	return image_load(s, ref, commit, im, e);
+		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
+	if (image_load(s, ref, commit, im, e) < 0)
+		return -1;
+	/* NAME:TAG@DIGEST names the image by digest: NAME:TAG at another one
+	 * is not it. */
+	if (r.tag[0] && r.digest[0] && strcmp(r.digest, im->pinned) &&
+	    strcmp(r.digest, im->manifest_digest)) {
+		image_info_free(im);
+		return err_setc(e, ERR_NOT_FOUND, 0, "no such image (%s is another digest)",
+				im->name);
+	}
+	return 0;
 }
 
 /* Does layer commit c hide lower layers' `path`?  A whiteout of the path or
@@ -255,35 +278,130 @@ static int hides(struct store *s, const char *c, const char *path, struct err *e
 	return 0;
 }
 
+/* The commit of layer i (bottom first). */
+static int layer_commit(struct store *s, const struct image_info *im, size_t i, char commit[65],
+			struct err *e)
+{
+	char ref[STORE_REF_MAX];
+	int have;
+
+	store_layer_ref(im->diff_ids[i], ref);
+	if ((have = store_ref_get(s, ref, commit, e)) < 0)
+		return -1;
+	if (!have)
+		return err_set(e, 0, "image %s: layer %.12s is missing", im->name, im->diff_ids[i] + 7);
+	return 0;
+}
+
+/* The top-most layer that has path or hides it decides what it is in the
+ * merged tree, as a checkout would make it. */
+int image_path_kind(struct store *s, const struct image_info *im, const char *path,
+		    struct image_path *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = STORE_ABSENT;
+	for (size_t i = im->nlayers; i-- > 0;) {
+		int h;
+
+		if (layer_commit(s, im, i, out->commit, e) < 0 ||
+		    store_commit_stat(s, out->commit, path, &out->kind, &out->mode, out->checksum,
+				      e) < 0)
+			return -1;
+		if (out->kind != STORE_ABSENT)
+			return 0;
+		if ((h = hides(s, out->commit, path, e)) < 0)
+			return -1;
+		if (h)
+			break;
+	}
+	out->commit[0] = '\0';
+	return 0;
+}
+
 int image_read_file(struct store *s, const struct image_info *im, const char *path, size_t max,
 		    int *found, char **content, size_t *len, struct err *e)
 {
-	*found = 0;
-	for (size_t i = im->nlayers; i-- > 0;) {
-		char ref[80], commit[65];
-		enum store_kind k;
-		int have, h;
+	struct image_path p;
+	enum store_kind k;
 
-		snprintf(ref, sizeof ref, "ociimage/%s", im->diff_ids[i] + 7);
-		if ((have = store_ref_get(s, ref, commit, e)) < 0)
-			return -1;
-		if (!have)
-			return err_set(e, 0, "image %s: layer %.12s is missing", im->name,
-				       im->diff_ids[i] + 7);
-		if (store_commit_path(s, commit, path, max, &k, content, len, e) < 0)
-			return -1;
-		if (k == STORE_FILE) {
-			*found = 1;
-			return 0;
-		}
-		if (k != STORE_ABSENT)
-			return 0;   /* a dir, symlink or device: no regular file here */
-		if ((h = hides(s, commit, path, e)) < 0)
-			return -1;
-		if (h)
-			return 0;
-	}
+	*found = 0;
+	if (image_path_kind(s, im, path, &p, e) < 0)
+		return -1;
+	if (p.kind != STORE_FILE)
+		return 0;   /* a dir, symlink or device: no regular file here */
+	if (store_commit_path(s, p.commit, path, max, &k, content, len, e) < 0)
+		return -1;
+	*found = 1;
 	return 0;
+}
+
+struct candidates {
+	char **v;
+	size_t n, cap;
+	int overflow;
+};
+
+static int add_candidate(void *ctx, const struct store_entry *ent, struct err *e)
+{
+	struct candidates *c = ctx;
+
+	(void)e;
+	if (ent->kind == STORE_DIR)
+		return 0;
+	if (c->n == IMAGE_WALK_MAX) {
+		c->overflow = 1;
+		return 1;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		char **v = realloc(c->v, cap * sizeof *v);
+		if (!v)
+			return err_set(e, ENOMEM, "walk");
+		c->v = v;
+		c->cap = cap;
+	}
+	if (!(c->v[c->n] = strdup(ent->path)))
+		return err_set(e, ENOMEM, "walk");
+	c->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int image_walk_files(struct store *s, const struct image_info *im, const char *dir,
+		     image_file_fn fn, void *ctx, struct err *e)
+{
+	struct candidates c = { 0 };
+	int r = 0;
+
+	/* Every non-directory any layer has below dir, each judged once by
+	 * the merged view. */
+	for (size_t i = 0; i < im->nlayers && r == 0; i++) {
+		char commit[65];
+		if (layer_commit(s, im, i, commit, e) < 0 ||
+		    store_walk_under(s, commit, dir, add_candidate, &c, e) < 0)
+			r = -1;
+	}
+	if (r == 0 && c.overflow)
+		r = err_set(e, 0, "/%s: more than %d entries", dir, IMAGE_WALK_MAX);
+	if (r == 0 && c.n)
+		qsort(c.v, c.n, sizeof *c.v, cmp_str);
+	for (size_t i = 0; i < c.n && r == 0; i++) {
+		struct image_path p;
+		if (i && !strcmp(c.v[i], c.v[i - 1]))
+			continue;
+		if (image_path_kind(s, im, c.v[i], &p, e) < 0)
+			r = -1;
+		else if (p.kind != STORE_ABSENT && p.kind != STORE_DIR)
+			r = fn(ctx, c.v[i], &p, e);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	return r;
 }
 
 struct users {

@@ -12,8 +12,7 @@
 
 #include "err.h"
 #include "imgref.h"
-
-struct store;
+#include "store.h"
 
 struct image_info {
 	char ref[IMGREF_ENCODED_MAX + 16];   /* "ociimage/docker.io_2F..." */
@@ -21,6 +20,8 @@ struct image_info {
 	char commit[65];
 	char id[72];                         /* config digest: the IMAGE ID */
 	char manifest_digest[72];
+	char pinned[72];                     /* digest the name was pulled by, or ""
+	                                        (imgref_pinned_digest()) */
 	char created[64];                    /* config "created", RFC 3339, or "" */
 	char os[32], arch[32];
 	char *config;                        /* config JSON */
@@ -39,9 +40,38 @@ int image_load(struct store *s, const char *ref, const char *commit, struct imag
 /* True when an ociimage/ ref names an image (not a layer: 64 hex digits). */
 int image_ref_is_image(const char *ref);
 
-/* Resolve NAME[:TAG], a full "sha256:" digest or an unambiguous IMAGE ID
- * prefix.  Unknown or ambiguous: an error naming the candidates. */
+/* Resolve NAME[:TAG][@DIGEST], a full "sha256:" digest or an unambiguous
+ * IMAGE ID prefix (4 to 64 hex digits; IDs first, then names; 64 hex digits
+ * are only ever an ID).  NAME:TAG@DIGEST matches only when the image under
+ * NAME:TAG is pinned to DIGEST or has that manifest digest.  Unknown or
+ * ambiguous: an error naming the candidates. */
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e);
+/* The IMAGE ID half of image_resolve(), for verbs that pull what is not
+ * stored (install): 1 when what is an ID (prefix) of a stored image, 0 when
+ * it is no ID or a prefix that matches nothing (go on with it as a name),
+ * -1 when it is a full ID ("sha256:..." or 64 hex digits) that matches
+ * nothing ("no such image"), or an error. */
+int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e);
+
+/* What a path is in the image's merged tree, as a checkout would make it:
+ * the top-most layer that has the path or hides it (whiteout, opaque
+ * directory, a non-directory parent) decides; symlinks are never followed. */
+struct image_path {
+	enum store_kind kind;      /* STORE_ABSENT when nothing is there */
+	uint32_t mode;
+	char checksum[65];         /* content object of a file or symlink */
+	char commit[65];           /* the layer commit that has it */
+};
+int image_path_kind(struct store *s, const struct image_info *im, const char *path,
+		    struct image_path *out, struct err *e);
+
+/* Every non-directory below dir (relative: "exports/hostfs") of the merged
+ * tree, sorted by path, to fn; at most IMAGE_WALK_MAX candidates. */
+enum { IMAGE_WALK_MAX = 4096 };
+typedef int (*image_file_fn)(void *ctx, const char *path, const struct image_path *p,
+			     struct err *e);
+int image_walk_files(struct store *s, const struct image_info *im, const char *dir,
+		     image_file_fn fn, void *ctx, struct err *e);
 
 /* Read path (e.g. "exports/manifest.json") of the image's merged tree from
  * its layer commits, top layer first, honouring whiteouts and opaque

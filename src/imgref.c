@@ -75,20 +75,22 @@ static int tag_ok(const char *t, size_t n)
 	return 1;
 }
 
-/* [a-z0-9]+ ( ( [._] | __ | -+ ) [a-z0-9]+ )* */
+/* [a-z0-9]+ ( ( [._] | __ | -+ ) [a-z0-9]+ )*, upper case let through:
+ * check_path() refuses it afterwards, so that, as in Docker, only a name
+ * that would be valid in lower case is called "not lowercase". */
 static int component_ok(const char *c, size_t n)
 {
 	size_t i = 0, s, k;
 
-	if (n == 0 || !is_lower_alnum(c[0]))
+	if (n == 0 || !is_alnum(c[0]))
 		return 0;
 	while (i < n) {
-		while (i < n && is_lower_alnum(c[i]))
+		while (i < n && is_alnum(c[i]))
 			i++;
 		if (i == n)
 			return 1;
 		s = i;
-		while (i < n && !is_lower_alnum(c[i]))
+		while (i < n && !is_alnum(c[i]))
 			i++;
 		if (i == n)
 			return 0; /* ends with a separator */
@@ -158,10 +160,26 @@ static int registry_ok(const char *d, size_t n)
 	return port >= 1 && port <= 65535;
 }
 
+static int has_upper(const char *s, size_t n)
+{
+	while (n--)
+		if (s[n] >= 'A' && s[n] <= 'Z')
+			return 1;
+	return 0;
+}
+
+/* Docker's test for the first of several components: a domain, IPv4 or
+ * [IPv6] address or host:port has a '.' or a ':'; "localhost" is reserved;
+ * and repository paths are lower case, so upper case means a host too
+ * (the only way to name a one-word host without a port: LOCALDOMAIN/x).
+ * An upper-case word that is no host ("My_Org/x") stays in the path, to be
+ * refused there as not lower case, which is what Docker says of it. */
 static int is_registry(const char *c, size_t n)
 {
-	return memchr(c, '.', n) || memchr(c, ':', n) || (n && c[0] == '[') ||
-	       (n == 9 && memcmp(c, "localhost", 9) == 0);
+	if (memchr(c, '.', n) || memchr(c, ':', n) ||
+	    (n == 9 && memcmp(c, "localhost", 9) == 0))
+		return 1;
+	return has_upper(c, n) && registry_ok(c, n);
 }
 
 /* PATH after the registry: lowercase components joined by '/'. */
@@ -170,9 +188,6 @@ static int check_path(const char *s, size_t len, const char *p, size_t n,
 {
 	size_t i, c = 0;
 
-	for (i = 0; i < n; i++)
-		if (p[i] >= 'A' && p[i] <= 'Z')
-			return bad(e, s, len, "repository name must be lowercase");
 	for (i = 0; i <= n; i++) {
 		if (i < n && p[i] != '/')
 			continue;
@@ -184,6 +199,8 @@ static int check_path(const char *s, size_t len, const char *p, size_t n,
 				   (int)(i - c), p + c);
 		c = i + 1;
 	}
+	if (has_upper(p, n))
+		return bad(e, s, len, "repository name must be lowercase");
 	return 0;
 }
 
@@ -224,6 +241,9 @@ static int parse_repo(struct imgref *r, const char *s, size_t len,
 		rn = (size_t)(slash - nm);
 		path = slash + 1;
 		pn = n - rn - 1;
+		if (rn >= sizeof r->registry)
+			return bad(e, s, len, "registry longer than %zu bytes",
+				   sizeof r->registry - 1);
 		if (!registry_ok(reg, rn))
 			return bad(e, s, len, "invalid registry '%.*s'", (int)rn, reg);
 		if (rn == 15 && memcmp(reg, "index.docker.io", 15) == 0) {
@@ -237,13 +257,27 @@ static int parse_repo(struct imgref *r, const char *s, size_t len,
 		return -1;
 	lib = rn == strlen(DOCKER_HUB) && memcmp(reg, DOCKER_HUB, rn) == 0 &&
 	      !memchr(path, '/', pn);
-	if (rn + 1 + (lib ? 8 : 0) + pn > IMGREF_NAME_MAX)
-		return bad(e, s, len, "repository name longer than %d bytes",
-			   IMGREF_NAME_MAX);
+	/* Docker's limit is on the path as normalised, not on the registry. */
+	if ((lib ? 8 : 0) + pn > IMGREF_PATH_MAX)
+		return bad(e, s, len, "repository path longer than %d bytes%s",
+			   IMGREF_PATH_MAX, lib ? " (with 'library/')" : "");
 	put(r->registry, sizeof r->registry, reg, rn);
 	snprintf(r->path, sizeof r->path, "%s%.*s", lib ? "library/" : "",
 		 (int)pn, path);
 	return 0;
+}
+
+/* Docker refuses a bare 64-hex name: it cannot be told from an image ID. */
+static int is_image_id(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n != 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_lower_hex(p[i]))
+			return 0;
+	return 1;
 }
 
 /* NAME[:TAG][@DIGEST] within s[off..off+n); s, len is the whole input. */
@@ -257,6 +291,9 @@ static int parse_name_in(struct imgref *r, const char *s, size_t len,
 		return bad(e, s, len, "empty image name");
 	if (memchr(p, '\0', n))
 		return bad(e, s, len, "NUL byte in image name");
+	if (is_image_id(p, n))
+		return bad(e, s, len, "looks like an image ID (64 hex digits), not a "
+			   "repository name");
 	if (at && parse_digest(r, s, len, at + 1, n - nn - 1, e) < 0)
 		return -1;
 	slash = mem_rchr(p, nn, '/');
@@ -431,6 +468,11 @@ size_t imgref_format(const struct imgref *r, char *out, size_t outsz)
 	return format_name(r, out, outsz, cat(out, outsz, 0, ""), 0);
 }
 
+size_t imgref_format_full(const struct imgref *r, char *out, size_t outsz)
+{
+	return format_name(r, out, outsz, cat(out, outsz, 0, ""), 1);
+}
+
 size_t imgref_format_source(const struct imgref *r, char *out, size_t outsz)
 {
 	size_t o = cat(out, outsz, 0, "");
@@ -554,6 +596,30 @@ int imgref_decode_ostree(const char *enc, char *out, size_t outsz, struct err *e
 		return decode_fail(e, out, outsz, "ref '%.200s': decoded name too long", enc);
 	out[o] = '\0';
 	return 0;
+}
+
+int imgref_pinned_digest(const char *name, const char *source, size_t len, char digest[72])
+{
+	struct imgref n, src;
+	struct err e;
+	char a[IMGREF_FORMAT_MAX], b[IMGREF_FORMAT_MAX];
+
+	digest[0] = '\0';
+	if (imgref_parse_name(&n, name, strlen(name), &e) < 0)
+		return 0;
+	if (n.digest[0]) {
+		memcpy(digest, n.digest, sizeof n.digest);
+		return 1;
+	}
+	if (!source || imgref_parse(&src, source, len, &e) < 0 ||
+	    src.transport != IMGREF_REGISTRY || !src.digest[0] || !src.tag[0])
+		return 0;
+	imgref_format(&n, a, sizeof a);
+	imgref_format(&src, b, sizeof b);
+	if (strcmp(a, b) != 0)
+		return 0;
+	memcpy(digest, src.digest, sizeof src.digest);
+	return 1;
 }
 
 int imgref_atomic_short(const struct imgref *r, char *out, size_t outsz)

@@ -22,14 +22,24 @@
  *                                  the first ':' (as in containers/image),
  *                                  so it cannot contain one
  *
- * NAME is the distribution grammar  [REGISTRY/]PATH[:TAG][@sha256:HEX64]:
- *  - the first '/'-separated component is a registry when it contains '.'
- *    or ':', is "localhost", or is a bracketed IPv6 address ("[::1]:5000");
+ * NAME is the distribution grammar  [REGISTRY/]PATH[:TAG][@sha256:HEX64],
+ * read as Docker (github.com/distribution/reference, 2024) reads it:
+ *  - the first of several '/'-separated components is a registry when it
+ *    contains '.' or ':' (a domain, an IPv4 address, "[IPv6]", host:port),
+ *    is "localhost", or has an upper-case letter and is a valid host
+ *    ("LOCALDOMAIN/debian": the only way to name a one-word host without
+ *    a port; "My_Org/app" stays a path, refused as not lower case);
  *    otherwise the registry is docker.io.  index.docker.io -> docker.io.
+ *  - REGISTRY is host[:port]; the port must be 1-65535 (Docker takes any
+ *    digits: a deliberate difference) and REGISTRY at most 255 bytes (ours:
+ *    Docker sets no limit, DNS names stop at 253).
  *  - PATH components are [a-z0-9]+ joined by '.', '_', '__' or runs of '-';
- *    uppercase is refused ("repository name must be lowercase").
+ *    upper case is refused ("repository name must be lowercase").
  *    docker.io with a one-component PATH gets "library/".
- *  - REGISTRY "/" PATH is at most 255 bytes after normalisation.
+ *  - PATH is at most 255 bytes after normalisation ("library/" counts, the
+ *    registry does not).
+ *  - a NAME of exactly 64 lowercase hex digits is refused: it cannot be
+ *    told from an image ID ("docker.io/library/HEX" or "HEX:TAG" are names).
  *  - TAG is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; only sha256 digests are
  *    supported, as 64 lowercase hex digits.
  *  - no tag and no digest -> tag "latest"; tag and digest -> both kept (the
@@ -44,11 +54,12 @@
 
 #include "err.h"
 
-#define IMGREF_NAME_MAX 255 /* REGISTRY "/" PATH */
+#define IMGREF_PATH_MAX 255 /* PATH after normalisation */
 #define IMGREF_TAG_MAX 128
 /* A buffer this big always holds imgref_format()'s and
- * imgref_atomic_short()'s output: name + ':' + tag + '@' + digest + NUL. */
-#define IMGREF_FORMAT_MAX 512
+ * imgref_atomic_short()'s output: registry (255) + '/' + path (255) + ':' +
+ * tag (128) + '@' + digest (71) + NUL = 713. */
+#define IMGREF_FORMAT_MAX 768
 /* Longest decoded OSTree image ref name we accept to hold. */
 #define IMGREF_ENCODED_MAX (3 * IMGREF_FORMAT_MAX)
 
@@ -67,7 +78,7 @@ struct imgref {
 	                       REGISTRY and DOCKER_DAEMON, for DOCKER_ARCHIVE
 	                       when ":NAME" was given, never for OCI* */
 	char registry[256]; /* "docker.io", "localhost:5000", "[::1]:5000" */
-	char path[256];     /* "library/busybox" */
+	char path[IMGREF_PATH_MAX + 1]; /* "library/busybox" */
 	char tag[IMGREF_TAG_MAX + 1]; /* "" only when pulling by digest alone,
 	                       or for OCI* without ":TAG" */
 	char digest[72];    /* "sha256:<64 hex>" or "" */
@@ -85,6 +96,10 @@ int imgref_parse_name(struct imgref *r, const char *s, size_t len, struct err *e
  * "" when !has_name.  Returns the length the full output needs (snprintf
  * style: truncated when >= outsz; never with IMGREF_FORMAT_MAX). */
 size_t imgref_format(const struct imgref *r, char *out, size_t outsz);
+/* The same, but with both tag and digest when both were given
+ * ("docker.io/library/x:1@sha256:..."): the name a lookup must match
+ * exactly (image_resolve() checks the digest).  snprintf-style return. */
+size_t imgref_format_full(const struct imgref *r, char *out, size_t outsz);
 /* Everything, re-parseable by imgref_parse(): transport prefix, file, and
  * both tag and digest ("http:", "docker-archive:/a.tar:docker.io/x/y:t",
  * "oci:/d:t", "docker.io/library/x:t@sha256:...").  snprintf-style return;
@@ -102,6 +117,15 @@ int imgref_encode_ostree(const char *name, char *out, size_t outsz);
  * encoded ref decodes to one name and back.  0, or -1 with e set (exit
  * status 1: refs come from the repository, not from the user). */
 int imgref_decode_ostree(const char *enc, char *out, size_t outsz, struct err *e);
+
+/* The digest an image's name is pinned to, for display.  name: the image
+ * ref's decoded name (NUL-terminated); source, len: what was pulled into
+ * that ref, as recorded at pull time (imgref_format_source() behind an
+ * optional "docker://"; NULL when nothing was recorded).  A digest-only name
+ * is its own pin; NAME:TAG is pinned when the source is the same NAME:TAG
+ * with a digest (a pull of NAME:TAG@sha256:...), not when another image was
+ * tagged NAME:TAG.  1 with "sha256:<hex>" in digest, or 0 with "". */
+int imgref_pinned_digest(const char *name, const char *source, size_t len, char digest[72]);
 
 /* Atomic's unqualified name for a fallback lookup of docker.io images, the
  * way Atomic wrote it from what the user typed: docker.io/library/busybox:t

@@ -1,6 +1,6 @@
 /* install / uninstall / containers / run: system containers on the host or
- * under --root.  The deployment lives in CHECKOUT/NAME.N; host files are
- * the unit, the tmpfiles conf and the enable symlinks. */
+ * under --root.  The deployment lives in CHECKOUT/NAME.N; on the target go
+ * the unit, the tmpfiles conf, the enable symlinks and the host files. */
 #ifndef SC_INSTALL_H
 #define SC_INSTALL_H
 
@@ -11,11 +11,10 @@ int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_run(struct cli *c, int argc, char **argv, struct err *e);
 
-/* Serialise install/uninstall of one NAME: an flock'ed file in CHECKOUT. */
-int install_lock_name(struct cli *c, const char *name, int *fd, struct err *e);
-
-/* Roll back installs a killed process left half done (their journals). */
-int install_recover(struct cli *c, struct err *e);
+/* Remove whatever is left of container name (both slots, its host files,
+ * unit, tmpfiles conf, enable links, pins): the second half of an
+ * uninstall, also run to finish one a kill interrupted.  Idempotent. */
+int uninstall_finish(struct cli *c, const char *name, struct err *e);
 
 /* Helpers shared by the install verbs (install_util.c). */
 int sc_valid_name(const char *name);

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 struct json {
 	char *doc;        /* own copy, followed by "\n\0" (see json_parse) */
 	size_t len;       /* document length, without the added "\n" */
@@ -34,54 +36,6 @@ struct json {
 };
 
 /* ---- UTF-8 ---- */
-
-static int is_cont(unsigned char c)
-{
-	return (c & 0xC0) == 0x80;
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is invalid:
- * overlong forms, UTF-16 surrogates and code points above U+10FFFF are all
- * refused (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xC2)
-		return 0;
-	if (c < 0xE0)
-		return n >= 2 && is_cont(s[1]) ? 2 : 0;
-	if (c < 0xF0) {
-		if (n < 3 || !is_cont(s[1]) || !is_cont(s[2]))
-			return 0;
-		if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
-			return 0;
-		return 3;
-	}
-	if (c < 0xF5) {
-		if (n < 4 || !is_cont(s[1]) || !is_cont(s[2]) || !is_cont(s[3]))
-			return 0;
-		if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		k = utf8_len(s + i, n - i);
-		if (!k)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
 
 static size_t utf8_put(unsigned char *out, uint32_t cp)
 {
@@ -107,17 +61,6 @@ static size_t utf8_put(unsigned char *out, uint32_t cp)
 	return 4;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at s[0..n) -> code unit, or -1. */
 static long hex4(const unsigned char *s, size_t n)
 {
@@ -127,7 +70,7 @@ static long hex4(const unsigned char *s, size_t n)
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		h = hexval(s[i]);
+		h = text_hexval(s[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -241,7 +184,7 @@ static int vp_string(struct vp *v)
 		}
 		if (c < 0x20)
 			return vp_fail(v, v->pos, "raw control character in string");
-		k = utf8_len(v->s + v->pos, v->len - v->pos);
+		k = text_utf8_len(v->s + v->pos, v->len - v->pos);
 		if (!k)
 			return vp_fail(v, v->pos, "invalid UTF-8 in string");
 		v->pos += k;
@@ -837,7 +780,7 @@ int json_escape(struct buf *b, const char *s, size_t n)
 	const char *esc;
 	char tmp[8];
 
-	if (!utf8_valid(u, n))
+	if (!text_utf8_valid(u, n))
 		return -1;
 	for (i = 0; i < n; i++) {
 		c = u[i];
@@ -989,7 +932,7 @@ int jw_keyn(struct jw *w, const char *k, size_t n)
 	l = &w->lvl[w->depth - 1];
 	if (!(*l & JW_OBJ))
 		return jw_fail(w);
-	if (!utf8_valid((const unsigned char *)k, n))
+	if (!text_utf8_valid(k, n))
 		return jw_fail(w);
 	if (*l & JW_ITEMS)
 		buf_putc(w->b, ',');
@@ -1012,7 +955,7 @@ int jw_strn(struct jw *w, const char *s, size_t n)
 {
 	if (w->bad || w->b->oom)
 		return -1;
-	if (!s || !utf8_valid((const unsigned char *)s, n))
+	if (!s || !text_utf8_valid(s, n))
 		return jw_fail(w);
 	if (jw_pre(w) < 0 || jw_quoted(w, s, n) < 0)
 		return -1;

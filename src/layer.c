@@ -9,6 +9,7 @@
 #include "sha256.h"
 #include "store.h"
 #include "tar.h"
+#include "text.h"
 
 struct layer_import {
 	struct store_layer *sl;
@@ -31,9 +32,24 @@ void layer_digest_string(const uint8_t d[32], char out[72])
 	snprintf(out, 72, "sha256:%s", hex);
 }
 
+int layer_bad_whiteout(const char *name)
+{
+	return !strncmp(name, ".wh.", 4) &&
+	       (!name[4] || !strcmp(name + 4, ".") || !strcmp(name + 4, ".."));
+}
+
 static int on_entry(void *ctx, const struct tar_entry *ent, struct err *e)
 {
 	struct layer_import *li = ctx;
+	const char *base = strrchr(ent->path, '/');
+
+	base = base ? base + 1 : ent->path;
+	if (layer_bad_whiteout(base)) {
+		char shown[300];
+		text_escape(shown, sizeof shown, ent->path, strlen(ent->path), TEXT_QUOTE);
+		return err_set(e, 0, "entry '%s': a whiteout that names nothing it could remove",
+			       shown);
+	}
 
 	li->skipping = 0;
 	switch (ent->type) {

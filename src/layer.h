@@ -1,4 +1,4 @@
-/* One layer's import, as DESIGN.md's data flow draws it: the bytes as
+/* One layer's import, in one pass: the bytes as
  * served are hashed (blob digest) and counted, inflated when gzip, hashed
  * again (diff ID), parsed as tar and written into the store.  Nothing is
  * referenced until both digests match what the image says.
@@ -45,6 +45,11 @@ void layer_import_abort(struct layer_import *li);
 
 /* Bytes fed so far (for progress). */
 uint64_t layer_import_fed(const struct layer_import *li);
+
+/* True when name (a path's last component) is a whiteout that names nothing
+ * it could remove (".wh.", ".wh..", ".wh..."): refused at pull, and at
+ * checkout for layers stored before that check. */
+int layer_bad_whiteout(const char *name);
 
 /* "sha256:<hex>" of a finished hash. */
 void layer_digest_string(const uint8_t d[32], char out[72]);

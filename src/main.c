@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <mbedtls/version.h>
 #include <zlib.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "err.h"
 #include "store.h"
+#include "text.h"
 
 #include "verbs.h"
 
@@ -103,11 +105,15 @@ static int fail(const char *verb, const struct err *e)
 		return e->status ? e->status : EXIT_FAIL;
 	/* A failure names its object after the verb ("pull IMAGE: cause"); a
 	 * usage error is about the command line itself ("pull: cause"). */
+	/* The message may quote images, servers and the command line: it is
+	 * escaped here, the one place errors are printed, so it stays one
+	 * harmless line whatever it quotes. */
 	if (verb)
-		fprintf(stderr, "syscontainer: %s%s %s\n", verb, e->status == EXIT_USAGE ? ":" : "",
-			e->msg);
+		text_printf(stderr, "syscontainer: %s%s %s", verb, e->status == EXIT_USAGE ? ":" : "",
+			    e->msg);
 	else
-		fprintf(stderr, "syscontainer: %s\n", e->msg);
+		text_printf(stderr, "syscontainer: %s", e->msg);
+	fputc('\n', stderr);
 	return e->status ? e->status : EXIT_FAIL;
 }
 
@@ -118,6 +124,11 @@ int main(int argc, char **argv)
 	const struct verb *v;
 	char verbname[64];
 	int i, used, bad = 0;
+
+	/* Every mode we create is the one we chose: the repository's
+	 * directories, deployments and host files must not depend on the
+	 * umask of whoever runs us (umask 000 made a 0777 repository). */
+	umask(022);
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i], *val;
@@ -156,7 +167,8 @@ int main(int argc, char **argv)
 			i += n - 1;
 			continue;
 		}
-		fprintf(stderr, "syscontainer: unknown option '%s'\n", a);
+		text_printf(stderr, "syscontainer: unknown option '%s'", a);
+		fputc('\n', stderr);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -167,11 +179,12 @@ int main(int argc, char **argv)
 	v = find_verb(argc - i, argv + i, &used);
 	if (!v) {
 		if (is_group(argv[i]))
-			fprintf(stderr, "syscontainer: %s: %s '%s'\n", argv[i],
-				i + 1 < argc ? "unknown sub-command" : "missing sub-command",
-				i + 1 < argc ? argv[i + 1] : "");
+			text_printf(stderr, "syscontainer: %s: %s '%s'", argv[i],
+				    i + 1 < argc ? "unknown sub-command" : "missing sub-command",
+				    i + 1 < argc ? argv[i + 1] : "");
 		else
-			fprintf(stderr, "syscontainer: unknown verb '%s'\n", argv[i]);
+			text_printf(stderr, "syscontainer: unknown verb '%s'", argv[i]);
+		fputc('\n', stderr);
 		usage(stderr);
 		return EXIT_USAGE;
 	}

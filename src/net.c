@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "authhdr.h"
+#include "text.h"
 
 int64_t net_now_ms(void)
 {
@@ -319,14 +320,6 @@ void net_proxy_env_load(struct net_proxy_env *env)
 	env->no_proxy = env2("no_proxy", "NO_PROXY", &unused);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decode s[0..len) into out (NUL-terminated).  -1 when malformed,
  * too long, or decoding to a NUL byte. */
 static int pct_decode(const char *s, size_t len, char *out, size_t outsz)
@@ -338,7 +331,7 @@ static int pct_decode(const char *s, size_t len, char *out, size_t outsz)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+			int h = text_hexval(s[i + 1]), l = text_hexval(s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = h << 4 | l;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "util.h"
 
 #define RECORD_FILE "/.storage/repo-path"
@@ -63,50 +64,48 @@ static int find_stateroot_var(struct paths *p, struct err *e)
 	return 0;
 }
 
-int paths_host(const struct paths *p, const char *target, char *out, struct err *e)
+/* Open a target path for reading as the target sees it, without keeping a
+ * struct target around (paths_resolve runs before any is opened). */
+static int open_target_file(const struct paths *p, const char *target)
 {
-	int n;
+	int use_var = p->var_host[0] && (!strncmp(target, "/var/", 5) || !strcmp(target, "/var"));
+	int dfd = open(use_var ? p->var_host : p->root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+	int saved;
 
-	if (target[0] != '/')
-		return err_set(e, EINVAL, "path '%s' is not absolute", target);
-	if (p->var_host[0] && (!strncmp(target, "/var/", 5) || !strcmp(target, "/var")))
-		n = snprintf(out, PATH_MAX, "%s%s", p->var_host, target + 4);
-	else if (!strcmp(p->root, "/"))
-		n = snprintf(out, PATH_MAX, "%s", target);
-	else
-		n = snprintf(out, PATH_MAX, "%s%s", p->root, target);
-	if (n < 0 || n >= PATH_MAX)
-		return err_set(e, ENAMETOOLONG, "path '%s'", target);
-	return 0;
+	if (dfd < 0)
+		return -1;
+	fd = path_openat(dfd, use_var ? target + 4 : target, PATH_IN_ROOT, O_RDONLY, 0);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return fd;
 }
 
 static int read_record(const struct paths *p, char *out, int *found, struct err *e)
 {
-	char rec[PATH_MAX + 32], host[PATH_MAX];
+	char rec[PATH_MAX + 32];
 	char buf[PATH_MAX];
 	ssize_t n;
 	int fd;
 
 	*found = 0;
-	if (snprintf(rec, sizeof rec, "%s" RECORD_FILE, p->checkout) >= PATH_MAX)
+	if (path_join(rec, sizeof rec, p->checkout, RECORD_FILE) < 0)
 		return err_set(e, ENAMETOOLONG, "checkout '%s'", p->checkout);
-	if (paths_host(p, rec, host, e) < 0)
-		return -1;
-	fd = open(host, O_RDONLY | O_CLOEXEC);
+	fd = open_target_file(p, rec);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return err_set(e, errno, "open '%s'", host);
+		return err_set(e, errno, "open '%s'", rec);
 	}
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n < 0)
-		return err_set(e, errno, "read '%s'", host);
+		return err_set(e, errno, "read '%s'", rec);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		n--;
 	buf[n] = '\0';
 	if (n == 0 || buf[0] != '/' || memchr(buf, '\n', n))
-		return err_set(e, 0, "'%s': not a recorded repository path", host);
+		return err_set(e, 0, "'%s': not a recorded repository path", rec);
 	memcpy(out, buf, n + 1);
 	*found = 1;
 	return 0;
@@ -150,63 +149,128 @@ int paths_repo_is_system(const struct paths *p)
 	return !strcmp(p->repo, SC_SYSTEM_REPO);
 }
 
-int paths_mkdir_p(const char *path, unsigned mode, struct err *e)
+int target_open(struct target *t, const struct paths *p, struct err *e)
 {
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return err_set(e, ENAMETOOLONG, "mkdir '%s'", path);
-	memcpy(buf, path, n + 1);
-	for (char *s = buf + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(buf, c ? 0755 : mode) < 0 && errno != EEXIST)
-			return err_set(e, errno, "mkdir '%s'", buf);
-		*s = c;
-		if (!c)
-			break;
+	t->root = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	t->var = -1;
+	if (t->root < 0)
+		return err_set(e, errno, "open root '%s'", p->root);
+	if (p->var_host[0] && (t->var = open(p->var_host, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		int saved = errno;
+		close(t->root);
+		t->root = -1;
+		return err_set(e, saved, "open '%s'", p->var_host);
 	}
 	return 0;
 }
 
-/* CHECKOUT and the private repo's parent hold setuid files and files owned by
- * host uids: no host user may reach them (CVE-2021-41091 class). */
-static int private_dir(const char *host, struct err *e)
+void target_close(struct target *t)
 {
-	struct stat st;
-
-	if (paths_mkdir_p(host, 0700, e) < 0)
-		return -1;
-	if (lstat(host, &st) < 0)
-		return err_set(e, errno, "stat '%s'", host);
-	if (!S_ISDIR(st.st_mode))
-		return err_set(e, ENOTDIR, "'%s'", host);
-	if ((st.st_mode & 07777) != 0700 && chmod(host, 0700) < 0)
-		return err_set(e, errno, "chmod '%s'", host);
-	return 0;
+	if (t->root > 0)
+		close(t->root);
+	if (t->var > 0)
+		close(t->var);
+	t->root = t->var = -1;
 }
 
-int paths_prepare(const struct paths *p, struct err *e)
+int target_at(const struct target *t, const char *path, const char **rel)
 {
-	char host[PATH_MAX], target[PATH_MAX], rec[PATH_MAX];
+	if (t->var >= 0 && (!strncmp(path, "/var/", 5) || !strcmp(path, "/var"))) {
+		*rel = path + 4;
+		return t->var;
+	}
+	*rel = path;
+	return t->root;
+}
+
+int target_open_dir(const struct target *t, const char *path, struct err *e)
+{
+	const char *rel;
+	int dfd = target_at(t, path, &rel);
+	int fd = path_openat(dfd, rel, PATH_IN_ROOT, O_PATH | O_DIRECTORY, 0);
+
+	if (fd < 0) {
+		int saved = errno;
+		err_set(e, saved, "'%s'", path);
+		errno = saved;
+	}
+	return fd;
+}
+
+int target_mkdirs(const struct target *t, const char *path, unsigned mode, int enforce,
+		  struct err *e)
+{
+	char have[PATH_MAX], sub[PATH_MAX];
+	const char *rest, *base;
+	size_t n = strlen(path);
+	int fd, real;
+	struct stat st;
+
+	if (n >= sizeof have || path[0] != '/')
+		return err_set(e, ENAMETOOLONG, "mkdir '%s'", path);
+	/* The longest part that exists, resolved as the target sees it. */
+	memcpy(have, path, n + 1);
+	while ((fd = target_open_dir(t, have, e)) < 0 && errno == ENOENT && strcmp(have, "/")) {
+		char *slash = strrchr(have, '/');
+		slash[slash == have] = '\0';   /* "/a" -> "/" */
+	}
+	if (fd < 0)
+		return err_wrap(e, "mkdir");
+	/* What is missing below it is created without following anything. */
+	rest = path + (strcmp(have, "/") ? strlen(have) : 0);
+	if (*rest) {
+		int pfd;
+		if (snprintf(sub, sizeof sub, "%s/x", rest) >= (int)sizeof sub) {
+			close(fd);
+			return err_set(e, ENAMETOOLONG, "mkdir '%s'", path);
+		}
+		pfd = path_open_parent(fd, sub, PATH_NO_SYMLINKS, &base, 0755, NULL, NULL, e);
+		close(fd);
+		if (pfd < 0)
+			return err_wrap(e, "mkdir '%s'", path);
+		fd = pfd;
+		enforce = 1;   /* the last one is new: it gets `mode`, not 0755 */
+	}
+	if (!enforce)
+		return fd;
+	/* fchmod needs a real descriptor, not an O_PATH one. */
+	real = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (real < 0 || fstat(real, &st) < 0 ||
+	    ((st.st_mode & 07777) != mode && fchmod(real, mode) < 0)) {
+		int saved = errno;
+		if (real >= 0)
+			close(real);
+		close(fd);
+		return err_set(e, saved, "chmod '%s'", path);
+	}
+	close(real);
+	return fd;
+}
+
+/* CHECKOUT and the private repo's parent hold setuid files and files owned by
+ * host uids: no host user may reach them (CVE-2021-41091 class). */
+int paths_prepare(const struct paths *p, const struct target *t, struct err *e)
+{
+	char storage[PATH_MAX];
+	int fd;
+
+	if (path_join(storage, sizeof storage, p->checkout, ".storage") < 0)
+		return err_set(e, ENAMETOOLONG, "checkout '%s'", p->checkout);
+	fd = target_mkdirs(t, storage, 0700, 1, e);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return target_mkdirs(t, p->checkout, 0700, 1, e);
+}
+
+int paths_record_repo(const struct paths *p, int checkout_fd, struct err *e)
+{
+	char rec[PATH_MAX];
 	int found;
 
-	if (paths_host(p, p->checkout, host, e) < 0 || private_dir(host, e) < 0)
-		return -1;
-	if (snprintf(target, sizeof target, "%s/.storage", p->checkout) >= PATH_MAX)
-		return err_set(e, ENAMETOOLONG, "checkout '%s'", p->checkout);
-	if (paths_host(p, target, host, e) < 0 || private_dir(host, e) < 0)
-		return -1;
 	if (read_record(p, rec, &found, e) < 0)
 		return -1;
 	if (found)
 		return 0;
-	if (snprintf(target, sizeof target, "%s" RECORD_FILE, p->checkout) >= PATH_MAX)
-		return err_set(e, ENAMETOOLONG, "checkout '%s'", p->checkout);
-	if (paths_host(p, target, host, e) < 0)
-		return -1;
-	return util_write_file_atomic(host, p->repo, strlen(p->repo), 0600, e);
+	return path_write_atomic(checkout_fd, RECORD_FILE, p->repo, strlen(p->repo), 0600, e);
 }

@@ -1,4 +1,4 @@
-/* Where things live: the root, CHECKOUT and the repository (DESIGN.md,
+/* Where things live: the root, CHECKOUT and the repository (README,
  * "Paths and their precedence").
  *
  * Every path is kept twice: as the target system sees it (written into
@@ -40,18 +40,42 @@ struct paths_input {
  * one; creates nothing. */
 int paths_resolve(struct paths *p, const struct paths_input *in, struct err *e);
 
-/* Host path for a target path (absolute), into out[PATH_MAX]. */
-int paths_host(const struct paths *p, const char *target, char *out, struct err *e);
-
-/* Create CHECKOUT (0700) and, for the private repo, its parent (0700), and
- * record the repo choice if none is recorded yet, so it never flips between
- * boots.  Called by verbs that write. */
-int paths_prepare(const struct paths *p, struct err *e);
-
 /* True when the repo is the OSTree system repo (shared with the host OS). */
 int paths_repo_is_system(const struct paths *p);
 
-/* mkdir -p with a mode for the directories it creates. */
-int paths_mkdir_p(const char *path, unsigned mode, struct err *e);
+/* The target's directories, opened once (O_PATH, close-on-exec): its root,
+ * and the directory that stands for its /var when an OSTree stateroot holds
+ * it (else -1).  Every file the verbs read or write on the target is
+ * reached from these with path.c, never by joining strings. */
+struct target {
+	int root;
+	int var;
+};
+
+int target_open(struct target *t, const struct paths *p, struct err *e);
+/* Closes what is open; safe on a zeroed or closed struct (fds -1 or 0). */
+void target_close(struct target *t);
+/* The directory a target path ("/etc/x") lives under, *rel its path there. */
+int target_at(const struct target *t, const char *path, const char **rel);
+/* An O_PATH fd of the existing directory at a target path, resolved as the
+ * target itself would (PATH_IN_ROOT: its own symlinks are followed, never
+ * out of it).  -1 with errno kept and e filled. */
+int target_open_dir(const struct target *t, const char *path, struct err *e);
+/* mkdir -p of a target path: the part that exists is resolved as the target
+ * sees it, what is created below never passes a symlink.  Created parents
+ * get 0755, the last directory `mode` (also applied when it exists with
+ * another mode and `enforce`).  An O_PATH fd of it. */
+int target_mkdirs(const struct target *t, const char *path, unsigned mode, int enforce,
+		  struct err *e);
+
+/* Create CHECKOUT and CHECKOUT/.storage (both 0700: they hold setuid files
+ * and files owned by host uids, CVE-2021-41091 class).  An O_PATH fd of
+ * CHECKOUT.  Called by verbs that write. */
+int paths_prepare(const struct paths *p, const struct target *t, struct err *e);
+
+/* Record the repository choice in CHECKOUT/.storage/repo-path when none is
+ * recorded, so it never flips between boots.  Called only once the
+ * repository was opened and accepted. */
+int paths_record_repo(const struct paths *p, int checkout_fd, struct err *e);
 
 #endif

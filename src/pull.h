@@ -7,8 +7,11 @@
 
 struct store;
 
-/* Resolve paths, prepare CHECKOUT and open (creating) the repository. */
+/* Resolve paths, prepare CHECKOUT and open (creating) the repository; the
+ * choice is recorded once the repository is accepted. */
 int pull_open_store(struct cli *c, struct store **s, struct err *e);
+/* Open the repository only when it exists (ERR_NOT_FOUND otherwise). */
+int pull_open_existing_store(struct cli *c, struct store **s, struct err *e);
 /* Pull ref into s under the shared lock, printing progress as the seed does.
  * name_out (NULL or IMGREF_FORMAT_MAX bytes) receives the stored image's name. */
 struct source_opts;

@@ -1,4 +1,4 @@
-/* Image sources behind one interface (DESIGN.md module map: source_*.c).
+/* Image sources behind one interface (one source_*.c each).
  *
  * A source opens an image reference, fills `struct image` (name, config,
  * layers with their expected digests; the manifest when the source has a

@@ -5,20 +5,16 @@
 #include <string.h>
 
 #include "json.h"
+#include "text.h"
 
-/* s[0..n) for an error message: one line (control characters become '?'),
- * at most 200 bytes.  dst must hold 201. */
-#define SAFE_MAX 200
+/* s[0..n) quoted in an error message (escaped, at most ~200 bytes). */
+#define SAFE_MAX 204
 static const char *msg_safe(char *dst, const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n && s[i] && i < SAFE_MAX; i++)
-		dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	dst[i] = '\0';
+	text_escape(dst, SAFE_MAX, s, strnlen(s, n), TEXT_QUOTE);
 	return dst;
 }
-#define SAFE(s, n) msg_safe((char[SAFE_MAX + 1]){ 0 }, (s), (n))
+#define SAFE(s, n) msg_safe((char[SAFE_MAX]){ 0 }, (s), (n))
 
 /* ---- capabilities ---- */
 
@@ -665,7 +661,7 @@ void spec_info_free(struct spec_info *si)
 		return;
 	for (size_t i = 0; i < si->nbind; i++)
 		free(si->bind_sources[i]);
-	si->nbind = 0;
+	memset(si, 0, sizeof *si);
 }
 
 static int is_bind(const struct json *j, int m)
@@ -720,8 +716,38 @@ static int collect_binds(const struct json *j, struct spec_info *si, struct err 
 			}
 		if (add_bind(si, src, e) < 0)
 			return -1;
+		for (size_t k = 0; k < json_count(j, json_get(j, m, "options")); k++)
+			if (json_str_eq(j, json_at(j, json_get(j, m, "options"), k), "ro"))
+				si->bind_ro[si->nbind - 1] = 1;
 	}
 	return 0;
+}
+
+/* What the container may do on the host, for the install plan. */
+static void summarise(const struct json *j, struct spec_info *si)
+{
+	static const char *const ns[] = { "mount", "pid", "network", "ipc", "uts", "cgroup", "user" };
+	int caps = json_getpath(j, json_root(j), "process.capabilities.bounding");
+	int list = json_getpath(j, json_root(j), "linux.namespaces");
+	size_t o = 0;
+
+	for (size_t i = 0; i < json_count(j, caps); i++) {
+		char *c = json_str(j, json_at(j, caps, i));
+		if (c && o + strlen(c) + 3 < sizeof si->caps)
+			o += (size_t)snprintf(si->caps + o, sizeof si->caps - o, "%s%s", o ? ", " : "", c);
+		si->privileged |= c && !strcmp(c, "CAP_SYS_ADMIN");
+		si->ncaps += c != NULL;
+		free(c);
+	}
+	o = 0;
+	for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+		int have = 0;
+		for (size_t i = 0; i < json_count(j, list); i++)
+			have |= json_str_eq(j, json_get(j, json_at(j, list, i), "type"), ns[k]);
+		if (!have)
+			o += (size_t)snprintf(si->host_ns + o, sizeof si->host_ns - o, "%s%s",
+					      o ? ", " : "", ns[k]);
+	}
 }
 
 static int check_args(const struct json *j, struct err *e)
@@ -755,6 +781,8 @@ int spec_validate(const char *json, size_t len, struct spec_info *out, struct er
 			"write through the hardlinks into the image store)");
 	} else if (check_args(j, e) == 0) {
 		r = collect_binds(j, out, e);
+		if (r == 0)
+			summarise(j, out);
 	}
 	if (r < 0)
 		spec_info_free(out);

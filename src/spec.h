@@ -70,7 +70,13 @@ struct spec_info {
 	 * option "bind"/"rbind"), deduplicated, in order; malloc'd.  The
 	 * install writes a tmpfiles line for each one missing on the host. */
 	char *bind_sources[SPEC_MAX_BINDS];
+	int bind_ro[SPEC_MAX_BINDS];  /* that mount has the "ro" option */
 	size_t nbind;
+	/* What the container may do on the host, shown before an install: */
+	char caps[1024];     /* process.capabilities.bounding, ", "-joined */
+	size_t ncaps;
+	char host_ns[128];   /* namespaces it shares with the host, ", "-joined */
+	int privileged;      /* CAP_SYS_ADMIN in its bounding set */
 };
 void spec_info_free(struct spec_info *si);
 

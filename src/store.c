@@ -14,6 +14,7 @@
 
 #include <ostree.h>
 
+#include "sha256.h"
 #include "tar.h"
 #include "util.h"
 
@@ -36,42 +37,50 @@ static int gerr(struct err *e, GError *ge, const char *fmt, const char *arg)
 	return -1;
 }
 
-static int exists_at(const char *path, const char *name)
+static int exists_at(int dirfd, const char *name, const char *file)
 {
 	char buf[4200];
-	snprintf(buf, sizeof buf, "%s/%s", path, name);
-	return access(buf, F_OK) == 0;
+	snprintf(buf, sizeof buf, "%s/%s", name, file);
+	return faccessat(dirfd, buf, F_OK, 0) == 0;
 }
 
 /* Create the repository beside its final place and rename it in, so a kill
  * leaves either no repository or a complete one. */
-static int create_repo(const char *path, struct err *e)
+static int create_repo(int dirfd, const char *name, const char *shown, struct err *e)
 {
 	OstreeRepoMode mode = geteuid() == 0 ? OSTREE_REPO_MODE_BARE : OSTREE_REPO_MODE_BARE_USER;
 	char tmp[4200];
 	OstreeRepo *repo;
 	GError *ge = NULL;
 	struct err ignore;
-	int dfd;
+	int dfd, n = 0;
 
-	snprintf(tmp, sizeof tmp, "%s.new-XXXXXX", path);
-	if (!mkdtemp(tmp))
-		return err_set(e, errno, "create repository '%s'", path);
-	repo = ostree_repo_create_at(AT_FDCWD, tmp, mode, NULL, NULL, &ge);
+	do
+		snprintf(tmp, sizeof tmp, "%s.new-%d-%d", name, (int)getpid(), n);
+	while (mkdirat(dirfd, tmp, 0700) < 0 && errno == EEXIST && ++n < 100);
+	if (n == 100)
+		return err_set(e, EEXIST, "create repository '%s'", shown);
+	repo = ostree_repo_create_at(dirfd, tmp, mode, NULL, NULL, &ge);
 	if (!repo) {
-		util_remove_at(AT_FDCWD, tmp, &ignore);
-		return gerr(e, ge, "create repository '%s'", path);
+		util_remove_at(dirfd, tmp, &ignore);
+		return gerr(e, ge, "create repository '%s'", shown);
 	}
 	dfd = ostree_repo_get_dfd(repo);
 	syncfs(dfd);
-	g_object_unref(repo);
-	if (chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
+	if (fchmod(dfd, 0755) < 0) {
 		int saved = errno;
-		util_remove_at(AT_FDCWD, tmp, &ignore);
+		g_object_unref(repo);
+		util_remove_at(dirfd, tmp, &ignore);
+		return err_set(e, saved, "create repository '%s'", shown);
+	}
+	g_object_unref(repo);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int saved = errno;
+		util_remove_at(dirfd, tmp, &ignore);
 		/* Another process created it first: use theirs. */
-		if ((saved == EEXIST || saved == ENOTEMPTY) && exists_at(path, "config"))
+		if ((saved == EEXIST || saved == ENOTEMPTY) && exists_at(dirfd, name, "config"))
 			return 0;
-		return err_set(e, saved, "create repository '%s'", path);
+		return err_set(e, saved, "create repository '%s'", shown);
 	}
 	return 0;
 }
@@ -138,7 +147,8 @@ static void ensure_boot_id(void)
 	setenv("OSTREE_BOOTID", hex, 0);
 }
 
-int store_open(struct store **out, const char *path, int create, struct err *e)
+int store_open(struct store **out, int dirfd, const char *name, const char *path, int create,
+	       struct err *e)
 {
 	GError *ge = NULL;
 	struct store *s;
@@ -147,14 +157,14 @@ int store_open(struct store **out, const char *path, int create, struct err *e)
 	ensure_boot_id();
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
-	if (!exists_at(path, "config")) {
+	if (!exists_at(dirfd, name, "config")) {
 		if (!create)
-			return err_set(e, 0, "repository '%s' does not exist (nothing pulled yet?)",
-				       path);
-		if (create_repo(path, e) < 0)
+			return err_setc(e, ERR_NOT_FOUND, 0,
+					"repository '%s' does not exist (nothing pulled yet?)", path);
+		if (create_repo(dirfd, name, path, e) < 0)
 			return -1;
 	}
-	repo = ostree_repo_open_at(AT_FDCWD, path, NULL, &ge);
+	repo = ostree_repo_open_at(dirfd, name, NULL, &ge);
 	if (!repo)
 		return gerr(e, ge, "open repository '%s'", path);
 	s = calloc(1, sizeof *s);
@@ -689,9 +699,9 @@ int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 		ostree_mutable_tree_set_metadata_checksum(l->root, dm);
 	}
 	meta = layer_metadata(l, m);
-	snprintf(primary, sizeof primary, "ociimage/%s", m->diff_id + 7);
+	store_layer_ref(m->diff_id, primary);
 	if (m->blob_digest && strcmp(m->blob_digest, m->diff_id)) {
-		snprintf(alias, sizeof alias, "ociimage/%s", m->blob_digest + 7);
+		store_layer_ref(m->blob_digest, alias);
 		refs[1] = alias;
 	}
 	snprintf(subject, sizeof subject, "layer %s", m->diff_id);
@@ -886,6 +896,48 @@ int store_commit_path(struct store *s, const char *commit, const char *path, siz
 	return 0;
 }
 
+int store_commit_stat(struct store *s, const char *commit, const char *path,
+		      enum store_kind *kind, uint32_t *mode, char checksum[65], struct err *e)
+{
+	g_autoptr(GFile) root = NULL;
+	g_autoptr(GFile) f = NULL;
+	g_autoptr(GFileInfo) info = NULL;
+	GError *ge = NULL;
+
+	*kind = STORE_ABSENT;
+	*mode = 0;
+	checksum[0] = '\0';
+	if (!ostree_repo_read_commit(s->repo, commit, &root, NULL, NULL, &ge))
+		return gerr(e, ge, "commit %s", commit);
+	f = g_file_resolve_relative_path(root, path);
+	info = g_file_query_info(f, "standard::type,unix::mode", G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+				 NULL, &ge);
+	if (!info) {
+		if (g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+		    g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY)) {
+			g_clear_error(&ge);
+			return 0;
+		}
+		return gerr(e, ge, "'%s'", path);
+	}
+	switch (g_file_info_get_file_type(info)) {
+	case G_FILE_TYPE_REGULAR: *kind = STORE_FILE; break;
+	case G_FILE_TYPE_DIRECTORY: *kind = STORE_DIR; break;
+	case G_FILE_TYPE_SYMBOLIC_LINK: *kind = STORE_SYMLINK; break;
+	default: *kind = STORE_OTHER; break;
+	}
+	*mode = g_file_info_get_attribute_uint32(info, "unix::mode") & 07777;
+	if (*kind != STORE_DIR)
+		snprintf(checksum, 65, "%s", ostree_repo_file_get_checksum(OSTREE_REPO_FILE(f)));
+	return 0;
+}
+
+void store_layer_ref(const char *digest, char out[STORE_REF_MAX])
+{
+	const char *colon = strchr(digest, ':');
+	snprintf(out, STORE_REF_MAX, "ociimage/%s", colon ? colon + 1 : digest);
+}
+
 /* ---- reading trees ---------------------------------------------------------- */
 
 #define WALK_ATTRS "standard::name,standard::type,standard::symlink-target,unix::mode,unix::uid,unix::gid"
@@ -953,6 +1005,22 @@ int store_walk(struct store *s, const char *commit, store_walk_fn fn, void *ctx,
 	return walk_dir(s, root, "", fn, ctx, e);
 }
 
+int store_walk_under(struct store *s, const char *commit, const char *dir, store_walk_fn fn,
+		     void *ctx, struct err *e)
+{
+	g_autoptr(GFile) root = NULL;
+	g_autoptr(GFile) f = NULL;
+	GError *ge = NULL;
+
+	if (!ostree_repo_read_commit(s->repo, commit, &root, NULL, NULL, &ge))
+		return gerr(e, ge, "commit %s", commit);
+	f = g_file_resolve_relative_path(root, dir);
+	if (g_file_query_file_type(f, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) !=
+	    G_FILE_TYPE_DIRECTORY)
+		return 0;
+	return walk_dir(s, f, dir, fn, ctx, e);
+}
+
 int store_commit_meta_strv(struct store *s, const char *commit, const char *key,
 			   int (*fn)(void *ctx, const char *item), void *ctx, struct err *e)
 {
@@ -998,6 +1066,31 @@ static int set_xattrs(int fd, GVariant *xattrs, const char *name, struct err *e)
 		if (fsetxattr(fd, k, val, len, 0) < 0)
 			return err_set(e, errno, "set xattr '%s' on '%s'", k, name);
 	}
+	return 0;
+}
+
+int store_object_write(struct store *s, const char *checksum, int fd, uint64_t max,
+		       struct sha256 *hash, struct err *e)
+{
+	g_autoptr(GInputStream) in = NULL;
+	GError *ge = NULL;
+	char buf[65536];
+	uint64_t total = 0;
+	gsize n;
+
+	if (!ostree_repo_load_file(s->repo, checksum, &in, NULL, NULL, NULL, &ge))
+		return gerr(e, ge, "object %s", checksum);
+	while (g_input_stream_read_all(in, buf, sizeof buf, &n, NULL, &ge) && n > 0) {
+		if ((total += n) > max)
+			return err_set(e, EFBIG, "object %s: larger than %llu bytes", checksum,
+				       (unsigned long long)max);
+		if (hash)
+			sha256_update(hash, buf, n);
+		if (util_write_all(fd, buf, n) < 0)
+			return err_set(e, errno, "write");
+	}
+	if (ge)
+		return gerr(e, ge, "object %s", checksum);
 	return 0;
 }
 

@@ -18,10 +18,13 @@ enum store_lock { STORE_LOCK_SHARED, STORE_LOCK_EXCLUSIVE };
 /* Called once when the lock is busy and we start waiting for it. */
 typedef void (*store_wait_fn)(void *ctx, const char *repo, unsigned timeout_s);
 
-/* Open the repository at host path `path`.  With create, a missing repo is
- * created: `bare` when running as root (ownership is kept), `bare-user`
- * otherwise.  Without create, a missing repo is an error saying so. */
-int store_open(struct store **out, const char *path, int create, struct err *e);
+/* Open the repository `name` (one component) in the directory dirfd; path
+ * is how messages name it.  With create, a missing repo is created (atomic:
+ * built beside it and renamed in): `bare` when running as root (ownership
+ * is kept), `bare-user` otherwise.  Without create, a missing repo is an
+ * ERR_NOT_FOUND error saying so. */
+int store_open(struct store **out, int dirfd, const char *name, const char *path, int create,
+	       struct err *e);
 void store_free(struct store *s);
 
 /* "bare", "bare-user", ... */
@@ -30,7 +33,7 @@ int store_is_bare(const struct store *s);
 /* The repository's directory fd (for probes such as linkat()). */
 int store_dfd(const struct store *s);
 
-/* Take the repository lock (DESIGN.md: shared for pulls and installs,
+/* Take the repository lock (README, Design: shared for pulls and installs,
  * exclusive for prune and delete), waiting at most timeout_s seconds; when it
  * is busy, `wait` is told once before we start waiting.  Locks nest; the
  * store releases them all when freed. */
@@ -42,7 +45,7 @@ int store_unlock(struct store *s, struct err *e);
  * A layer is written entry by entry, in tar order, into an open transaction:
  * nothing is referenced until store_layer_commit(), which makes the tree
  * durable first and writes the commit object and its refs in a second
- * transaction (DESIGN.md: a kill inside libostree's final renames cannot
+ * transaction (README, Design: a kill inside libostree's final renames cannot
  * leave a complete-looking commit with a missing tree).
  *
  * store_layer_begin() allocates; store_layer_commit() and store_layer_abort()
@@ -58,7 +61,7 @@ int store_layer_entry(struct store_layer *l, const struct tar_entry *ent, struct
 int store_layer_data(struct store_layer *l, const void *buf, size_t len, struct err *e);
 int store_layer_entry_end(struct store_layer *l, struct err *e);
 
-/* Metadata of a verified layer (DESIGN.md "Commit metadata"). */
+/* Metadata of a verified layer (README, Design, "OSTree layout"). */
 struct store_layer_meta {
 	const char *diff_id;          /* "sha256:<hex>" of the uncompressed tar */
 	const char *blob_digest;      /* "sha256:<hex>" as served, NULL if the same */
@@ -75,6 +78,11 @@ void store_layer_abort(struct store_layer *l);
 uint64_t store_layer_entries(const struct store_layer *l);
 
 /* ---- refs and image commits ---------------------------------------------- */
+
+enum { STORE_REF_MAX = 80 };
+/* The ref of a layer stored under a digest ("sha256:<hex>"):
+ * "ociimage/<hex>". */
+void store_layer_ref(const char *digest, char out[STORE_REF_MAX]);
 
 /* Look up a ref: 1 and commit[65] filled when it exists, 0 when not. */
 int store_ref_get(struct store *s, const char *ref, char commit[65], struct err *e);
@@ -113,6 +121,12 @@ enum store_kind { STORE_ABSENT, STORE_FILE, STORE_DIR, STORE_SYMLINK, STORE_OTHE
 int store_commit_path(struct store *s, const char *commit, const char *path, size_t max,
 		      enum store_kind *kind, char **content, size_t *len, struct err *e);
 
+/* Kind, permission bits and (files, symlinks) content checksum of path in
+ * one commit's tree, without following symlinks; STORE_ABSENT when there
+ * is nothing there (or a parent is not a directory). */
+int store_commit_stat(struct store *s, const char *commit, const char *path,
+		      enum store_kind *kind, uint32_t *mode, char checksum[65], struct err *e);
+
 /* ---- reading trees (checkout) ----------------------------------------------- */
 
 struct store_entry {
@@ -128,6 +142,11 @@ struct store_entry {
 typedef int (*store_walk_fn)(void *ctx, const struct store_entry *ent, struct err *e);
 int store_walk(struct store *s, const char *commit, store_walk_fn fn, void *ctx, struct err *e);
 
+/* store_walk() of the subtree at dir only (paths still relative to the
+ * root); nothing when dir is not a directory in that commit. */
+int store_walk_under(struct store *s, const char *commit, const char *dir, store_walk_fn fn,
+		     void *ctx, struct err *e);
+
 /* A string-array metadata key ("syscontainer.synthesized-dirs"): fn per item. */
 int store_commit_meta_strv(struct store *s, const char *commit, const char *key,
 			   int (*fn)(void *ctx, const char *item), void *ctx, struct err *e);
@@ -137,6 +156,12 @@ int store_commit_meta_strv(struct store *s, const char *commit, const char *key,
  * dirfd is on another filesystem (e->errnum), for the caller to copy. */
 int store_object_link(struct store *s, const char *checksum, int dirfd, const char *name,
 		      struct err *e);
+/* Write a file object's content (only its bytes: no owner, mode or
+ * xattrs) to fd, at most max bytes (EFBIG beyond), hashing it into hash
+ * when not NULL. */
+struct sha256;
+int store_object_write(struct store *s, const char *checksum, int fd, uint64_t max,
+		       struct sha256 *hash, struct err *e);
 /* Write a copy of a content object to name in dirfd (O_EXCL, never
  * following links), with its owner, mode and xattrs. */
 int store_object_copy(struct store *s, const char *checksum, int dirfd, const char *name,

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* Header layout (POSIX ustar; GNU and V7 share the fields up to linkname). */
 enum {
 	H_NAME = 0, H_NAME_LEN = 100,
@@ -117,83 +119,16 @@ static bool all_zero(const uint8_t *p, size_t len)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at p, 0 when invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t len)
-{
-	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;      /* overlong */
-		if (c == 0xed)
-			hi = 0x9f;      /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;      /* overlong */
-		if (c == 0xf4)
-			hi = 0x8f;      /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 bool tar_utf8_valid(const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = utf8_seq(p + i, len - i);
-		if (!n)
-			return false;
-		i += n;
-	}
-	return true;
+	return text_utf8_valid(buf, len);
 }
 
-/* Render a hostile name for a message: printable ASCII and valid non-C1
- * UTF-8 as is; everything else, quote and backslash included, as \xNN so a
+/* A hostile name for a message: quotes and backslashes escaped too, so a
  * name cannot forge the rest of the message.  Long names end in "...". */
 static void show(char *out, size_t outsz, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		size_t n = utf8_seq(p + i, len - i);
-		bool plain = n > 1 ? !(p[i] == 0xc2 && p[i + 1] < 0xa0) :
-			n == 1 && p[i] >= 0x20 && p[i] < 0x7f &&
-			p[i] != '\'' && p[i] != '\\';
-		size_t w = plain ? n : 4;
-
-		if (o + w + 4 > outsz) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (plain) {
-			memcpy(out + o, p + i, n);
-		} else {
-			snprintf(out + o, 5, "\\x%02x", p[i]);
-			n = 1;
-		}
-		o += w;
-		i += n;
-	}
-	out[o] = '\0';
+	text_escape(out, outsz, buf, len, TEXT_QUOTE);
 }
 
 static void set_what(struct tar *t, const char *kind, const char *s,

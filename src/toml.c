@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 enum {
 	F_DEFINED = 1,   /* a [header] or an inline table defined it */
 	F_IMPLICIT = 2,  /* created on the way to a deeper [a.b] header */
@@ -233,14 +235,6 @@ static int sput(struct parser *ps, struct sbuf *s, const char *p, size_t n)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* \uXXXX or \UXXXXXXXX at ps->p (after the 'u'), as UTF-8. */
 static int unicode_escape(struct parser *ps, struct sbuf *s, int digits)
 {
@@ -249,7 +243,7 @@ static int unicode_escape(struct parser *ps, struct sbuf *s, int digits)
 	size_t n;
 
 	for (int i = 0; i < digits; i++) {
-		int h = ps->p < ps->end ? hexval(*ps->p) : -1;
+		int h = ps->p < ps->end ? text_hexval(*ps->p) : -1;
 		if (h < 0)
 			return fail(ps, "\\%c needs %d hex digits", digits == 4 ? 'u' : 'U', digits);
 		cp = cp << 4 | (uint32_t)h;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* ---- the default service ---- */
 
 /* Why each line (systemd.service(5), systemd.kill(5)):
@@ -457,20 +459,35 @@ static int below(const char *p, const char *prefix)
 	return 1;
 }
 
-/* An absolute, clean path at or below one of the prefixes.  A prefix with
- * glob characters or ".." would allow more than it names: it allows nothing. */
-static int path_allowed(const char *p, const char *const *pre, size_t npre)
+/* A place that can allow anything: absolute, no glob characters, no "..". */
+static int place_ok(const char *pre)
+{
+	return pre && pre[0] == '/' && !strpbrk(pre, "*?[]{}\\") && comps_clean(pre);
+}
+
+/* p (absolute, clean) at or below one of pre[0..n); with strict, below only. */
+static int in_places(const char *p, const char *const *pre, size_t n, int strict)
 {
 	if (p[0] != '/' || !comps_clean(p))
 		return 0;
-	for (size_t k = 0; k < npre; k++)
-		if (pre[k] && pre[k][0] == '/' && !strpbrk(pre[k], "*?[]{}\\") &&
-		    comps_clean(pre[k]) && below(p, pre[k]))
+	for (size_t k = 0; k < n; k++)
+		if (place_ok(pre[k]) && below(p, pre[k]) && !(strict && below(pre[k], p)))
 			return 1;
 	return 0;
 }
 
-/* Type letter plus modifiers, as tmpfiles.d(5) lists them. */
+static int dir_type(char t)
+{
+	return t && strchr("dDvqQzZ", t);
+}
+
+static int file_type(char t)
+{
+	return t && strchr("fFwLC", t);
+}
+
+/* Type letter plus modifiers, as tmpfiles.d(5) lists them; only the
+ * types that create or adjust the container's own directories and files. */
 static const char *check_type(const struct tf_word *t)
 {
 	if (!t->n || !strchr("fFwdDevqQpLcbCxXrRzZtThHaAm", t->s[0]))
@@ -480,7 +497,23 @@ static const char *check_type(const struct tf_word *t)
 	for (size_t i = 1; i < t->n; i++)
 		if (!strchr("!+-=~^$", t->s[i]))
 			return "unknown line type";
+	if (!dir_type(t->s[0]) && !file_type(t->s[0]))
+		return "only the types d D v q Q z Z, and f F w L C for files, are allowed";
 	return NULL;
+}
+
+/* Where a line of type t may act. */
+static const char *check_path(char t, const char *p, const struct tmpfiles_places *pl)
+{
+	if (file_type(t) ? in_places(p, pl->dirs, pl->ndirs, 1)
+	    : in_places(p, pl->dirs, pl->ndirs, 0) || in_places(p, pl->binds, pl->nbinds, 0))
+		return NULL;
+	if (in_places(p, pl->taken, pl->ntaken, 0))
+		return "it exists and is not this container's";
+	if (file_type(t) && (in_places(p, pl->dirs, pl->ndirs, 0) ||
+			     in_places(p, pl->binds, pl->nbinds, 0)))
+		return "files only below the container's own directories";
+	return "path outside the container's own directories";
 }
 
 /* setuid/setgid only on directories: a setuid file written into a
@@ -507,7 +540,7 @@ static const char *check_mode(char type, const struct tf_word *m)
 /* L: the link may not point outside (a later w line follows symlinks);
  * C: the copy source may not be outside. */
 static const char *check_argument(char type, const char *arg, size_t n,
-				  const char *const *pre, size_t npre)
+				  const struct tmpfiles_places *pl)
 {
 	char a[TMPFILES_PATH_MAX];
 
@@ -521,7 +554,7 @@ static const char *check_argument(char type, const char *arg, size_t n,
 		return "specifiers are not supported";
 	if (type == 'L' && a[0] != '/')
 		return comps_clean(a) ? NULL : "symlink target leaves the container's own directories";
-	if (!path_allowed(a, pre, npre))
+	if (!in_places(a, pl->dirs, pl->ndirs, 0) && !in_places(a, pl->binds, pl->nbinds, 0))
 		return type == 'L' ? "symlink target outside the container's own directories"
 				   : "copy source outside the container's own directories";
 	return NULL;
@@ -529,13 +562,10 @@ static const char *check_argument(char type, const char *arg, size_t n,
 
 static int refuse(const char *line, size_t n, const char *why, struct err *e)
 {
-	char shown[301];
-	size_t k = n < 300 ? n : 300;
+	char shown[304];
 
-	for (size_t i = 0; i < k; i++)
-		shown[i] = (unsigned char)line[i] < 0x20 || line[i] == 0x7f ? '?' : line[i];
-	shown[k] = '\0';
-	return err_set(e, 0, "tmpfiles line refused: '%s%s' (%s)", shown, n > k ? "..." : "", why);
+	text_escape(shown, sizeof shown, line, n, TEXT_QUOTE);
+	return err_setc(e, ERR_REFUSED, 0, "tmpfiles line refused: '%s' (%s)", shown, why);
 }
 
 /* The six fields, then the argument (the rest). */
@@ -564,8 +594,8 @@ static const char *split_line(const char *l, size_t n, struct tf_line *t)
 	return t->nf < 2 ? "no path" : NULL;
 }
 
-int tmpfiles_check_line(const char *line, size_t len, const char *const *allowed_prefixes,
-			size_t nprefixes, struct err *e)
+int tmpfiles_check_line(const char *line, size_t len, const struct tmpfiles_places *pl,
+			struct err *e)
 {
 	struct tf_line *t; /* 24 KiB of fields: on the heap, not the stack */
 	const char *why;
@@ -584,19 +614,18 @@ int tmpfiles_check_line(const char *line, size_t len, const char *const *allowed
 		why = check_type(&t->f[0]);
 	if (!why && fold_percent(t->f[1].s) < 0)
 		why = "specifiers in the path are not supported";
-	if (!why && !path_allowed(t->f[1].s, allowed_prefixes, nprefixes))
-		why = "path outside the container's own directories";
+	if (!why)
+		why = check_path(t->f[0].s[0], t->f[1].s, pl);
 	if (!why && t->nf > 2)
 		why = check_mode(t->f[0].s[0], &t->f[2]);
 	if (!why)
-		why = check_argument(t->f[0].s[0], t->arg, t->narg, allowed_prefixes, nprefixes);
+		why = check_argument(t->f[0].s[0], t->arg, t->narg, pl);
 	r = why ? refuse(line, len, why, e) : 0;
 	free(t);
 	return r;
 }
 
-int tmpfiles_check(const char *buf, size_t len, const char *const *allowed_prefixes,
-		   size_t nprefixes, struct err *e)
+int tmpfiles_check(const char *buf, size_t len, const struct tmpfiles_places *pl, struct err *e)
 {
 	size_t i = 0, line = 0;
 
@@ -605,11 +634,34 @@ int tmpfiles_check(const char *buf, size_t len, const char *const *allowed_prefi
 		size_t end = nl ? (size_t)(nl - buf) : len;
 
 		line++;
-		if (tmpfiles_check_line(buf + i, end - i, allowed_prefixes, nprefixes, e) < 0)
+		if (tmpfiles_check_line(buf + i, end - i, pl, e) < 0)
 			return err_wrap(e, "line %zu", line);
 		i = end + 1;
 	}
 	return 0;
+}
+
+int tmpfiles_names(const char *buf, size_t len, const char *path)
+{
+	struct tf_line *t = malloc(sizeof *t);
+	size_t i = 0;
+	int r = 0;
+
+	if (!t)
+		return 0;
+	while (i < len && !r) {
+		const char *nl = memchr(buf + i, '\n', len - i), *l = buf + i;
+		size_t n = (nl ? (size_t)(nl - buf) : len) - i;
+
+		i += n + 1;
+		strip(&l, &n);
+		if (!n || l[0] == '#' || split_line(l, n, t) || fold_percent(t->f[1].s) < 0)
+			continue;
+		/* the same path by whole components, as tmpfiles reads it */
+		r = below(t->f[1].s, path) && below(path, t->f[1].s);
+	}
+	free(t);
+	return r;
 }
 
 static int plain_char(unsigned char c)

@@ -40,27 +40,46 @@ int unit_wanted_by(const char *unit, size_t len, char dirs[][UNIT_NAME_MAX], siz
 int unit_aliases(const char *unit, size_t len, char names[][UNIT_NAME_MAX], size_t max,
 		 size_t *n, struct err *e);
 
+/* The places an image's tmpfiles lines may name (target paths). */
+struct tmpfiles_places {
+	/* NAME's own directories (RUN_DIRECTORY/NAME, STATE_DIRECTORY/NAME,
+	 * CONF_DIRECTORY/NAME): directory lines at or below, file lines
+	 * (f F w L C) only strictly below. */
+	const char *const *dirs;
+	size_t ndirs;
+	/* Bind-mount sources the container owns: directory lines only. */
+	const char *const *binds;
+	size_t nbinds;
+	/* Places that exist and belong to someone else: a line there is
+	 * refused naming that, not as "outside". */
+	const char *const *taken;
+	size_t ntaken;
+};
+
 /* Check one tmpfiles.d line line[0..len) from an image's tmpfiles.template
- * (after expansion).  Blank and '#' lines are fine (0).  Otherwise the path
- * (second field; quotes removed as systemd-tmpfiles does) must be absolute,
- * have no ".." component, no glob braces, no '%' specifier other than "%%"
- * and no backslash escape, and be at or below one of the allowed prefixes
- * by whole components ("/run/x/y" is below "/run/x", "/run/xy" is not; "."
- * and empty components are skipped as systemd does; a prefix that is not
- * absolute or holds glob characters or ".." allows nothing).  Also refused:
- * device nodes (c, b), an unknown line type or modifier, setuid/setgid
- * modes except on directories, an L (symlink) line whose target leaves the
- * prefixes (w lines follow symlinks) and a C (copy) line whose source is
- * outside them.  The error quotes the line (control characters as '?'):
- *   "tmpfiles line refused: 'LINE' (path outside the container's own directories)"
- * with the reason in parentheses. */
-int tmpfiles_check_line(const char *line, size_t len, const char *const *allowed_prefixes,
-			size_t nprefixes, struct err *e);
+ * (after expansion).  Blank and '#' lines are fine (0).  Otherwise:
+ *   - the type is a directory type (d D v q Q z Z) or a file type (f F w
+ *     L C), with modifiers from tmpfiles.d(5); every other type (devices,
+ *     removal, cleanup, attributes...) is refused;
+ *   - the path (second field; quotes removed as systemd-tmpfiles does) is
+ *     absolute, has no ".." component, no glob braces, no '%' specifier
+ *     other than "%%" and no backslash escape, and is in the places above
+ *     by whole components ("/run/x/y" is below "/run/x", "/run/xy" is not;
+ *     "." and empty components are skipped as systemd does; a place that
+ *     is not absolute or holds glob characters or ".." allows nothing);
+ *   - no setuid/setgid mode except on directories; an L (symlink) target
+ *     and a C (copy) source must stay inside the places too.
+ * The error (ERR_REFUSED) quotes the line (escaped) and says why:
+ *   "tmpfiles line refused: 'LINE' (path outside the container's own directories)" */
+int tmpfiles_check_line(const char *line, size_t len, const struct tmpfiles_places *pl,
+			struct err *e);
 
 /* tmpfiles_check_line() on every line of buf[0..len); errors start
  * "line N: ". */
-int tmpfiles_check(const char *buf, size_t len, const char *const *allowed_prefixes,
-		   size_t nprefixes, struct err *e);
+int tmpfiles_check(const char *buf, size_t len, const struct tmpfiles_places *pl, struct err *e);
+
+/* 1 when a line of buf[0..len) names exactly path (whole components). */
+int tmpfiles_names(const char *buf, size_t len, const char *path);
 
 /* Append "d SRC 0700 UID GID - -\n", the line that creates a missing
  * bind-mount source.  SRC is written in double quotes when it holds

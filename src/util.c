@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *buf, size_t len)
+int util_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	while (len) {
@@ -27,6 +27,24 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+ssize_t util_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int util_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode,
 			   struct err *e)
 {
@@ -38,7 +56,7 @@ int util_write_file_atomic(const char *path, const void *buf, size_t len, unsign
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, errno, "create '%s'", tmp);
-	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || util_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		int saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -51,11 +69,30 @@ int util_write_file_atomic(const char *path, const void *buf, size_t len, unsign
 	}
 	snprintf(dir, sizeof dir, "%s", path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		int saved = errno;
+		if (dfd >= 0)
+			close(dfd);
+		return err_set(e, saved, "sync the directory of '%s'", path);
 	}
+	close(dfd);
 	return 0;
+}
+
+int util_syncfs(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = syncfs(fd);
+	if (r < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
 }
 
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)

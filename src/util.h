@@ -4,6 +4,7 @@
 #define SC_UTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -12,6 +13,16 @@
  * or the new one, never a mix. */
 int util_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode,
 			   struct err *e);
+
+/* write() all of buf, through short writes and EINTR: 0, or -1 with errno. */
+int util_write_all(int fd, const void *buf, size_t len);
+/* pread() up to len bytes at off, through short reads and EINTR: the bytes
+ * read (fewer only at end of file), or -1 with errno. */
+ssize_t util_pread_all(int fd, void *buf, size_t len, off_t off);
+
+/* syncfs() of the file system holding the directory dirfd (an O_PATH fd
+ * will do): 0, or -1 with errno. */
+int util_syncfs(int dirfd);
 
 /* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL).  Larger files are an error naming the

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "policy.h"
 #include "spec.h"
 
 /* Who may set what: the image never chooses what runs as root on the host. */
@@ -33,7 +35,8 @@ static int rule(const char *name, size_t len, int *manifest, int *set)
 	return 0;
 }
 
-static int put(struct values *v, const char *name, size_t len, const char *value, struct err *e)
+int values_put(struct values *v, const char *name, size_t len, const char *value,
+	       enum value_origin origin, struct err *e)
 {
 	char *copy = strdup(value);
 
@@ -43,6 +46,7 @@ static int put(struct values *v, const char *name, size_t len, const char *value
 		if (strlen(v->v[i].name) == len && !memcmp(v->v[i].name, name, len)) {
 			free(v->v[i].value);
 			v->v[i].value = copy;
+			v->v[i].origin = origin;
 			return 0;
 		}
 	if (v->n == VALUES_MAX) {
@@ -51,10 +55,16 @@ static int put(struct values *v, const char *name, size_t len, const char *value
 	}
 	v->v[v->n].name = strndup(name, len);
 	v->v[v->n].value = copy;
+	v->v[v->n].origin = origin;
 	if (!v->v[v->n].name)
 		return err_set(e, ENOMEM, "values");
 	v->n++;
 	return 0;
+}
+
+static int builtin(struct values *v, const char *name, const char *value, struct err *e)
+{
+	return values_put(v, name, strlen(name), value, VALUE_BUILTIN, e);
 }
 
 static int valid_name(const char *s, size_t n)
@@ -87,17 +97,29 @@ int values_add_set(struct values *v, const char *kv, struct err *e)
 	return 0;
 }
 
+/* getrandom(): early boot may have no /dev; it blocks only until the
+ * kernel's pool is first initialised. */
 static void random_uuid(char out[37])
 {
 	unsigned char b[16];
-	FILE *f = fopen("/dev/urandom", "rb");
+	size_t got = 0;
 
-	if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
-		for (int i = 0; i < 16; i++)
-			b[i] = (unsigned char)(rand() ^ getpid());
+	while (got < sizeof b) {
+		ssize_t n = getrandom(b + got, sizeof b - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
 	}
-	if (f)
-		fclose(f);
+	if (got < sizeof b) {
+		FILE *f = fopen("/dev/urandom", "rb");
+		if (!f || fread(b, 1, sizeof b, f) != sizeof b)
+			for (int i = 0; i < 16; i++)
+				b[i] = (unsigned char)(rand() ^ getpid());
+		if (f)
+			fclose(f);
+	}
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -125,36 +147,47 @@ int values_builtin(struct values *v, const char *name, const char *destdir, cons
 	int r;
 
 	snprintf(buf, sizeof buf, "%s", destdir);
-	if (put(v, "DESTDIR", 7, buf, e) < 0 || put(v, "NAME", 4, name, e) < 0)
+	if (builtin(v, "DESTDIR", buf, e) < 0 || builtin(v, "NAME", name, e) < 0)
 		return -1;
 	/* As root, the runtime puts the container in the unit's systemd cgroup
 	 * (runc and crun both take the flag before the command). */
 	const char *sd = getuid() == 0 ? " --systemd-cgroup" : "";
 	snprintf(buf, sizeof buf, "%s%s run '%s'", runtime, sd, name);
-	if (put(v, "EXEC_START", 10, buf, e) < 0)
+	if (builtin(v, "EXEC_START", buf, e) < 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%s%s kill '%s'", runtime, sd, name);
-	if (put(v, "EXEC_STOP", 9, buf, e) < 0 || put(v, "EXEC_STARTPRE", 13, "", e) < 0)
+	if (builtin(v, "EXEC_STOP", buf, e) < 0 || builtin(v, "EXEC_STARTPRE", "", e) < 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%s%s delete --force '%s'", runtime, sd, name);
-	if (put(v, "EXEC_STOPPOST", 13, buf, e) < 0)
+	if (builtin(v, "EXEC_STOPPOST", buf, e) < 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%u", (unsigned)getuid());
-	if (put(v, "HOST_UID", 8, buf, e) < 0)
+	if (builtin(v, "HOST_UID", buf, e) < 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%u", (unsigned)getgid());
 	random_uuid(uuid);
-	if (put(v, "HOST_GID", 8, buf, e) < 0 || put(v, "IMAGE_NAME", 10, image_name, e) < 0 ||
-	    put(v, "IMAGE_ID", 8, image_id, e) < 0 || put(v, "RUNTIME", 7, runtime, e) < 0 ||
-	    put(v, "RUN_DIRECTORY", 13, "/run", e) < 0 ||
-	    put(v, "STATE_DIRECTORY", 15, "/var/lib", e) < 0 ||
-	    put(v, "CONF_DIRECTORY", 14, "/etc", e) < 0 || put(v, "UUID", 4, uuid, e) < 0)
+	if (builtin(v, "HOST_GID", buf, e) < 0 || builtin(v, "IMAGE_NAME", image_name, e) < 0 ||
+	    builtin(v, "IMAGE_ID", image_id, e) < 0 || builtin(v, "RUNTIME", runtime, e) < 0 ||
+	    builtin(v, "RUN_DIRECTORY", "/run", e) < 0 ||
+	    builtin(v, "STATE_DIRECTORY", "/var/lib", e) < 0 ||
+	    builtin(v, "CONF_DIRECTORY", "/etc", e) < 0 || builtin(v, "UUID", uuid, e) < 0)
 		return -1;
 	buf_init(&caps);
 	spec_capabilities_body(last_cap(), &caps);
-	r = put(v, "ALL_PROCESS_CAPABILITIES", 24, caps.oom ? "" : buf_cstr(&caps), e);
+	r = builtin(v, "ALL_PROCESS_CAPABILITIES", caps.oom ? "" : buf_cstr(&caps), e);
 	buf_free(&caps);
 	return r;
+}
+
+/* A --set of this name replaces the image's default before it is used. */
+static int set_by_admin(const struct values *v, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < v->nsets; i++)
+		if (!strncmp(v->sets[i], name, n) && v->sets[i][n] == '=')
+			return 1;
+	return 0;
 }
 
 int values_manifest(struct values *v, const char *text, size_t len, struct err *e)
@@ -172,8 +205,10 @@ int values_manifest(struct values *v, const char *text, size_t len, struct err *
 			r = err_set(e, 0, "defaultValues: entry %zu is not NAME: \"string\"", i);
 		else if (rule(k, strlen(k), &m, &s), !m)
 			r = err_set(e, 0, "defaultValues may not set %s", k);
+		else if (!set_by_admin(v, k) && policy_directory_default(k, x, e) < 0)
+			r = err_wrap(e, "defaultValues");
 		else {
-			r = put(v, k, strlen(k), x, e);
+			r = values_put(v, k, strlen(k), x, VALUE_IMAGE, e);
 			if (!strcmp(k, "PIDFILE"))
 				v->pidfile_set = 1;
 		}
@@ -191,7 +226,7 @@ int values_finish(struct values *v, struct err *e)
 
 	for (size_t i = 0; i < v->nsets; i++) {
 		const char *eq = strchr(v->sets[i], '=');
-		if (put(v, v->sets[i], (size_t)(eq - v->sets[i]), eq + 1, e) < 0)
+		if (values_put(v, v->sets[i], (size_t)(eq - v->sets[i]), eq + 1, VALUE_SET, e) < 0)
 			return -1;
 		if (!strncmp(v->sets[i], "PIDFILE=", 8))
 			v->pidfile_set = 1;
@@ -200,9 +235,17 @@ int values_finish(struct values *v, struct err *e)
 		values_get(v, "RUN_DIRECTORY", 13, &run);
 		values_get(v, "NAME", 4, &name);
 		snprintf(buf, sizeof buf, "%s/container-%s.pid", run, name);
-		return put(v, "PIDFILE", 7, buf, e);
+		return builtin(v, "PIDFILE", buf, e);
 	}
 	return 0;
+}
+
+enum value_origin values_origin(const struct values *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i].name, name))
+			return v->v[i].origin;
+	return VALUE_BUILTIN;
 }
 
 int values_get(const struct values *v, const char *name, size_t len, const char **value)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the real peers the tests drive (TESTBED.md) when missing.  As root
+# Install the real peers the tests drive when missing.  As root
 # on Debian we install them; otherwise we name what is missing and stop.
 #   tests/deps.sh            peers for `make check`
 #   tests/deps.sh sanitize   Debian's -dev libraries and clang for SANITIZE=1

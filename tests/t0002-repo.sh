@@ -1,6 +1,6 @@
 #!/bin/bash
-# Which repository is used, and which are refused (DESIGN.md "Paths and
-# their precedence"): the private default, $ATOMIC_OSTREE_REPO, --repo, the
+# Which repository is used, and which are refused (README, Design,
+# "Paths"): the private default, $ATOMIC_OSTREE_REPO, --repo, the
 # recorded choice, the OSTree system repo only in bare mode after a real
 # linkat() probe, never an archive repo.
 . "$(dirname "$0")/lib.sh"
@@ -10,6 +10,9 @@ SPEC
 ROOT=$T/root
 export ATOMIC_OSTREE_CHECKOUT_PATH=/var/lib/containers/atomic
 CK=$ROOT/var/lib/containers/atomic
+expect_fail "--root must exist" 1 "syscontainer: pull dockertar:$T/one.tar: open root '$ROOT': No such file or directory" --root "$ROOT" pull "dockertar:$T/one.tar"
+check "a missing root is not created" test ! -e "$ROOT"
+mkdir -p "$ROOT"
 
 sc --root "$ROOT" --quiet pull "dockertar:$T/one.tar"
 assert_eq "first pull into the private repo" "$rc" 0
@@ -19,12 +22,21 @@ assert_eq "the choice is recorded (a target path)" "$(cat "$CK/.storage/repo-pat
 assert_eq "CHECKOUT 0700, .storage 0700" "$(stat -c %a "$CK") $(stat -c %a "$CK/.storage")" "700 700"
 
 sc --root "$ROOT" -v pull "dockertar:$T/one.tar"
-assert_match "-v names the repository, its mode and why it was chosen" "$errout" "syscontainer: repository $CK/.storage/ostree (bare, from the recorded choice), CHECKOUT /var/lib/containers/atomic*"
+assert_eq "-v names the repository, its mode and why it was chosen" "$errout" "syscontainer: repository /var/lib/containers/atomic/.storage/ostree (bare, from the recorded choice), CHECKOUT /var/lib/containers/atomic under $ROOT"
 
-# An archive repo cannot serve hardlinked checkouts.
-ostree init --repo="$T/arch" --mode=archive
-expect_fail "archive repo refused" 1 "syscontainer: pull dockertar:$T/one.tar: repository '$T/arch' is in archive mode: syscontainer needs a bare or bare-user repository" --repo "$T/arch" pull "dockertar:$T/one.tar"
-assert_eq "archive repo: nothing written" "$(ostree refs --repo="$T/arch" | wc -l)" 0
+# An archive repo cannot serve hardlinked checkouts, and a refused
+# repository is never recorded as the choice.
+mkdir -p "$T/r3"
+ostree init --repo="$T/r3/arch" --mode=archive
+expect_fail "archive repo refused" 1 "syscontainer: pull dockertar:$T/one.tar: repository '/arch' is in archive mode: syscontainer needs a bare or bare-user repository" --root "$T/r3" --repo /arch pull "dockertar:$T/one.tar"
+assert_eq "archive repo: nothing written" "$(ostree refs --repo="$T/r3/arch" | wc -l)" 0
+check "the refused repository is not recorded" test ! -e "$T/r3/var/lib/containers/atomic/.storage/repo-path"
+sc --root "$T/r3" --quiet pull "dockertar:$T/one.tar"
+assert_eq "the next pull without --repo uses the private default" "$(cat "$T/r3/var/lib/containers/atomic/.storage/repo-path")" "/var/lib/containers/atomic/.storage/ostree"
+# A recorded repository that vanished is an error, never a new empty one.
+rm -rf "$T/r3/var/lib/containers/atomic/.storage/ostree"
+expect_fail "a vanished recorded repository" 1 "syscontainer: pull dockertar:$T/one.tar: repository '/var/lib/containers/atomic/.storage/ostree' (recorded in /var/lib/containers/atomic/.storage/repo-path) does not exist: restore it, or remove that file to start a new private repository" --root "$T/r3" pull "dockertar:$T/one.tar"
+check "no empty repository made in its place" test ! -e "$T/r3/var/lib/containers/atomic/.storage/ostree"
 
 # The system repo: bare only, and only when it can hardlink into CHECKOUT.
 R2=$T/sys

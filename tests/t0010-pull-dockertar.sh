@@ -2,7 +2,7 @@
 # Issue 3: `pull dockertar:` / `docker-archive:` of archives made by real
 # producers (umoci + skopeo) and of the odd-but-legal hand-written ones, all
 # without a network.  What the pull stored is read back only through the
-# system's ostree CLI: refs and metadata as DESIGN.md's "OSTree layout" says,
+# system's ostree CLI: refs and metadata as README's "OSTree layout" says,
 # the layers checked out in order (whiteouts applied by an independent
 # helper) equal to umoci's own unpack, identical files stored once, and a
 # second import storing nothing.
@@ -37,7 +37,7 @@ assert_match "pull multi: one line per layer in order, then the summary with the
 	"${expected}Pulled docker.io/test/multi:latest (IMAGE ID ${cfg_hex:0:12}): 3 layers stored, 0 skipped, [0-9]*B"
 
 img=ociimage/docker.io_2Ftest_2Fmulti_3Alatest
-assert_eq "image ref encoded as DESIGN.md shows" "$(image_ref docker.io/test/multi:latest)" "$img"
+assert_eq "image ref encoded as README shows" "$(image_ref docker.io/test/multi:latest)" "$img"
 want_refs=$( (for d in "${diffs[@]}"; do echo "ociimage/${d#sha256:}"; done; echo "$img") | sort)
 assert_eq "refs: one per diff ID and the image's, nothing else (the layers were not compressed)" \
 	"$(refs)" "$want_refs"

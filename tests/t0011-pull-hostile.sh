@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 3: hostile and broken archives, without a network.  Each is refused
 # with exit 1 and exactly one line on stderr naming the object and the cause;
-# afterwards the repo is "unchanged" as DESIGN.md defines it: no new or
+# afterwards the repo is "unchanged" as README defines it: no new or
 # changed image ref, `ostree fsck` clean, and the only refs left are layer
 # refs of layers that came before the bad one and were fully verified (the
 # next pull reuses them).  A good pull into the same repo then works.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Issue 3: kill -9 a pull of a multi-layer archive at many points and check
-# that the repo is never corrupt (DESIGN.md "Locking and crash safety").
+# that the repo is never corrupt (README, Design, "Locking and crash safety").
 # Deterministic kills: strace's fault injection delivers SIGKILL at the Nth
 # call of one syscall: pread64 (byte offsets of the archive), renameat and
 # renameat2 (libostree's object and commit renames, ref writes), write,

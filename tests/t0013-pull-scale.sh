@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 3 at scale, without a network: a layer of 20,000 files imports whole
 # and fsck clean, and a 200 MiB file imports with peak memory far below its
-# size (DESIGN.md: "Memory stays bounded whatever the layer size"), its
+# size (memory stays bounded whatever the layer size), its
 # contents intact.  The 1 GB case belongs to the benchmark.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/helpers/pull-lib.sh"

@@ -85,7 +85,7 @@ assert_match "info: labels" "$out" "*vendor=us*"
 assert_match "info: manifest default" "$out" "*Template variables with a default:*FOO=bar*"
 assert_match "info: built-ins have defaults" "$out" "*RUN_DIRECTORY (built-in)*EXEC_START (built-in)*"
 assert_eq "info: only NEEDED must be given (tmpfiles template whited out, \$\$HOME literal)" \
-	"$(echo "$out" | sed -n '/to give with --set/,$p' | tail -n +2)" "  NEEDED"
+	"$(echo "$out" | sed -n '/to give with --set/,/^[A-Z]/p' | sed '1d;$d')" "  NEEDED"
 sc images info --json "${VID:0:8}"
 assert_eq "info --json by IMAGE ID prefix" "$(echo "$out" | python3 -c '
 import json,sys; x=json.load(sys.stdin); print(x["id"][7:], x["defaults"]["FOO"], x["required"])')" "$VID bar ['NEEDED']"

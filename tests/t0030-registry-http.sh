@@ -3,7 +3,7 @@
 # schema 2), a hand-written image with an opaque whiteout and uncompressed
 # layers, and a multi-arch index to Debian's docker-registry on 127.0.0.1;
 # `pull --tls-verify=false` stores trees equal to umoci's, refs and metadata
-# as DESIGN.md says, shared layers fetched once, by tag and by digest, the
+# as README says, shared layers fetched once, by tag and by digest, the
 # platform chosen from the index.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/helpers/pull-lib.sh"

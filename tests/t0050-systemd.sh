@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end in a real booted systemd (TESTBED.md): a Debian bookworm root
+# End to end in a real booted systemd: a Debian bookworm root
 # booted with systemd-nspawn, everything driven through nsenter.  It replays
 # the seed walkthrough with two images of our own, built from busybox:
 #   kv      -- etcd's part: a key-value service (busybox httpd serving the

@@ -227,7 +227,7 @@ static void imgref_invariants(const struct imgref *r)
 {
 	char name[IMGREF_FORMAT_MAX], enc[IMGREF_ENCODED_MAX], dec[IMGREF_FORMAT_MAX];
 	char src[sizeof r->file + IMGREF_FORMAT_MAX + 16], sh[IMGREF_FORMAT_MAX];
-	char def[65];
+	char def[65], full[IMGREF_FORMAT_MAX], pin[72];
 	struct imgref r2;
 	struct err e;
 	size_t n, i;
@@ -236,7 +236,7 @@ static void imgref_invariants(const struct imgref *r)
 	CHECK(n < sizeof name && n == strlen(name));
 	CHECK(r->has_name == (n > 0));
 	if (r->has_name) {
-		CHECK(strlen(r->registry) + 1 + strlen(r->path) <= IMGREF_NAME_MAX);
+		CHECK(strlen(r->path) <= IMGREF_PATH_MAX && strlen(r->registry) < sizeof r->registry);
 		CHECK(r->tag[0] || r->digest[0]);
 	}
 	n = imgref_format_source(r, src, sizeof src);
@@ -247,6 +247,12 @@ static void imgref_invariants(const struct imgref *r)
 	CHECK(imgref_decode_ostree(enc, dec, sizeof dec, &e) == 0);
 	CHECK(strcmp(dec, name) == 0);
 	CHECK(imgref_atomic_short(r, sh, sizeof sh) >= 0);
+	CHECK(imgref_format_full(r, full, sizeof full) < sizeof full);
+	/* a registry source read back pins its name exactly when it has a digest */
+	if (r->transport == IMGREF_REGISTRY) {
+		CHECK(imgref_pinned_digest(name, src, strlen(src), pin) == (r->digest[0] != '\0'));
+		CHECK(strcmp(pin, r->digest) == 0);
+	}
 	imgref_default_name(r, def, sizeof def);
 	for (i = 0; def[i]; i++)
 		CHECK(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -15,6 +15,8 @@
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
 static const char *const prefixes[] = { "/run/app", "/var/lib/app", "/srv/a b" };
+/* NAME's directories, then one bind source */
+static const struct tmpfiles_places places = { prefixes, 2, prefixes + 2, 1, NULL, 0 };
 
 static void check_entries(char (*v)[UNIT_NAME_MAX], size_t n, size_t max, int dirs)
 {
@@ -122,7 +124,7 @@ static void fuzz_tmpfiles(const char *s, size_t n)
 	size_t i = 0;
 	struct err e;
 
-	(void)tmpfiles_check(s, n, prefixes, 3, &e);
+	(void)tmpfiles_check(s, n, &places, &e);
 	while (i < n) {
 		const char *nl = memchr(s + i, '\n', n - i);
 		size_t end = nl ? (size_t)(nl - s) : n;
@@ -131,7 +133,7 @@ static void fuzz_tmpfiles(const char *s, size_t n)
 
 		while (k < ln && strchr(" \t\r", l[k]))
 			k++;
-		if (tmpfiles_check_line(l, ln, prefixes, 3, &e) == 0 && k < ln && l[k] != '#')
+		if (tmpfiles_check_line(l, ln, &places, &e) == 0 && k < ln && l[k] != '#')
 			check_accepted(l, ln);
 		i = end + 1;
 	}
@@ -152,11 +154,12 @@ static void fuzz_default_line(const uint8_t *data, size_t size)
 	buf_init(&b);
 	if (tmpfiles_default_line(&b, src, 1, 2) == 0) {
 		const char *pre[] = { src };
+		const struct tmpfiles_places own = { NULL, 0, pre, 1, NULL, 0 };
 		CHECK(b.len > 0 && b.data[b.len - 1] == '\n' && !memchr(b.data, '\n', b.len - 1));
 		simple = !strpbrk(src, "\\\"{}*?[]") && !strstr(src, "/../") &&
 			 strcmp(src + strlen(src) - (strlen(src) >= 3 ? 3 : 0), "/..");
 		if (simple)
-			CHECK(tmpfiles_check(b.data, b.len, pre, 1, &e) == 0);
+			CHECK(tmpfiles_check(b.data, b.len, &own, &e) == 0);
 	} else {
 		CHECK(b.len == 0);
 	}

@@ -15,4 +15,5 @@
 	X(spec, fuzz_spec) \
 	X(manifest, fuzz_manifest) \
 	X(dockerarchive, fuzz_dockerarchive) \
-	X(toml, fuzz_toml)
+	X(toml, fuzz_toml) \
+	X(policy, fuzz_policy)

@@ -8,6 +8,8 @@ ENTRY: {"path": "exports/x", "data": "text"}            regular file (0644)
        {"path": "bin/busybox", "from": "/bin/busybox", "mode": 0o755}  a host file's content
        {"path": "d/", "dir": true, "mode": 0o755}
        {"path": "l", "symlink": "target"}
+       any entry may add "xattrs": {"user.x": "v"} (pax SCHILY.xattr) and
+       "uid"/"gid"; "config" may hold "Labels" etc. as a config's "config"
 Deterministic: uid/gid 0, mtime 0, uncompressed layers."""
 import hashlib, io, json, sys, tarfile
 
@@ -18,6 +20,9 @@ def layer_bytes(entries):
             ti = tarfile.TarInfo(e["path"].rstrip("/"))
             ti.mtime = 0
             ti.mode = e.get("mode", 0o755 if e.get("dir") else 0o644)
+            ti.uid, ti.gid = e.get("uid", 0), e.get("gid", 0)
+            for k, v in e.get("xattrs", {}).items():
+                ti.pax_headers["SCHILY.xattr." + k] = v
             if e.get("dir"):
                 ti.type = tarfile.DIRTYPE
                 t.addfile(ti)

@@ -111,7 +111,7 @@ assert_tree() {
 	else not_ok "$1"; sed 's/^/#   /' "$T/.treecmp" | head -40; fi
 }
 
-# image_ref NAME: the ref of a normalised image name (encoded as DESIGN.md).
+# image_ref NAME: the ref of a normalised image name (encoded as README, Design says).
 image_ref() {
 	"$PY" -c '
 import sys

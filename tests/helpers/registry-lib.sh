@@ -80,7 +80,7 @@ for x in (v if isinstance(v, list) else [v]):
 ' "$1"
 }
 
-# unchanged DESC: no image ref in $R and a clean fsck (DESIGN.md's
+# unchanged DESC: no image ref in $R and a clean fsck (README's
 # "unchanged": verified layer refs may stay).
 unchanged() {
 	assert_eq "$1: no image ref" "$(image_refs)" ""

@@ -92,6 +92,39 @@ static const struct rcase {
 	  "docker: local engine" },
 	{ "docker:latest", IMGREF_DOCKER_DAEMON, "docker.io", "library/latest", "latest", "", "", 0, 1,
 	  "the prefix wins, as in Atomic: docker:latest is the engine's 'latest'" },
+	/* upper case in the first of several components names a registry host */
+	{ "LOCALDOMAIN/debian", IMGREF_REGISTRY, "LOCALDOMAIN", "debian", "latest", "", "", 0, 1,
+	  "an upper-case one-word first component is a registry host, not a Hub user" },
+	{ "Foo/bar:v1", IMGREF_REGISTRY, "Foo", "bar", "v1", "", "", 0, 1,
+	  "one upper-case letter is enough; no library/ outside docker.io" },
+	{ "myHost/a/b@sha256:" H64, IMGREF_REGISTRY, "myHost", "a/b", "", "sha256:" H64, "", 0, 1,
+	  "upper-case host with a nested path and a digest" },
+	{ "Reg-1/x", IMGREF_REGISTRY, "Reg-1", "x", "latest", "", "", 0, 1,
+	  "an upper-case host may hold '-' like any host label" },
+	{ "localdomain/debian", IMGREF_REGISTRY, "docker.io", "localdomain/debian", "latest", "", "", 0, 1,
+	  "the same word in lower case is a Hub namespace" },
+	{ "http:LOCALDOMAIN/x", IMGREF_REGISTRY, "LOCALDOMAIN", "x", "latest", "", "", 1, 1,
+	  "an upper-case host behind Atomic's insecure prefix" },
+	{ "docker-archive:/a.tar:LOCALDOMAIN/x:t", IMGREF_DOCKER_ARCHIVE, "LOCALDOMAIN", "x", "t", "", "/a.tar", 0, 1,
+	  "an upper-case host in a docker-archive: name" },
+	/* only a bare 64-hex name is taken for an image ID */
+	{ H64 ":v1", IMGREF_REGISTRY, "docker.io", "library/" H64, "v1", "", "", 0, 1,
+	  "64 hex digits with a tag are a name" },
+	{ H64 "@sha256:" H64, IMGREF_REGISTRY, "docker.io", "library/" H64, "", "sha256:" H64, "", 0, 1,
+	  "64 hex digits with a digest are a name" },
+	{ "library/" H64, IMGREF_REGISTRY, "docker.io", "library/" H64, "latest", "", "", 0, 1,
+	  "64 hex digits under a namespace are a name" },
+	{ "docker.io/" H64, IMGREF_REGISTRY, "docker.io", "library/" H64, "latest", "", "", 0, 1,
+	  "64 hex digits after a registry are a name" },
+	{ "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", IMGREF_REGISTRY,
+	  "docker.io", "library/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",
+	  "latest", "", "", 0, 1, "63 hex digits are a name: an image ID has 64" },
+	{ "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefa", IMGREF_REGISTRY,
+	  "docker.io", "library/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefa",
+	  "latest", "", "", 0, 1, "65 hex digits are a name" },
+	{ "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg", IMGREF_REGISTRY,
+	  "docker.io", "library/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
+	  "latest", "", "", 0, 1, "64 characters with one that is not hex are a name" },
 };
 
 static const struct bcase {
@@ -101,9 +134,29 @@ static const struct bcase {
 } bad[] = {
 	{ "", "empty image name", "empty input" },
 	{ "docker://", "empty image name", "empty after a prefix" },
-	{ "UPPER/x", "repository name must be lowercase", "uppercase in the path" },
 	{ "Busybox", "repository name must be lowercase", "uppercase single component" },
+	{ "Busybox:1", "repository name must be lowercase", "uppercase single component with a tag" },
 	{ "quay.io/Coreos/etcd", "repository name must be lowercase", "uppercase after a registry" },
+	{ "foo/Bar", "repository name must be lowercase", "uppercase in a later component of a Hub name" },
+	{ "Foo/Bar", "repository name must be lowercase", "an upper-case host does not excuse the path" },
+	{ "My_Org/app", "repository name must be lowercase",
+	  "an upper-case first component that is no host is a path, and not lower case" },
+	{ "Foo-/x", "invalid repository name component 'Foo-'",
+	  "no host (a label ends in '-') and no path component either: named as such" },
+	{ "Bad-/Name", "invalid repository name component 'Bad-'",
+	  "a component invalid even in lower case is named, not called upper case" },
+	{ "Foo..com/x", "invalid registry 'Foo..com'", "with a '.', a bad host is a bad registry" },
+	{ "LOCALDOMAIN:0/x", "invalid registry 'LOCALDOMAIN:0'", "the port rule holds for upper-case hosts" },
+	{ "[abc]/x", "invalid repository name component '[abc]'",
+	  "brackets without ':' name no IPv6 host (Docker reads a path)" },
+	/* a bare 64-hex name cannot be told from an image ID */
+	{ H64, "looks like an image ID (64 hex digits), not a repository name", "bare 64 hex digits" },
+	{ "docker://" H64, "looks like an image ID", "the same after docker://" },
+	{ "http:" H64, "looks like an image ID", "the same after http:" },
+	{ "docker:" H64, "looks like an image ID", "the same after docker:" },
+	{ "docker-archive:/x.tar:" H64, "looks like an image ID", "the same as a docker-archive: name" },
+	{ "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+	  "repository name must be lowercase", "64 hex digits in upper case: a name, not lower case" },
 	{ "a:b:c", "invalid repository name component 'a:b'", "two colons without a registry" },
 	{ "x@sha256:short", "64 lowercase hex", "short digest" },
 	{ "x@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
@@ -140,7 +193,7 @@ static const struct bcase {
 	{ "a.com:65536/c", "invalid registry", "port out of range" },
 	{ "a.com:0/c", "invalid registry", "port zero" },
 	{ "[::1/x", "invalid registry", "unclosed IPv6 bracket" },
-	{ "[]/x", "invalid registry", "empty IPv6 brackets" },
+	{ "[]:5000/x", "invalid registry", "empty IPv6 brackets" },
 	{ "[::g]/x", "invalid registry", "non-hex in IPv6" },
 	{ "[::1]x/y", "invalid registry", "junk after IPv6 bracket" },
 	{ "dockertar:", "missing path after 'dockertar:'", "dockertar: without path" },
@@ -197,27 +250,62 @@ static void test_lengths(void)
 {
 	struct imgref r;
 	struct err e = { 0 };
-	char s[600];
+	char s[800], src[4096 + IMGREF_FORMAT_MAX + 16];
+	size_t n;
 	int rc;
 
-	/* "docker.io/" + "a/" + 243 = 255 */
+	/* The 255-byte limit is on the path after normalisation; the registry
+	 * does not count.  Hub user image: "a/" + 253 = 255. */
 	memset(s, 'b', sizeof s);
 	memcpy(s, "a/", 2);
-	s[2 + 243] = '\0';
-	ok(parse_exact(&r, s, &e) == 0 && strlen(r.registry) + 1 + strlen(r.path) == 255,
-	   "normalised name of exactly 255 bytes accepted");
-	s[2 + 243] = 'b';
-	s[2 + 244] = '\0';
+	s[2 + 253] = '\0';
+	ok(parse_exact(&r, s, &e) == 0 && strlen(r.path) == 255 &&
+	   strcmp(r.registry, "docker.io") == 0, "Hub path of exactly 255 bytes accepted (%s)", e.msg);
+	s[2 + 253] = 'b';
+	s[2 + 254] = '\0';
 	rc = parse_exact(&r, s, &e);
-	ok(rc == -1 && strstr(e.msg, "repository name longer than 255 bytes"),
-	   "normalised name of 256 bytes rejected");
-	/* the library/ prefix counts: 255 - 18 = 237 letters */
-	memset(s, 'c', 237);
-	s[237] = '\0';
-	ok(parse_exact(&r, s, &e) == 0, "237-letter Hub name fits with library/");
-	s[237] = 'c';
-	s[238] = '\0';
-	ok(parse_exact(&r, s, &e) == -1, "238-letter Hub name does not");
+	ok(rc == -1 && strstr(e.msg, "': repository path longer than 255 bytes") &&
+	   !strstr(e.msg, "library/"), "Hub path of 256 bytes rejected (%s)", e.msg);
+	/* "library/" counts: 255 - 8 = 247 letters for an official image */
+	memset(s, 'c', 247);
+	s[247] = '\0';
+	ok(parse_exact(&r, s, &e) == 0 && strlen(r.path) == 255,
+	   "247-letter Hub name fits with library/ (%s)", e.msg);
+	s[247] = 'c';
+	s[248] = '\0';
+	ok(parse_exact(&r, s, &e) == -1 &&
+	   strstr(e.msg, "': repository path longer than 255 bytes (with 'library/')"),
+	   "248-letter Hub name does not, and the message says library/ counted (%s)", e.msg);
+	/* another registry: 255 path bytes after "quay.io/" are 263 in all */
+	memset(s, 'd', sizeof s);
+	memcpy(s, "quay.io/a/", 10);
+	s[10 + 253] = '\0';
+	ok(parse_exact(&r, s, &e) == 0 && strlen(r.path) == 255 && strcmp(r.registry, "quay.io") == 0,
+	   "registry + path of 263 bytes accepted: only the path counts (%s)", e.msg);
+	s[10 + 253] = 'd';
+	s[10 + 254] = '\0';
+	ok(parse_exact(&r, s, &e) == -1 && strstr(e.msg, "repository path longer than 255 bytes"),
+	   "a 256-byte path after another registry rejected");
+	/* the registry has a limit of ours (Docker has none): 255 bytes */
+	memset(s, 'h', sizeof s);
+	memcpy(s + 251, ".com/x", 7);
+	ok(parse_exact(&r, s, &e) == 0 && strlen(r.registry) == 255, "registry of 255 bytes accepted");
+	memset(s, 'h', sizeof s);
+	memcpy(s + 252, ".com/x", 7);
+	ok(parse_exact(&r, s, &e) == -1 && strstr(e.msg, "': registry longer than 255 bytes"),
+	   "registry of 256 bytes rejected (%s)", e.msg);
+	/* the longest name of all formats within IMGREF_FORMAT_MAX:
+	 * 255-byte registry, 255-byte path, 128-byte tag and a digest */
+	memset(s, 'h', 251);
+	memcpy(s + 251, ".com/", 5);
+	memset(s + 256, 'p', 255);
+	memcpy(s + 511, ":", 1);
+	memset(s + 512, 'T', 128);
+	snprintf(s + 640, sizeof s - 640, "@sha256:%s", H64);
+	rc = parse_exact(&r, s, &e);
+	n = imgref_format_source(&r, src, sizeof src);
+	ok(rc == 0 && n == strlen(s) && n < IMGREF_FORMAT_MAX && strcmp(src, s) == 0,
+	   "the longest reference (%zu bytes) formats within IMGREF_FORMAT_MAX (%s)", n, e.msg);
 	/* tag of exactly 128 */
 	memset(s, 't', sizeof s);
 	memcpy(s, "x:", 2);
@@ -328,6 +416,75 @@ static void test_format_small(void)
 	ok(strlen(out) == 9, "default name is cut to the buffer");
 }
 
+static void test_format_full(void)
+{
+	static const struct {
+		const char *in, *full, *why;
+	} c[] = {
+		{ "busybox:1@sha256:" H64, "docker.io/library/busybox:1@sha256:" H64,
+		  "tag and digest: both kept, where imgref_format keeps the tag only" },
+		{ "busybox@sha256:" H64, "docker.io/library/busybox@sha256:" H64, "digest only" },
+		{ "busybox", "docker.io/library/busybox:latest", "no digest: the name as imgref_format" },
+		{ "http:LOCALDOMAIN/x:y@sha256:" H64, "LOCALDOMAIN/x:y@sha256:" H64,
+		  "no transport prefix: a name for lookups" },
+		{ "dockertar:/a.tar", "", "no name, nothing" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		struct imgref r;
+		struct err e = { 0 };
+		char out[IMGREF_FORMAT_MAX];
+		size_t n;
+
+		parse_exact(&r, c[i].in, &e);
+		n = imgref_format_full(&r, out, sizeof out);
+		ok(strcmp(out, c[i].full) == 0 && n == strlen(out), "full name: %s ('%s')", c[i].why, out);
+	}
+}
+
+static void test_pinned(void)
+{
+	static const struct {
+		const char *name, *source, *want;
+		const char *why;
+	} c[] = {
+		{ "docker.io/library/x:1", "docker://docker.io/library/x:1@sha256:" H64, "sha256:" H64,
+		  "pulled as NAME:TAG@sha256: the tag's ref is pinned" },
+		{ "docker.io/library/x:1", "docker://docker.io/library/x:1", "",
+		  "pulled by tag alone: not pinned" },
+		{ "docker.io/library/x@sha256:" H64, "docker://docker.io/library/x@sha256:" H64,
+		  "sha256:" H64, "pulled by digest alone: the name is the pin" },
+		{ "docker.io/library/x@sha256:" H64, NULL, "sha256:" H64,
+		  "a digest-only name is pinned even with no source recorded" },
+		{ "localhost:5000/x:1", "http:localhost:5000/x:1@sha256:" H64, "sha256:" H64,
+		  "the insecure http: source form is read too" },
+		{ "LOCALDOMAIN/x:1", "docker://LOCALDOMAIN/x:1@sha256:" H64, "sha256:" H64,
+		  "an upper-case one-word registry host" },
+		{ "x:1", "docker://docker.io/library/x:1@sha256:" H64, "sha256:" H64,
+		  "Atomic's short ref name is compared normalised" },
+		{ "docker.io/library/y:2", "docker://docker.io/library/x:1@sha256:" H64, "",
+		  "another image tagged y:2 (images tag): the pin belongs to x:1" },
+		{ "docker.io/library/x:2", "docker://docker.io/library/x:1@sha256:" H64, "",
+		  "same repository, another tag: not pinned" },
+		{ "docker.io/library/x:1", NULL, "", "no source recorded (Atomic, skopeo): not pinned" },
+		{ "docker.io/library/x:1", "docker-archive:/tmp/x.tar", "", "an archive source: not pinned" },
+		{ "docker.io/library/x:1", "docker://docker.io/library/x:1@sha256:short", "",
+		  "a source that does not parse: not pinned" },
+		{ "Bad/Name:1", "docker://docker.io/library/x:1@sha256:" H64, "",
+		  "a ref name that does not parse: not pinned" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		char d[72] = "junk";
+		int rc = imgref_pinned_digest(c[i].name, c[i].source,
+					      c[i].source ? strlen(c[i].source) : 0, d);
+		ok(rc == (c[i].want[0] != '\0') && strcmp(d, c[i].want) == 0,
+		   "pinned digest: %s ('%s')", c[i].why, d);
+	}
+}
+
 static void test_ostree_encoding(void)
 {
 	static const struct {
@@ -335,7 +492,7 @@ static void test_ostree_encoding(void)
 		const char *why;
 	} c[] = {
 		{ "docker.io/library/busybox:latest", "docker.io_2Flibrary_2Fbusybox_3Alatest",
-		  "the DESIGN.md example" },
+		  "the README example" },
 		{ "gscrivano/etcd:latest", "gscrivano_2Fetcd_3Alatest", "Atomic's short form" },
 		{ "a_b", "a_5Fb", "underscore itself is escaped" },
 		{ "[::1]:5000/x@sha256:ab", "_5B_3A_3A1_5D_3A5000_2Fx_40sha256_3Aab", "brackets and @" },
@@ -405,6 +562,8 @@ int main(void)
 	test_lengths();
 	test_format();
 	test_format_small();
+	test_format_full();
+	test_pinned();
 	test_ostree_encoding();
 	return tap_done();
 }

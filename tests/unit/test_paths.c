@@ -1,4 +1,4 @@
-/* Path resolution and precedence (DESIGN.md "Paths and their precedence"). */
+/* Path resolution and precedence (README, Design, "Paths"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,18 +75,27 @@ int main(void)
 	/* everything resolves under --root; the target path stays as seen inside */
 	snprintf(root, sizeof root, "%s/sysroot", tmp);
 	struct paths_input r1 = { .root = root };
-	ok(paths_resolve(&p, &r1, &e) == 0, "under --root");
-	paths_host(&p, p.repo, host, &e);
-	snprintf(tgt, sizeof tgt, "%s/var/lib/containers/atomic/.storage/ostree", root);
-	ok(!strcmp(host, tgt), "host path of the private repo under --root: %s", host);
+	ok(paths_resolve(&p, &r1, &e) == 0 && !strcmp(p.repo, "/var/lib/containers/atomic/.storage/ostree"),
+	   "under --root: paths as the target sees them: %s", p.repo);
 
-	/* paths_prepare creates CHECKOUT and .storage 0700 and records the choice */
-	ok(paths_prepare(&p, &e) == 0, "prepare: %s", e.msg);
+	/* paths_prepare creates CHECKOUT and .storage 0700 (the root must exist);
+	 * the choice is recorded only once the repository was accepted */
+	struct target t;
+	int ckfd;
+	mkdir(root, 0755);
+	ok(target_open(&t, &p, &e) == 0, "target opens: %s", e.msg);
+	umask(0);
+	ok((ckfd = paths_prepare(&p, &t, &e)) >= 0, "prepare: %s", e.msg);
+	umask(022);
 	struct stat st;
-	paths_host(&p, p.checkout, host, &e);
+	snprintf(host, sizeof host, "%s/var/lib/containers/atomic", root);
 	ok(stat(host, &st) == 0 && (st.st_mode & 07777) == 0700, "CHECKOUT is 0700");
 	snprintf(ck, sizeof ck, "%s/.storage", host);
 	ok(stat(ck, &st) == 0 && (st.st_mode & 07777) == 0700, ".storage is 0700");
+	snprintf(ck, sizeof ck, "%s/.storage/repo-path", host);
+	ok(stat(ck, &st) < 0, "nothing recorded by prepare");
+	ok(paths_record_repo(&p, ckfd, &e) == 0 && stat(ck, &st) == 0 && (st.st_mode & 0777) == 0600,
+	   "the accepted repository is recorded, 0600");
 
 	/* the recorded choice wins over the private default... */
 	snprintf(ck, sizeof ck, "%s/sysroot/var/lib/containers/atomic/.storage/repo-path", tmp);
@@ -96,8 +105,10 @@ int main(void)
 	/* ...but not over $ATOMIC_OSTREE_REPO or --repo */
 	struct paths_input r2 = { .root = root, .env_repo = "/elsewhere" };
 	ok(paths_resolve(&p, &r2, &e) == 0 && !strcmp(p.repo, "/elsewhere"), "env beats record");
-	/* and paths_prepare never rewrites an existing record */
-	ok(paths_prepare(&p, &e) == 0, "prepare with a record present");
+	/* and an existing record is never rewritten */
+	ok(paths_record_repo(&p, ckfd, &e) == 0, "record with a record present");
+	close(ckfd);
+	target_close(&t);
 	FILE *f = fopen(ck, "r");
 	char line[64] = "";
 	if (f) {
@@ -116,12 +127,17 @@ int main(void)
 	system(ck);
 	struct paths_input r3 = { .root = root };
 	ok(paths_resolve(&p, &r3, &e) == 0, "ostree sysroot resolves");
-	paths_host(&p, p.checkout, host, &e);
+	ok(target_open(&t, &p, &e) == 0 && (ckfd = paths_prepare(&p, &t, &e)) >= 0, "prepare: %s", e.msg);
 	snprintf(tgt, sizeof tgt, "%s/ostree/deploy/fedora/var/lib/containers/atomic", root);
-	ok(!strcmp(host, tgt), "CHECKOUT goes through the stateroot's var: %s", host);
-	paths_host(&p, "/etc/systemd/system", host, &e);
-	snprintf(tgt, sizeof tgt, "%s/etc/systemd/system", root);
-	ok(!strcmp(host, tgt), "non-/var paths stay under the root");
+	ok(stat(tgt, &st) == 0 && S_ISDIR(st.st_mode), "CHECKOUT goes through the stateroot's var");
+	{
+		const char *rel;
+		ok(target_at(&t, "/etc/systemd/system", &rel) == t.root && !strcmp(rel, "/etc/systemd/system") &&
+		   target_at(&t, "/var/lib/x", &rel) == t.var && !strcmp(rel, "/lib/x"),
+		   "non-/var paths stay under the root, /var ones go to the stateroot");
+	}
+	close(ckfd);
+	target_close(&t);
 	snprintf(ck, sizeof ck, "mkdir -p %s/ostree/deploy/other", root);
 	system(ck);
 	ok(paths_resolve(&p, &r3, &e) < 0 && strstr(e.msg, "several stateroots"),

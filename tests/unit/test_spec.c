@@ -354,8 +354,8 @@ static void test_volumes(void)
 		  "absolute path", "'..' could leave STATE_DIRECTORY/NAME" },
 		{ "{\"/\":{}}", NULL, "image config: Volumes: '/' is not a clean absolute path",
 		  "the root itself" },
-		{ "{\"/a\\nb\":{}}", NULL, "image config: Volumes: '/a?b' is not a clean absolute path",
-		  "a control character (shown as '?': errors are one line)" },
+		{ "{\"/a\\nb\":{}}", NULL, "image config: Volumes: '/a\\nb' is not a clean absolute path",
+		  "a control character (escaped: errors are one line)" },
 		{ "[\"/data\"]", NULL, "image config: Volumes is not an object", "an array" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -479,7 +479,7 @@ static void test_validate(void)
 		  "bind sources: type bind, option rbind or bind; relative, non-bind, missing and "
 		  "duplicate ones left out" },
 		{ "{" OKROOT "," OKPROC ",\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\","
-		  "\"source\":\"/srv/a\\nb\"}]}", "config.json: bind source '/srv/a?b' contains a control "
+		  "\"source\":\"/srv/a\\nb\"}]}", "config.json: bind source '/srv/a\\nb' contains a control "
 		  "character", NULL, "a bind source no tmpfiles line could spell" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

@@ -1,4 +1,5 @@
 /* The store opens or creates repositories and owns the lock discipline. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,16 @@ int main(void)
 		return 1;
 	snprintf(repo, sizeof repo, "%s/repo", tmp);
 
-	ok(store_open(&s, repo, 0, &e) < 0 && strstr(e.msg, "does not exist"),
+	ok(store_open(&s, AT_FDCWD, repo, repo, 0, &e) < 0 && strstr(e.msg, "does not exist"),
 	   "opening a missing repo without create fails: %s", e.msg);
-	ok(store_open(&s, repo, 1, &e) == 0, "create: %s", s ? "" : e.msg);
+	ok(store_open(&s, AT_FDCWD, repo, repo, 1, &e) == 0, "create: %s", s ? "" : e.msg);
 	ok(!strcmp(store_mode_name(s), geteuid() == 0 ? "bare" : "bare-user"),
 	   "mode %s matches the user", store_mode_name(s));
 	snprintf(cmd, sizeof cmd, "ostree fsck --repo=%s >/dev/null 2>&1", repo);
 	ok(system(cmd) == 0, "the ostree CLI fscks the new repo");
 
 	/* two shared holders coexist */
-	ok(store_open(&s2, repo, 0, &e) == 0, "second handle opens the existing repo");
+	ok(store_open(&s2, AT_FDCWD, repo, repo, 0, &e) == 0, "second handle opens the existing repo");
 	ok(store_lock(s, STORE_LOCK_SHARED, 5, on_wait, NULL, &e) == 0, "shared lock");
 	ok(store_lock(s2, STORE_LOCK_SHARED, 5, on_wait, NULL, &e) == 0 && waited == 0,
 	   "a second shared lock does not wait");
@@ -47,7 +48,7 @@ int main(void)
 	if (pid == 0) {
 		struct store *c;
 		struct err ce;
-		if (store_open(&c, repo, 0, &ce) < 0)
+		if (store_open(&c, AT_FDCWD, repo, repo, 0, &ce) < 0)
 			_exit(2);
 		int r = store_lock(c, STORE_LOCK_EXCLUSIVE, 1, on_wait, NULL, &ce);
 		if (r < 0)
@@ -66,7 +67,7 @@ int main(void)
 	if (pid == 0) {
 		struct store *c;
 		struct err ce;
-		if (store_open(&c, repo, 0, &ce) < 0)
+		if (store_open(&c, AT_FDCWD, repo, repo, 0, &ce) < 0)
 			_exit(2);
 		_exit(store_lock(c, STORE_LOCK_EXCLUSIVE, 1, on_wait, NULL, &ce) == 0 ? 0 : 4);
 	}

@@ -195,9 +195,13 @@ static void test_wanted_by(void)
 
 /* ---- tmpfiles ---- */
 
-static const char *const prefixes[] = { "/run/etcd", "/var/lib/etcd", "/etc/etcd", "/srv/data" };
-#define NP (sizeof prefixes / sizeof prefixes[0])
+static const char *const own_dirs[] = { "/run/etcd", "/var/lib/etcd", "/etc/etcd" };
+static const char *const own_binds[] = { "/srv/data" };
+static const char *const taken[] = { "/var/lib/other" };
+static const struct tmpfiles_places places = { own_dirs, 3, own_binds, 1, taken, 1 };
 #define OUTSIDE "path outside the container's own directories"
+#define TYPES "only the types d D v q Q z Z, and f F w L C for files, are allowed"
+#define FILES "files only below the container's own directories"
 
 struct trow {
 	const char *line;
@@ -220,7 +224,9 @@ static void test_tmpfiles_lines(void)
 		{ L("f /etc/etcd/etcd.conf 0644 root root - hello world"), NULL, "f with content" },
 		{ L("d \"/srv/data/with space\" 0700 - - -"), NULL, "a quoted path" },
 		{ L("d /run/etcd//./x"), NULL, "'//' and '.' components, as systemd simplifies them" },
-		{ L("R /run/etcd/*"), NULL, "a glob below the prefix" },
+		{ L("z /run/etcd/*"), NULL, "a glob below the prefix" },
+		{ L("d /srv/data/sub 0700"), NULL, "a directory in an own bind source" },
+		{ L("Z /srv/data 0700 1 1"), NULL, "adjusting an own bind source" },
 		{ L("d /run/etcd/100%% 0700"), NULL, "%% is a literal percent" },
 		{ L("L /run/etcd/link - - - - /var/lib/etcd/target"), NULL, "a symlink to inside" },
 		{ L("L+ /run/etcd/link - - - - sub/target"), NULL, "a relative symlink that stays" },
@@ -236,6 +242,18 @@ static void test_tmpfiles_lines(void)
 		{ L("w /run/etcd/x - - - - a\\x41b"), NULL, "escapes in a w argument are content" },
 		{ L("  d   /run/etcd   "), NULL, "leading and trailing blanks" },
 		/* refused */
+		{ L("f /srv/data/x 0600"), FILES, "a file in a bind source (not NAME's directory)" },
+		{ L("f /run/etcd 0600"), FILES, "a file in place of NAME's directory" },
+		{ L("w /etc/etcd - - - - x"), FILES, "writing NAME's directory itself" },
+		{ L("L /srv/data/l - - - - /run/etcd"), FILES, "a symlink in a bind source" },
+		{ L("R /run/etcd/*"), TYPES, "recursive removal" },
+		{ L("r /run/etcd/x"), TYPES, "removal" },
+		{ L("e /run/etcd"), TYPES, "age cleanup" },
+		{ L("x /run/etcd"), TYPES, "cleanup exclusion" },
+		{ L("p /run/etcd/fifo"), TYPES, "a fifo" },
+		{ L("a+ /run/etcd - - - - u:1:rwx"), TYPES, "ACLs" },
+		{ L("h /run/etcd - - - - +i"), TYPES, "file attributes" },
+		{ L("d /var/lib/other/x 0700"), "it exists and is not this container's", "someone else's place" },
 		{ L("d /run/etcdx"), OUTSIDE, "a longer component is not below" },
 		{ L("d /run"), OUTSIDE, "above the prefix" },
 		{ L("d /"), OUTSIDE, "the root" },
@@ -246,7 +264,7 @@ static void test_tmpfiles_lines(void)
 		{ L("d /var/run/etcd"), OUTSIDE, "/var/run is not /run to us" },
 		{ L("d \"/run/etcd\"/../x"), OUTSIDE, "quotes joined to '..'" },
 		{ L("d '/etc/shadow'"), OUTSIDE, "single quotes removed first" },
-		{ L("R /run/etcd/{..,x}"), OUTSIDE, "glob braces could expand to '..'" },
+		{ L("z /run/etcd/{..,x}"), OUTSIDE, "glob braces could expand to '..'" },
 		{ L("d %t/etcd"), "specifiers in the path are not supported", "a specifier" },
 		{ L("d /run/etcd/%h"), "specifiers in the path are not supported", "a specifier below" },
 		{ L("d /run/etcd/a%"), "specifiers in the path are not supported", "a lone % at the end" },
@@ -272,12 +290,12 @@ static void test_tmpfiles_lines(void)
 		{ L("L /run/etcd/l - - - - %h/x"), "specifiers are not supported", "a specifier in a target" },
 		{ L("C /run/etcd/x - - - - /etc/shadow"), "copy source outside the container's own directories",
 		  "copying a host secret in" },
-		{ L("d /etc/x\001y"), OUTSIDE, "control characters shown as '?'" },
+		{ L("d /etc/x\001y"), OUTSIDE, "control characters escaped" },
 		{ L("d /run/etcd\0"), "NUL byte", "a NUL byte" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct err e = { 0 };
-		int r = tmpfiles_check_line(rows[i].line, rows[i].len, prefixes, NP, &e);
+		int r = tmpfiles_check_line(rows[i].line, rows[i].len, &places, &e);
 		if (!rows[i].why) {
 			ok(r == 0, "tmpfiles accepts %s%s%s", rows[i].what, r ? ": " : "", r ? e.msg : "");
 		} else {
@@ -295,33 +313,35 @@ static void test_tmpfiles_misc(void)
 	struct err e;
 	struct buf b;
 	static const char *const globby[] = { "/srv/*", "relative", "/srv/a/../..", NULL, "/srv/ok" };
+	static const struct tmpfiles_places gp = { globby, 5, NULL, 0, NULL, 0 };
+	static const struct tmpfiles_places none = { NULL, 0, NULL, 0, NULL, 0 };
 	char long_line[600];
 
-	ok(tmpfiles_check_line(L("d /etc/shadow"), prefixes, NP, &e) < 0 &&
+	ok(tmpfiles_check_line(L("d /etc/shadow"), &places, &e) < 0 &&
 	   !strcmp(e.msg, "tmpfiles line refused: 'd /etc/shadow' (path outside the container's own "
 		   "directories)"), "the exact message: %s", e.msg);
-	ok(tmpfiles_check_line(L("d /srv/*"), globby, 5, &e) < 0 &&
-	   tmpfiles_check_line(L("d /srv/x"), globby, 5, &e) < 0 &&
-	   tmpfiles_check_line(L("d relative"), globby, 5, &e) < 0 &&
-	   tmpfiles_check_line(L("d /srv/a"), globby, 5, &e) < 0 &&
-	   tmpfiles_check_line(L("d /srv/ok/x"), globby, 5, &e) == 0,
+	ok(tmpfiles_check_line(L("d /srv/*"), &gp, &e) < 0 &&
+	   tmpfiles_check_line(L("d /srv/x"), &gp, &e) < 0 &&
+	   tmpfiles_check_line(L("d relative"), &gp, &e) < 0 &&
+	   tmpfiles_check_line(L("d /srv/a"), &gp, &e) < 0 &&
+	   tmpfiles_check_line(L("d /srv/ok/x"), &gp, &e) == 0,
 	   "glob, relative, '..' and NULL prefixes allow nothing");
-	ok(tmpfiles_check_line(L("d /run/x"), NULL, 0, &e) < 0, "no prefixes, nothing allowed");
+	ok(tmpfiles_check_line(L("d /run/x"), &none, &e) < 0, "no prefixes, nothing allowed");
 	memset(long_line, 'a', sizeof long_line);
 	memcpy(long_line, "d /etc/", 7);
-	ok(tmpfiles_check_line(long_line, sizeof long_line, prefixes, NP, &e) < 0 &&
+	ok(tmpfiles_check_line(long_line, sizeof long_line, &places, &e) < 0 &&
 	   strstr(e.msg, "aaa...' (path outside"), "a long line is shown shortened");
 	/* len bounds the line: "d /run/etcd" then garbage beyond len */
-	ok(tmpfiles_check_line("d /run/etcd/../x", 11, prefixes, NP, &e) == 0, "len bounds the line");
+	ok(tmpfiles_check_line("d /run/etcd/../x", 11, &places, &e) == 0, "len bounds the line");
 
 	/* a whole file names the line */
 	static const char file[] = "d /run/etcd 0755\n\n# comment\nd /etc/shadow\nd /run/etcd/x\n";
-	ok(tmpfiles_check(L(file), prefixes, NP, &e) < 0 &&
+	ok(tmpfiles_check(L(file), &places, &e) < 0 &&
 	   !strcmp(e.msg, "line 4: tmpfiles line refused: 'd /etc/shadow' (path outside the "
 		   "container's own directories)"), "file: %s", e.msg);
-	ok(tmpfiles_check(L("d /run/etcd\nd /var/lib/etcd"), prefixes, NP, &e) == 0,
+	ok(tmpfiles_check(L("d /run/etcd\nd /var/lib/etcd"), &places, &e) == 0,
 	   "file without a final newline");
-	ok(tmpfiles_check(L(""), prefixes, NP, &e) == 0, "empty file");
+	ok(tmpfiles_check(L(""), &places, &e) == 0, "empty file");
 
 	/* default lines */
 	static const struct {
@@ -348,12 +368,13 @@ static void test_tmpfiles_misc(void)
 		buf_free(&b);
 	}
 	/* what we write, our check reads back as the same path */
-	static const char *const srv[] = { "/srv" };
+	static const char *const srv[] = { "/srv" }, *const exact[] = { "/srv/with space/100%" },
+			  *const other[] = { "/srv/with" };
 	buf_init(&b);
 	tmpfiles_default_line(&b, "/srv/with space/100%", 0, 0);
-	ok(tmpfiles_check(b.data, b.len, srv, 1, &e) == 0 &&
-	   tmpfiles_check(b.data, b.len, (const char *const[]){ "/srv/with space/100%" }, 1, &e) == 0 &&
-	   tmpfiles_check(b.data, b.len, (const char *const[]){ "/srv/with" }, 1, &e) < 0,
+	ok(tmpfiles_check(b.data, b.len, &(struct tmpfiles_places){ .binds = srv, .nbinds = 1 }, &e) == 0 &&
+	   tmpfiles_check(b.data, b.len, &(struct tmpfiles_places){ .binds = exact, .nbinds = 1 }, &e) == 0 &&
+	   tmpfiles_check(b.data, b.len, &(struct tmpfiles_places){ .binds = other, .nbinds = 1 }, &e) < 0,
 	   "a default line reads back as its path");
 	buf_free(&b);
 }
