@@ -223,8 +223,9 @@ out:
 }
 
 /* The member of an object whose key means registry/path (the most
- * specific key first: registry/a/b, registry/a, registry), or -1.  With
- * need_auth, only an entry that holds credentials counts. */
+ * specific key first: registry/a/b, registry/a, registry; only registry
+ * without match_path), or -1.  With c, only an entry whose "auth" holds
+ * credentials counts, and they go to c. */
 static int find_entry(const struct json *j, int obj, const char *registry, const char *path,
 		      int match_path, struct auth_creds *c)
 {

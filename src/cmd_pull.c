@@ -195,9 +195,8 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	size_t stored = 0, skipped = 0;
 	unsigned long long bytes = 0;
 	char commit[65], human[32];
-	int r = -1;
-
 	struct source_opts so = *o;
+	int r = -1;
 
 	/* what every verb that pulls shares: the root and how much to say */
 	so.root = c->root;

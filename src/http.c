@@ -85,7 +85,9 @@ static void conn_close(struct conn *k)
 	tls_close(k->tls);
 	if (k->fd >= 0)
 		close(k->fd);
+	/* it may hold a proxy's credentials, and what a token server said */
 	explicit_bzero(k->proxy_auth, sizeof k->proxy_auth);
+	explicit_bzero(k->rbuf, sizeof k->rbuf);
 	free(k);
 }
 
@@ -276,6 +278,17 @@ static int tunnel(struct http_client *c, struct conn *k, const struct http_url *
 	return rc;
 }
 
+/* net_connect(), its timeout said with the whole budget it had. */
+static int connect_by(struct http_client *c, const char *host, unsigned port, int64_t deadline,
+		      struct err *e)
+{
+	int fd = net_connect(host, port, deadline, e);
+
+	if (fd < 0 && e->errnum == ETIMEDOUT)
+		slow(e, c->head_ms, "connect to '%s' port %u: timed out after", host, port);
+	return fd;
+}
+
 static int conn_open(struct http_client *c, const struct http_url *u,
 		     struct tls_config *tlscfg, int64_t deadline, struct conn **out, struct err *e)
 {
@@ -295,8 +308,7 @@ static int conn_open(struct http_client *c, const struct http_url *u,
 	memcpy(k->host, u->host, sizeof k->host);
 	c->stage = HTTP_STAGE_CONNECT;
 	if (px.host[0]) {
-		k->fd = net_connect(px.host, px.port, deadline, e);
-		if (k->fd < 0) {
+		if ((k->fd = connect_by(c, px.host, px.port, deadline, e)) < 0) {
 			err_wrap(e, "proxy '%s' port %u (from %s)", px.host, px.port, px.var);
 			goto fail;
 		}
@@ -305,7 +317,7 @@ static int conn_open(struct http_client *c, const struct http_url *u,
 			memcpy(k->proxy_auth, px.auth, sizeof px.auth);
 		if (u->https && tunnel(c, k, u, &px, deadline, e) < 0)
 			goto fail;
-	} else if ((k->fd = net_connect(u->host, u->port, deadline, e)) < 0) {
+	} else if ((k->fd = connect_by(c, u->host, u->port, deadline, e)) < 0) {
 		goto fail;
 	}
 	explicit_bzero(px.auth, sizeof px.auth);

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,6 +19,7 @@
 
 #include "authhdr.h"
 #include "text.h"
+#include "util.h"
 
 int64_t net_now_ms(void)
 {
@@ -99,35 +99,6 @@ fail:
 	return -1;
 }
 
-/* Read at most 1 MiB of a small system file; NULL when absent. */
-static char *read_small(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL;
-	size_t cap = 0;
-
-	*len = 0;
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		if (*len == cap) {
-			char *nb = cap < (1u << 20) ? realloc(buf, cap ? cap * 2 : 4096) : NULL;
-			if (!nb)
-				break;
-			buf = nb;
-			cap = cap ? cap * 2 : 4096;
-		}
-		ssize_t n = read(fd, buf + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		*len += (size_t)n;
-	}
-	close(fd);
-	return buf ? buf : strdup("");
-}
-
 int net_hosts_lookup(const char *buf, size_t len, const char *host)
 {
 	size_t hl = strlen(host), i = 0;
@@ -163,14 +134,15 @@ static int is_localhost(const char *h)
  * "127.0.0.1" for localhost names missing from it. */
 static int without_resolver(const char **host, struct err *e)
 {
-	size_t len;
-	char *hosts;
-	int listed;
+	size_t len = 0;
+	char *hosts = NULL;
+	struct err ignored;
+	int have, listed;
 
 	if (access("/etc/resolv.conf", F_OK) == 0 || errno != ENOENT)
 		return 0;
-	hosts = read_small("/etc/hosts", &len);
-	listed = hosts && net_hosts_lookup(hosts, len, *host);
+	have = util_read_file("/etc/hosts", 1 << 20, &hosts, &len, &ignored) == 0;
+	listed = have && net_hosts_lookup(hosts, len, *host);
 	free(hosts);
 	if (listed)
 		return 0;
@@ -179,7 +151,7 @@ static int without_resolver(const char **host, struct err *e)
 		return 0;
 	}
 	return err_set(e, 0, "resolve '%s': no /etc/resolv.conf (so no DNS server to ask) and %s",
-		       *host, hosts ? "not in /etc/hosts" : "no /etc/hosts");
+		       *host, have ? "not in /etc/hosts" : "no /etc/hosts");
 }
 
 static int resolve(const char *host, unsigned port, struct addrinfo **res, struct err *e)

@@ -18,6 +18,7 @@
 #include "registry.h"
 #include "sha256.h"
 #include "source.h"
+#include "text.h"
 
 struct regsrc {
 	struct registry *reg;
@@ -166,8 +167,9 @@ static void note(void *ctx, const char *msg)
 {
 	const struct source_opts *o = ctx;
 
+	/* messages quote what servers said: escaped, one line */
 	if (o->verbose)
-		fprintf(stderr, "syscontainer: %s\n", msg);
+		text_printf(stderr, "syscontainer: %s\n", msg);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -318,8 +320,8 @@ static int open_any(struct source *src, const struct regconf *conf, const struct
 		if ((rc = open_name(src, conf, &cand[i].ref, o, e)) == 0) {
 			*chosen = cand[i].ref;
 			if (!o->quiet)
-				fprintf(stderr, "syscontainer: notice: '%s' is not fully qualified: "
-					"pulling %s (%s)\n", typed, name, cand[i].why);
+				text_printf(stderr, "syscontainer: notice: '%s' is not fully qualified: "
+					    "pulling %s (%s)\n", typed, name, cand[i].why);
 		} else if (n > 1) {
 			snprintf(failed + used, sizeof failed - used, "%s%s: %s", used ? "; " : "",
 				 name, e->msg);
