@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,7 +17,6 @@
 #include "buf.h"
 #include "http.h"
 #include "json.h"
-#include "util.h"
 
 enum { KEY_MAX = 1024 };
 
@@ -332,6 +332,44 @@ static int try_helper(const struct auth_lookup *l, const char *name, const char 
 	return r;
 }
 
+/* The whole of an auth file in one buffer sized from fstat: a buffer grown
+ * by realloc would leave copies of the credentials in the freed blocks. */
+static int read_secret_file(const char *path, char **out, size_t *len, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	struct stat st;
+	size_t n = 0;
+	char *buf = NULL;
+
+	*out = NULL;
+	if (fd < 0)
+		return err_set(e, errno, "open '%s'", path);
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > AUTH_FILE_MAX)
+		rc = err_set(e, 0, "'%s': not a regular file of at most %d bytes", path, AUTH_FILE_MAX);
+	else if (!(buf = malloc((size_t)st.st_size + 1)))
+		rc = err_set(e, ENOMEM, "read '%s'", path);
+	while (!rc && n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			rc = err_set(e, r < 0 ? errno : 0, "read '%s'%s", path, r ? "" : ": it shrank");
+		else
+			n += (size_t)r;
+	}
+	close(fd);
+	if (rc < 0) {
+		if (buf)
+			explicit_bzero(buf, n);
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 /* One auth file, when it exists: 1 found, 0 not there, -1. */
 static int try_file(const struct auth_lookup *l, const char *file, int legacy, int must_exist,
 		    const char *registry, const char *path, struct auth_creds *c, char *from,
@@ -343,7 +381,7 @@ static int try_file(const struct auth_lookup *l, const char *file, int legacy, i
 
 	if (!must_exist && access(file, F_OK) < 0)
 		return 0;
-	if (util_read_file(file, AUTH_FILE_MAX, &buf, &len, e) < 0)
+	if (read_secret_file(file, &buf, &len, e) < 0)
 		return err_wrap(e, "auth file '%s'", file);
 	r = auth_file_lookup(buf, len, legacy, registry, path, c, helper, e);
 	explicit_bzero(buf, len);
