@@ -15,9 +15,12 @@
 #include "image.h"
 #include "install.h"
 #include "journal.h"
+#include "owners.h"
 #include "json.h"
 #include "path.h"
 #include "pull.h"
+#include "slot.h"
+#include "spec.h"
 #include "store.h"
 #include "text.h"
 #include "util.h"
@@ -107,14 +110,8 @@ static int open_checkout(struct cli *c, struct err *e)
 
 /* ---- uninstall -------------------------------------------------------------- */
 
-static int remove_target(struct cli *c, const char *path, struct err *e)
-{
-	const char *rel;
-	int dfd = target_at(&c->tgt, path, &rel);
-	return path_remove(dfd, rel, e);
-}
-
-/* Our enable symlinks, from every .wants/.requires/.upholds. */
+/* Enable links to NAME from every .wants/.requires/.upholds, including
+ * ones systemctl made that no slot recorded (only our unit's). */
 static void remove_wants(struct cli *c, const char *name)
 {
 	const char *rel;
@@ -146,107 +143,155 @@ static void remove_wants(struct cli *c, const char *name)
 	closedir(d);
 }
 
-/* What one slot put on the target: host files go when nobody edited them
- * since, then the directories made for them when empty. */
-static void remove_slot_host_files(struct cli *c, int ckfd, const char *slot)
+/* The places NAME's record holds: removed (purge), else kept for NAME. */
+static int settle_places(struct cli *c, int ckfd, const char *name, int purge, struct err *e)
 {
-	struct json *j = NULL;
-	struct err e;
-	int files, dirs;
+	struct owners o;
+	const struct owner *rec;
+	struct owner kept;
+	int r = 0, any = 0;
 
-	if (read_slot_json(ckfd, slot, "info", 1 << 20, &j, &e) < 0)
-		return;
-	files = json_get(j, json_root(j), "host_files");
-	for (size_t i = 0; i < json_count(j, files); i++) {
-		int f = json_at(j, files, i);
-		char *path = json_str(j, json_get(j, f, "path"));
-		char now[65];
-		if (path && path[0] == '/') {
-			hostfs_current_sha256(&c->tgt, path, now);
-			if (json_str_eq(j, json_get(j, f, "sha256"), now))
-				remove_target(c, path, &e);
-			else if (now[0])
-				text_printf(stdout, "Kept %s: edited since it was installed\n", path);
-		}
-		free(path);
+	if (owners_load(ckfd, &o, e) < 0)
+		return -1;
+	if (!(rec = owners_get(&o, name))) {
+		owners_free(&o);
+		return 0;
 	}
-	dirs = json_get(j, json_root(j), "host_directories");
-	for (size_t i = json_count(j, dirs); i-- > 0;) {
-		char *path = json_str(j, json_at(j, dirs, i));
+	for (size_t i = 0; i < rec->nplaces && r == 0; i++) {
 		const char *rel;
-		if (path && path[0] == '/') {
-			int dfd = target_at(&c->tgt, path, &rel);
-			path_remove_empty_dir(dfd, rel, &e);
+		struct stat st;
+		int dfd = target_at(&c->tgt, rec->places[i], &rel);
+		if (path_lstat(dfd, rel, PATH_NO_SYMLINKS, &st) < 0)
+			continue;
+		any = 1;
+		if (purge) {
+			r = path_remove(dfd, rel, e);
+			if (r == 0)
+				text_printf(stdout, "Removed %s\n", rec->places[i]);
 		}
-		free(path);
 	}
-	json_free(j);
+	if (r == 0 && (purge || !any)) {
+		r = owners_drop(ckfd, name, e);
+	} else if (r == 0) {
+		kept = *rec;
+		kept.kept = 1;
+		r = owners_write(ckfd, &kept, e);
+	}
+	owners_free(&o);
+	return r;
 }
 
-int uninstall_finish(struct cli *c, const char *name, struct err *e)
+int uninstall_finish(struct cli *c, struct store *s, int ckfd, const char *name, int live,
+		     int purge, struct err *e)
 {
-	char t[PATH_MAX];
-	struct store *s = NULL;
+	struct slot_ctx x = { c, s, ckfd, name };
 	struct err soft;
-	int ckfd = open_checkout(c, e);
 
-	if (ckfd < 0)
-		return e->code == ERR_NOT_FOUND ? 0 : -1;
-	for (int slot = 0; slot < 2; slot++) {
-		snprintf(t, sizeof t, "%s.%d", name, slot);
-		remove_slot_host_files(c, ckfd, t);
-	}
-	snprintf(t, sizeof t, "/etc/systemd/system/%s.service", name);
-	remove_target(c, t, &soft);
-	snprintf(t, sizeof t, "/etc/tmpfiles.d/%s.conf", name);
-	remove_target(c, t, &soft);
-	remove_wants(c, name);
-	path_remove(ckfd, name, &soft);
-	for (int slot = 0; slot < 2; slot++) {
-		snprintf(t, sizeof t, "%s.%d", name, slot);
-		if (path_remove(ckfd, t, e) < 0) {
-			close(ckfd);
-			return -1;
-		}
-	}
-	close(ckfd);
-	if (pull_open_store(c, &s, e) < 0)
+	/* What the live slot put on the target and nobody edited since (an
+	 * edited file is named), then what an interrupted switch may have
+	 * left of the other one. */
+	if (live >= 0 && slot_exists(ckfd, name, live) &&
+	    slot_activate(&x, live, -1, SLOT_OFFLINE, e) < 0)
 		return -1;
-	for (int slot = 0; slot < 2; slot++) {
-		snprintf(t, sizeof t, PIN_PREFIX "%s.%d", name, slot);
-		store_set_ref(s, t, NULL, &soft);
+	for (int slot = 0; slot < 2; slot++)
+		if (slot != live && slot_exists(ckfd, name, slot) &&
+		    slot_activate(&x, slot, -1, SLOT_OFFLINE | SLOT_QUIET, e) < 0)
+			return -1;
+	remove_wants(c, name);
+	for (int slot = 0; slot < 2; slot++)
+		if (slot_remove(&x, slot, e) < 0)
+			return -1;
+	path_remove(ckfd, name, &soft);
+	return settle_places(c, ckfd, name, purge, e);
+}
+
+/* Is the container still running after the stop?  Then its rootfs stays. */
+static int still_running(struct cli *c, int ckfd, const char *name, char *why, size_t whysz)
+{
+	struct installed ci;
+	struct err ignore;
+	char st[32] = "";
+
+	if (c->root)
+		return 0;   /* nothing of the target runs here */
+	if (load_installed(c, ckfd, name, &ci, &ignore) == 0)
+		sc_runtime_status(ci.runtime, name, st, sizeof st);
+	if (!strcmp(st, "running") || !strcmp(st, "paused") || !strcmp(st, "created")) {
+		snprintf(why, whysz, "the runtime says it is %s", st);
+		return 1;
 	}
-	store_free(s);
 	return 0;
 }
 
-static int uninstall(struct cli *c, int ckfd, const char *name, struct err *e)
+/* With systemd: disable --now, quietly when systemd does not know the unit. */
+static int stop_unit(struct cli *c, const char *name, char *why, size_t whysz)
 {
-	struct installed ci;
-	struct journal j;
-	struct err soft;
-	int systemd = sc_systemd_running(c), r;
+	char unit[128];
+	char *stop[] = { "systemctl", "disable", "--now", unit, NULL };
+	char *reset[] = { "systemctl", "reset-failed", unit, NULL };
+	struct unit_state st;
+	struct err e;
 
-	if (load_installed(c, ckfd, name, &ci, e) < 0)
+	snprintf(unit, sizeof unit, "%s", name);
+	if (sc_unit_state(name, &st) < 0 || !strcmp(st.load, "not-found"))
+		return 0;
+	if (sc_run_cmd(c, stop, 1, &e) < 0) {
+		snprintf(why, whysz, "%s", e.msg);
 		return -1;
-	/* Journaled first: a kill from here on is finished by the next
-	 * command, never left half-installed. */
-	if (journal_begin(&j, ckfd, JOURNAL_UNINSTALL, name, e) < 0 || journal_sync(&j, e) < 0)
-		return -1;
+	}
+	/* A failed unit would stay listed (and the system "degraded") after its
+	 * file is gone. */
+	if (sc_unit_state(name, &st) == 0 && !strcmp(st.active, "failed")) {
+		char out[64];
+		sc_capture(reset, out, sizeof out);
+	}
+	return 0;
+}
+
+static int uninstall(struct cli *c, struct store *s, int ckfd, const char *name, int purge,
+		     int force, struct err *e)
+{
+	struct journal j = { 0 };
+	struct err soft;
+	char why[512] = "";
+	int systemd = sc_systemd_running(c), live = slot_live(ckfd, name), r;
+
+	if (live < 0) {
+		struct owners o;
+		int kept = 0;
+		/* what is left of an uninstalled container: its kept data */
+		if (purge && owners_load(ckfd, &o, e) == 0) {
+			kept = owners_get(&o, name) != NULL;
+			owners_free(&o);
+			if (kept)
+				return settle_places(c, ckfd, name, 1, e);
+		}
+		return err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
+	}
+	if ((systemd && stop_unit(c, name, why, sizeof why) < 0) ||
+	    still_running(c, ckfd, name, why, sizeof why)) {
+		if (!force)
+			return err_set(e, 0, "it did not stop (%s): its deployment stays (--force "
+				       "removes it anyway)", why);
+		fprintf(stderr, "syscontainer: uninstall %s: it did not stop (%s): removing it "
+			"anyway (--force)\n", name, why);
+	}
 	if (systemd) {
-		char unit[128], tmpf[PATH_MAX];
-		char *stop[] = { "systemctl", "disable", "--now", unit, NULL };
-		char *reset[] = { "systemctl", "reset-failed", unit, NULL };
+		char tmpf[PATH_MAX];
 		char *rm[] = { "systemd-tmpfiles", "--remove", tmpf, NULL };
-		snprintf(unit, sizeof unit, "%s", name);
 		snprintf(tmpf, sizeof tmpf, "/etc/tmpfiles.d/%s.conf", name);
-		sc_run_cmd(c, stop, 1, &soft);
-		/* A failed unit would stay listed (and the system "degraded")
-		 * after its file is gone. */
-		sc_run_cmd(c, reset, 0, &soft);
 		sc_run_cmd(c, rm, 1, &soft);
 	}
-	r = uninstall_finish(c, name, e);
+	/* Journaled first, the NAME link going is the commit point: a kill
+	 * after it is finished by the next command, never left half-installed. */
+	if (journal_begin(&j, ckfd, JOURNAL_UNINSTALL, name, e) < 0)
+		return -1;
+	j.from = live;
+	r = journal_sync(&j, e);
+	if (r == 0)
+		r = path_remove(ckfd, name, e);
+	if (r == 0)
+		r = uninstall_finish(c, s, ckfd, name, live, purge, e);
 	if (r == 0)
 		r = journal_done(&j, e);
 	journal_free(&j);
@@ -260,7 +305,8 @@ static int uninstall(struct cli *c, int ckfd, const char *name, struct err *e)
 int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e)
 {
 	const char *name = NULL;
-	int lockfd = -1, ckfd, r;
+	struct store *s = NULL;
+	int lockfd = -1, ckfd = -1, purge = 0, force = 0, r = -1;
 
 	for (int i = 1; i < argc; i++) {
 		int n = cli_compat_flag(argc, argv, i, e);
@@ -270,94 +316,41 @@ int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e)
 			i += n - 1;
 			continue;
 		}
-		if (argv[i][0] == '-')
+		if (!strcmp(argv[i], "--purge"))
+			purge = 1;
+		else if (!strcmp(argv[i], "--force"))
+			force = 1;
+		else if (argv[i][0] == '-')
 			return err_usage(e, "unknown option '%s'", argv[i]);
-		if (name)
+		else if (name)
 			return err_usage(e, "one container at a time");
-		name = argv[i];
+		else
+			name = argv[i];
 	}
 	if (!name)
 		return err_usage(e, "which container?");
 	if (!sc_valid_name(name))
 		return err_usage(e, "'%s' is not a container name", name);
-	if (journal_recover(c, uninstall_finish, e) < 0)
+	if (slot_recover(c, e) < 0)
 		return -1;
-	if ((ckfd = open_checkout(c, e)) < 0)
-		return e->code == ERR_NOT_FOUND
-			? err_setc(e, ERR_NOT_FOUND, 0, "%s: no container '%s' is installed", name, name)
-			: err_wrap(e, "%s", name);
-	if (journal_lock(ckfd, name, &lockfd, e) < 0) {
-		close(ckfd);
-		return err_wrap(e, "%s", name);
+	if ((ckfd = open_checkout(c, e)) < 0) {
+		if (e->code == ERR_NOT_FOUND)
+			err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
+		goto out;
 	}
-	r = uninstall(c, ckfd, name, e);
-	close(lockfd);
-	close(ckfd);
+	if (journal_lock(ckfd, name, &lockfd, e) < 0 || pull_open_store(c, &s, e) < 0)
+		goto out;
+	r = uninstall(c, s, ckfd, name, purge, force, e);
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	if (ckfd >= 0)
+		close(ckfd);
+	store_free(s);
 	return r < 0 ? err_wrap(e, "%s", name) : 0;
 }
 
 /* ---- containers list -------------------------------------------------------- */
-
-/* Run argv (no shell) and keep the first outsz-1 bytes of its stdout. */
-static void capture(char *const argv[], char *out, size_t outsz)
-{
-	int fds[2];
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	out[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(fds[1], STDOUT_FILENO);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* Read to EOF (what does not fit is dropped) so the child never blocks. */
-	while (pid > 0) {
-		char scratch[512];
-		int room = n + 1 < outsz;
-		r = read(fds[0], room ? out + n : scratch, room ? outsz - 1 - n : sizeof scratch);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (room)
-			n += (size_t)r;
-	}
-	out[n] = '\0';
-	close(fds[0]);
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-}
-
-/* The runtime's word for the container ("running", "stopped", ...), or ""
- * when it does not know it. */
-static void runtime_status(const struct installed *ci, char *out, size_t outsz)
-{
-	char *argv[] = { (char *)ci->runtime, "state", (char *)ci->name, NULL };
-	char buf[8192], *v;
-	struct json *j = NULL;
-	struct err e;
-
-	out[0] = '\0';
-	if (!ci->runtime[0])
-		return;
-	capture(argv, buf, sizeof buf);
-	if (json_parse(&j, buf, strlen(buf), &e) < 0)
-		return;
-	if ((v = json_str(j, json_get(j, json_root(j), "status"))))
-		snprintf(out, outsz, "%s", v);
-	free(v);
-	json_free(j);
-}
 
 /* STATUS: systemd's view when it runs, else the runtime's, else installed. */
 static void status_of(const struct cli *c, const struct installed *ci, char *out, size_t outsz)
@@ -370,96 +363,190 @@ static void status_of(const struct cli *c, const struct installed *ci, char *out
 	if (sc_systemd_running(c)) {
 		char *argv[] = { "systemctl", "is-active", unit, NULL };
 		snprintf(unit, sizeof unit, "%s.service", ci->name);
-		capture(argv, line, sizeof line);
+		sc_capture(argv, line, sizeof line);
 		line[strcspn(line, "\n")] = '\0';
 		if (!strcmp(line, "active"))
 			snprintf(line, sizeof line, "running");
 	} else {
-		runtime_status(ci, line, sizeof line);
+		sc_runtime_status(ci->runtime, ci->name, line, sizeof line);
 	}
 	if (line[0])
 		snprintf(out, outsz, "%s", line);
 }
 
-int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
+/* -f KEY=VALUE: name, image, status or runtime containing VALUE. */
+struct filter {
+	const char *key, *value;
+};
+
+static int matches(const struct installed *ci, const char *status, const struct filter *f,
+		   size_t nf)
 {
-	int quiet = 0, json = 0, ckfd, dfd = -1;
-	DIR *d = NULL;
+	for (size_t i = 0; i < nf; i++) {
+		const char *rt = strrchr(ci->runtime, '/');
+		const char *field = !strcmp(f[i].key, "name") ? ci->name
+				    : !strcmp(f[i].key, "image") ? ci->image
+				    : !strcmp(f[i].key, "status") ? status
+				    : rt ? rt + 1 : ci->runtime;
+		if (!strstr(field, f[i].value))
+			return 0;
+	}
+	return 1;
+}
+
+/* The names CHECKOUT holds a NAME link for, sorted. */
+static size_t list_names(int ckfd, char (**names)[65])
+{
 	struct dirent *de;
+	size_t n = 0;
+	int dfd = ckfd >= 0 ? openat(ckfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+	*names = NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		char (*nn)[65];
+		if (de->d_name[0] == '.' || !sc_valid_name(de->d_name) ||
+		    fstatat(ckfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+			continue;
+		if (!(nn = realloc(*names, (n + 1) * sizeof **names)))
+			break;
+		*names = nn;
+		snprintf((*names)[n++], 65, "%s", de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(*names, n, sizeof **names, (int (*)(const void *, const void *))strcmp);
+	return n;
+}
+
+struct row {
+	struct installed ci;
+	char status[32], created[20];
+};
+
+static void print_rows(const struct row *r, size_t n, int notrunc)
+{
+	/* columns as wide as their longest entry; without --no-trunc the
+	 * image and command are cut at 40 and 30 */
+	size_t wi = 12, wm = 7, wn = 12;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t li = strlen(r[i].ci.image), lm = strlen(r[i].ci.command), ln = strlen(r[i].ci.name);
+		wi = li > wi ? li : wi;
+		wm = lm > wm ? lm : wm;
+		wn = ln > wn ? ln : wn;
+	}
+	if (!notrunc) {
+		wi = wi > 40 ? 40 : wi;
+		wm = wm > 30 ? 30 : wm;
+	}
+	text_printf(stdout, "%-*s %-*s %-*s %-17s %-10s %s\n", (int)wn, "CONTAINER ID", (int)wi,
+		    "IMAGE", (int)wm, "COMMAND", "CREATED", "STATUS", "RUNTIME");
+	for (size_t i = 0; i < n; i++) {
+		const char *rt = strrchr(r[i].ci.runtime, '/');
+		text_printf(stdout, "%-*s %-*.*s %-*.*s %-17s %-10s %s\n", (int)wn, r[i].ci.name,
+			    (int)wi, (int)wi, r[i].ci.image, (int)wm, (int)wm, r[i].ci.command,
+			    r[i].created, r[i].status, rt ? rt + 1 : r[i].ci.runtime);
+	}
+}
+
+static void print_json(const struct row *r, size_t n)
+{
 	struct buf b;
 	struct jw w;
-	char (*names)[65] = NULL;
-	size_t n = 0;
+
+	buf_init(&b);
+	jw_init(&w, &b, 1);
+	jw_begin_arr(&w);
+	for (size_t i = 0; i < n; i++) {
+		jw_begin_obj(&w);
+		jw_key(&w, "id"); jw_str(&w, r[i].ci.name);
+		jw_key(&w, "image"); jw_str(&w, r[i].ci.image);
+		jw_key(&w, "command"); jw_str(&w, r[i].ci.command);
+		jw_key(&w, "created"); jw_str(&w, r[i].ci.created);
+		jw_key(&w, "status"); jw_str(&w, r[i].status);
+		jw_key(&w, "runtime"); jw_str(&w, r[i].ci.runtime);
+		jw_key(&w, "slot"); jw_str(&w, r[i].ci.slot);
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
+	if (jw_finish(&w) == 0)
+		printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e)
+{
+	int quiet = 0, json = 0, all = 0, notrunc = 0, ckfd;
+	struct filter f[8];
+	size_t nf = 0, n, kept = 0;
+	char (*names)[65];
+	struct row *rows;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-q"))
+		const char *a = argv[i];
+		if (a[0] == '-' && a[1] != '-' && a[1] && strspn(a + 1, "aq") == strlen(a + 1)) {
+			all |= strchr(a, 'a') != NULL;   /* -a, -q, -aq, -qa */
+			quiet |= strchr(a, 'q') != NULL;
+		} else if (!strcmp(a, "--all")) {
+			all = 1;
+		} else if (!strcmp(a, "--quiet")) {
 			quiet = 1;
-		else if (!strcmp(argv[i], "--json"))
+		} else if (!strcmp(a, "--json")) {
 			json = 1;
-		else if (strcmp(argv[i], "-a"))
-			return err_usage(e, "unknown option '%s'", argv[i]);
+		} else if (!strcmp(a, "--no-trunc")) {
+			notrunc = 1;
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--filter") || !strncmp(a, "--filter=", 9)) {
+			const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+			const char *eq = v ? strchr(v, '=') : NULL;
+			static const char *const keys[] = { "name", "image", "status", "runtime" };
+			size_t k;
+			if (!eq)
+				return err_usage(e, "%s needs KEY=VALUE (name, image, status, runtime)", a);
+			for (k = 0; k < 4; k++)
+				if (strlen(keys[k]) == (size_t)(eq - v) && !strncmp(keys[k], v, (size_t)(eq - v)))
+					break;
+			if (k == 4)
+				return err_usage(e, "filter '%s': the keys are name, image, status, runtime", v);
+			if (nf == sizeof f / sizeof f[0])
+				return err_usage(e, "more than 8 filters");
+			f[nf].key = keys[k];
+			f[nf++].value = eq + 1;
+		} else {
+			return err_usage(e, "unknown option '%s'", a);
+		}
 	}
-	if (journal_recover(c, uninstall_finish, e) < 0)
+	if (slot_recover(c, e) < 0)
 		return -1;
 	if ((ckfd = open_checkout(c, e)) < 0 && e->code != ERR_NOT_FOUND)
 		return -1;
-	if (ckfd >= 0 && (dfd = openat(ckfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
-	    (d = fdopendir(dfd))) {
-		while ((de = readdir(d))) {
-			struct stat st;
-			if (de->d_name[0] == '.' || !sc_valid_name(de->d_name) ||
-			    fstatat(ckfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISLNK(st.st_mode))
-				continue;
-			char (*nn)[65] = realloc(names, (n + 1) * sizeof *names);
-			if (!nn)
-				break;
-			names = nn;
-			snprintf(names[n++], 65, "%s", de->d_name);
-		}
-		closedir(d);
-	}
-	if (n)
-		qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp);
-	buf_init(&b);
-	jw_init(&w, &b, 1);
-	if (json)
-		jw_begin_arr(&w);
-	else if (!quiet)
-		printf("%-20s %-30s %-24s %-17s %-10s %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-		       "CREATED", "STATUS", "RUNTIME");
-	for (size_t i = 0; i < n; i++) {
-		struct installed ci;
-		char status[32], created[20];
+	n = list_names(ckfd, &names);
+	rows = calloc(n ? n : 1, sizeof *rows);
+	for (size_t i = 0; rows && i < n; i++) {
+		struct row *r = &rows[kept];
 		struct err ignore;
-		if (load_installed(c, ckfd, names[i], &ci, &ignore) < 0)
+		if (load_installed(c, ckfd, names[i], &r->ci, &ignore) < 0)
 			continue;
-		status_of(c, &ci, status, sizeof status);
-		snprintf(created, sizeof created, "%.10s %.5s", ci.created, ci.created + 11);
-		if (json) {
-			jw_begin_obj(&w);
-			jw_key(&w, "id"); jw_str(&w, ci.name);
-			jw_key(&w, "image"); jw_str(&w, ci.image);
-			jw_key(&w, "command"); jw_str(&w, ci.command);
-			jw_key(&w, "created"); jw_str(&w, ci.created);
-			jw_key(&w, "status"); jw_str(&w, status);
-			jw_key(&w, "runtime"); jw_str(&w, ci.runtime);
-			jw_key(&w, "slot"); jw_str(&w, ci.slot);
-			jw_end_obj(&w);
-		} else if (quiet) {
-			printf("%s\n", ci.name);
-		} else {
-			const char *rt = strrchr(ci.runtime, '/');
-			text_printf(stdout, "%-20s %-30s %-24s %-17s %-10s %s\n", ci.name, ci.image,
-				    ci.command, created, status, rt ? rt + 1 : ci.runtime);
-		}
+		status_of(c, &r->ci, r->status, sizeof r->status);
+		snprintf(r->created, sizeof r->created, "%.10s %.5s", r->ci.created, r->ci.created + 11);
+		/* Atomic: running ones only, unless -a */
+		if ((all || !strcmp(r->status, "running")) && matches(&r->ci, r->status, f, nf))
+			kept++;
 	}
-	if (json) {
-		jw_end_arr(&w);
-		jw_finish(&w);
-		printf("%s\n", buf_cstr(&b));
-	}
-	buf_free(&b);
+	if (json)
+		print_json(rows, kept);
+	else if (quiet)
+		for (size_t i = 0; i < kept; i++)
+			text_printf(stdout, "%s\n", rows[i].ci.name);
+	else
+		print_rows(rows, kept, notrunc);
+	free(rows);
 	free(names);
 	if (ckfd >= 0)
 		close(ckfd);
@@ -548,7 +635,38 @@ static int run_wait(char *const argv[], struct err *e)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int run_copy(const struct installed *ci, char **cmd, int ncmd, struct err *e)
+/* The bind sources a stopped container's throwaway run needs: what the
+ * unit's start would have had (systemd-tmpfiles --create of its conf makes
+ * the runtime directories again), else one line naming what is missing. */
+static int bind_sources_ready(const struct cli *c, const struct installed *ci, const char *cfg,
+			      size_t len, struct err *e)
+{
+	struct spec_info si = { 0 };
+	struct stat st;
+	size_t i;
+	int r = 0;
+
+	(void)c;
+	if (spec_validate(cfg, len, &si, e) < 0)
+		return -1;
+	for (i = 0; i < si.nbind && lstat(si.bind_sources[i], &st) == 0; i++)
+		;
+	if (i < si.nbind) {
+		char tmpf[PATH_MAX];
+		char *argv[] = { "systemd-tmpfiles", "--create", tmpf, NULL }, out[64];
+		snprintf(tmpf, sizeof tmpf, "/etc/tmpfiles.d/%s.conf", ci->name);
+		sc_capture(argv, out, sizeof out);
+	}
+	for (i = 0; i < si.nbind && r == 0; i++)
+		if (lstat(si.bind_sources[i], &st) < 0)
+			r = err_set(e, 0, "bind source '%s' does not exist (it is made when the service "
+				    "starts: start it once, or create it)", si.bind_sources[i]);
+	spec_info_free(&si);
+	return r;
+}
+
+static int run_copy(const struct cli *c, const struct installed *ci, char **cmd, int ncmd,
+		    struct err *e)
 {
 	char cfgp[PATH_MAX + 16], dir[] = "/tmp/syscontainer-run-XXXXXX", id[128], *buf = NULL;
 	char rootfs[PATH_MAX + 8];
@@ -558,7 +676,8 @@ static int run_copy(const struct installed *ci, char **cmd, int ncmd, struct err
 	int r = -1;
 
 	snprintf(cfgp, sizeof cfgp, "%s/config.json", ci->dest);
-	if (util_read_file(cfgp, 4 << 20, &buf, &len, e) < 0 || json_parse(&j, buf, len, e) < 0)
+	if (util_read_file(cfgp, 4 << 20, &buf, &len, e) < 0 || json_parse(&j, buf, len, e) < 0 ||
+	    bind_sources_ready(c, ci, buf, len, e) < 0)
 		goto out;
 	if (!mkdtemp(dir)) {
 		err_set(e, errno, "mkdtemp");
@@ -594,7 +713,7 @@ static int is_running(const struct installed *ci)
 {
 	char st[32];
 
-	runtime_status(ci, st, sizeof st);
+	sc_runtime_status(ci->runtime, ci->name, st, sizeof st);
 	return !strcmp(st, "running");
 }
 
@@ -654,7 +773,7 @@ int cmd_run(struct cli *c, int argc, char **argv, struct err *e)
 		free(av);
 		return err_set(e, errno, "%s: exec '%s'", ci.name, ci.runtime);
 	}
-	if (run_copy(&ci, argv + first + 1, argc - first - 1, e) < 0)
+	if (run_copy(c, &ci, argv + first + 1, argc - first - 1, e) < 0)
 		return e->msg[0] ? err_wrap(e, "%s", ci.name) : -1;
 	return 0;
 }

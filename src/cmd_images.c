@@ -355,7 +355,7 @@ static void preview(struct cli *c, struct store *s, const struct image_info *im,
 
 	if (imgref_parse_name(&r, im->name, strlen(im->name), &e) == 0)
 		imgref_default_name(&r, name, sizeof name);
-	struct plan_in in = { c, s, im, name, NULL, 0, 1 };
+	struct plan_in in = { .c = c, .s = s, .im = im, .name = name, .preview = 1 };
 	pv->ok = plan_make(&pv->p, &in, &pv->why) == 0;
 }
 

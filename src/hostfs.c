@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,17 @@ struct walk {
 	void *ctx;
 	const struct target *t;
 	int preview;        /* what exists already is no refusal */
+	const char *const *owned;
+	size_t nowned;
 };
+
+static int owned(const struct walk *w, const char *path)
+{
+	for (size_t i = 0; i < w->nowned; i++)
+		if (!strcmp(w->owned[i], path))
+			return 1;
+	return 0;
+}
 
 /* renameFiles maps an image path to a host path (expanded); else the same. */
 static int target_of(struct walk *w, const char *src, char **out, struct err *e)
@@ -121,7 +132,7 @@ static int check_on_target(struct walk *w, const char *target, struct err *e)
 		}
 	}
 	dfd = target_at(w->t, target, &rel);
-	if (path_lstat(dfd, rel, PATH_NO_SYMLINKS, &st) == 0 && !w->preview)
+	if (path_lstat(dfd, rel, PATH_NO_SYMLINKS, &st) == 0 && !w->preview && !owned(w, target))
 		return err_set(e, 0, "exists and is not ours: refusing to replace it");
 	/* A command in /usr/local/bin or /usr/local/sbin comes first in root's
 	 * PATH: it must not stand in for one of the system's. */
@@ -199,9 +210,9 @@ static int plan_cb(void *ctx, const char *path, const struct image_path *p, stru
 
 int hostfs_plan(struct store *s, const struct image_info *im, const struct json *manifest,
 		template_lookup_fn lookup, void *ctx, const struct target *t, int preview,
-		struct hostfs *h, struct err *e)
+		const char *const *owned, size_t nowned, struct hostfs *h, struct err *e)
 {
-	struct walk w = { s, im, h, manifest, lookup, ctx, t, preview };
+	struct walk w = { s, im, h, manifest, lookup, ctx, t, preview, owned, nowned };
 	struct image_path p;
 
 	h->n = h->ndirs = 0;
@@ -230,37 +241,60 @@ int hostfs_mkdir(const struct target *t, const char *dir, struct err *e)
 	return 0;
 }
 
-int hostfs_write(struct store *s, const struct target *t, struct hostfile *f, uint32_t uid,
-		 uint32_t gid, struct err *e)
+int hostfs_content(struct store *s, struct hostfile *f, int fd, struct err *e)
 {
-	const char *rel, *base;
 	struct sha256 hash;
 	uint8_t d[32];
-	int pfd, fd, r = 0;
 
-	pfd = target_at(t, f->target, &rel);
+	if (f->templated)
+		return util_write_all(fd, f->content, f->len) < 0 ? err_set(e, errno, "write") : 0;
+	sha256_init(&hash);
+	if (store_object_write(s, f->checksum, fd, HOSTFS_FILE_MAX, &hash, e) < 0)
+		return -1;
+	sha256_final(&hash, d);
+	sha256_hex(d, f->sha256);
+	return 0;
+}
+
+int hostfs_install(const struct target *t, int srcfd, const char *path, uint32_t mode,
+		   uint32_t uid, uint32_t gid, int replace, struct err *e)
+{
+	char tmp[NAME_MAX + 1], buf[65536];
+	const char *rel, *base;
+	ssize_t n;
+	int pfd = target_at(t, path, &rel), fd, r = 0;
+
 	pfd = path_open_parent(pfd, rel, PATH_NO_SYMLINKS, &base, -1, NULL, NULL, e);
 	if (pfd < 0)
-		return err_wrap(e, "host file '%s'", f->target);
-	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	close(pfd);
-	if (fd < 0)
-		return err_set(e, errno, "host file '%s'", f->target);
-	if (f->templated) {
-		if (util_write_all(fd, f->content, f->len) < 0)
-			r = err_set(e, errno, "host file '%s'", f->target);
-	} else {
-		sha256_init(&hash);
-		if (store_object_write(s, f->checksum, fd, HOSTFS_FILE_MAX, &hash, e) < 0)
-			r = err_wrap(e, "host file '%s'", f->target);
-		sha256_final(&hash, d);
-		sha256_hex(d, f->sha256);
+		return err_wrap(e, "host file '%s'", path);
+	snprintf(tmp, sizeof tmp, ".%.200s.syscontainer-%d", base, (int)getpid());
+	unlinkat(pfd, tmp, 0);
+	fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		close(pfd);
+		return err_set(e, errno, "host file '%s'", path);
 	}
-	/* chown before chmod: chown clears setuid/setgid, and the mode has none
-	 * anyway. */
-	if (r == 0 && (fchown(fd, uid, gid) < 0 || fchmod(fd, f->mode) < 0 || fsync(fd) < 0))
-		r = err_set(e, errno, "host file '%s'", f->target);
-	close(fd);
+	while (r == 0 && (n = read(srcfd, buf, sizeof buf)) != 0)
+		if (n < 0 ? errno != EINTR : util_write_all(fd, buf, (size_t)n) < 0)
+			r = -1;
+	/* chown before chmod: chown clears setuid/setgid (there are none). */
+	if (r < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		r = -1;
+	if (close(fd) < 0)
+		r = -1;
+	if (r == 0 && (replace ? renameat(pfd, tmp, pfd, base) : linkat(pfd, tmp, pfd, base, 0)) < 0)
+		r = -1;
+	if (r < 0)
+		err_set(e, errno, "host file '%s'", path);
+	unlinkat(pfd, tmp, 0);
+	if (r == 0) {
+		int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0)
+			r = err_set(e, errno, "sync the directory of '%s'", path);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	close(pfd);
 	return r;
 }
 

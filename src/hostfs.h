@@ -52,19 +52,24 @@ struct hostfs {
 
 /* Plan every regular file of the image's exports/hostfs (manifest may be
  * NULL).  A preview (images info) does not refuse what the target already
- * has.  Errors name the file and the rule:
+ * has; owned[0..nowned) are paths the container has already (an update
+ * replaces them).  Errors name the file and the rule:
  *   "host file '/etc/cron.d/evil' (from /exports/hostfs/etc/cron.d/evil):
  *    /etc/cron.d is not a place images may write (...)" */
 int hostfs_plan(struct store *s, const struct image_info *im, const struct json *manifest,
 		template_lookup_fn lookup, void *ctx, const struct target *t, int preview,
-		struct hostfs *h, struct err *e);
+		const char *const *owned, size_t nowned, struct hostfs *h, struct err *e);
 
 /* Create one planned directory (0755, never through a symlink). */
 int hostfs_mkdir(const struct target *t, const char *dir, struct err *e);
-/* Write one planned file (O_EXCL, never through a symlink) owned by
- * uid:gid; fills f->sha256. */
-int hostfs_write(struct store *s, const struct target *t, struct hostfile *f, uint32_t uid,
-		 uint32_t gid, struct err *e);
+/* Write one planned file's content to fd (a deployment keeps a copy of
+ * what goes to the host); fills f->sha256. */
+int hostfs_content(struct store *s, struct hostfile *f, int fd, struct err *e);
+/* Put the content of srcfd at a target path (never through a symlink),
+ * owned by uid:gid with mode: a temporary file beside it, then renamed over
+ * what is there (replace) or linked in only when nothing is (!replace). */
+int hostfs_install(const struct target *t, int srcfd, const char *path, uint32_t mode,
+		   uint32_t uid, uint32_t gid, int replace, struct err *e);
 
 /* sha256 hex of the regular file at a target path now, "" when it is gone
  * or not a regular file (never followed through a symlink). */

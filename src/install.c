@@ -1,9 +1,7 @@
 /* install: turn a stored image into a system container.  The plan (plan.c)
- * decides everything before anything is written; then the journal lists
- * what will be created, the image is checked out, the deployment's files,
- * the host files, the unit and the tmpfiles conf are written, the image is
- * pinned, and the NAME link flips last.  A failure, or a kill, is undone
- * from the journal: by us, or by the next command. */
+ * decides everything before anything is written; then slot 0 is prepared,
+ * the NAME link flipped and the target made to match it (slot.c).  A
+ * failure is undone; a kill is finished or undone by the next command. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,14 +18,14 @@
 #include "journal.h"
 #include "json.h"
 #include "path.h"
+#include "owners.h"
 #include "plan.h"
 #include "pull.h"
+#include "slot.h"
 #include "source.h"
 #include "store.h"
 #include "text.h"
 #include "util.h"
-
-enum { MAX_LAYERS_INSTALL = 256 };
 
 struct inst {
 	struct cli *c;
@@ -38,274 +36,106 @@ struct inst {
 	int dry_run, json;
 	struct plan plan;
 	struct source_opts src_opts;
-	struct journal j;
-	int ckfd;                      /* CHECKOUT */
-	char slot[80];                 /* "NAME.0" */
-	char pin[128];
+	struct owners owners;
 };
 
-/* ---- writing ------------------------------------------------------------- */
-
-static int write_info(struct inst *in, struct err *e)
+/* Enabling the unit: systemctl with systemd running, else nothing (the
+ * links were made by hand) and a line saying so. */
+static int enable(struct cli *c, const char *name, struct err *e)
 {
-	const struct plan *p = &in->plan;
-	char path[160], now[32];
-	time_t t = time(NULL);
-	struct buf b;
-	struct jw w;
-	int r;
-
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	buf_init(&b);
-	jw_init(&w, &b, 1);
-	jw_begin_obj(&w);
-	jw_key(&w, "name"); jw_str(&w, in->name);
-	jw_key(&w, "image"); jw_str(&w, in->im.name);
-	jw_key(&w, "image_id"); jw_str(&w, in->im.id);
-	jw_key(&w, "commit"); jw_str(&w, in->im.commit);
-	jw_key(&w, "created"); jw_str(&w, now);
-	jw_key(&w, "runtime"); jw_str(&w, p->runtime);
-	jw_key(&w, "values");
-	values_json(&p->vals, &w);
-	jw_key(&w, "sets");
-	jw_begin_arr(&w);
-	for (size_t i = 0; i < p->vals.nsets; i++)
-		jw_str(&w, p->vals.sets[i]);
-	jw_end_arr(&w);
-	jw_key(&w, "installed_files");
-	jw_begin_arr(&w);
-	jw_str(&w, p->unit);
-	jw_str(&w, p->tmpfiles_conf);
-	jw_end_arr(&w);
-	jw_key(&w, "host_files");
-	jw_begin_arr(&w);
-	for (size_t i = 0; i < p->hostfs->n; i++) {
-		jw_begin_obj(&w);
-		jw_key(&w, "path"); jw_str(&w, p->hostfs->v[i].target);
-		jw_key(&w, "sha256"); jw_str(&w, p->hostfs->v[i].sha256);
-		jw_key(&w, "mode"); jw_uint(&w, p->hostfs->v[i].mode);
-		jw_end_obj(&w);
-	}
-	jw_end_arr(&w);
-	jw_key(&w, "host_directories");
-	jw_begin_arr(&w);
-	for (size_t i = 0; i < p->hostfs->ndirs; i++)
-		jw_str(&w, p->hostfs->dirs[i]);
-	jw_end_arr(&w);
-	jw_key(&w, "own_places");
-	jw_begin_arr(&w);
-	for (size_t i = 0; i < p->nown; i++)
-		jw_str(&w, p->own[i].path);
-	jw_end_arr(&w);
-	jw_end_obj(&w);
-	if (jw_finish(&w) < 0) {
-		buf_free(&b);
-		return err_set(e, ENOMEM, "info");
-	}
-	buf_putc(&b, '\n');
-	snprintf(path, sizeof path, "%s/info", in->slot);
-	r = path_write_atomic(in->ckfd, path, b.data, b.len, 0644, e);
-	buf_free(&b);
-	return r;
-}
-
-static int write_deployment(struct inst *in, struct err *e)
-{
-	const struct plan *p = &in->plan;
-	char path[200];
-
-	snprintf(path, sizeof path, "%s/config.json", in->slot);
-	if (path_write_atomic(in->ckfd, path, p->config.data, p->config.len, 0644, e) < 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/%s.service", in->slot, in->name);
-	if (path_write_atomic(in->ckfd, path, p->service.data, p->service.len, 0644, e) < 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/tmpfiles.conf", in->slot);
-	return path_write_atomic(in->ckfd, path, p->tmpfiles.data ? p->tmpfiles.data : "",
-				 p->tmpfiles.len, 0644, e);
-}
-
-/* A file on the target, written as a whole (never through a symlink). */
-static int write_target(struct inst *in, const char *path, const struct buf *b, struct err *e)
-{
-	const char *rel;
-	int dfd = target_at(&in->c->tgt, path, &rel);
-
-	return path_write_atomic(dfd, rel, b->data ? b->data : "", b->len, 0644, e);
-}
-
-static int write_host_files(struct inst *in, struct err *e)
-{
-	struct hostfs *h = in->plan.hostfs;
-
-	for (size_t i = 0; i < h->ndirs; i++) {
-		if (hostfs_mkdir(&in->c->tgt, h->dirs[i], e) < 0)
-			return -1;
-		cli_say(in->c, "Installing %s/ (directory, 0755)\n", h->dirs[i]);
-	}
-	for (size_t i = 0; i < h->n; i++) {
-		if (hostfs_write(in->s, &in->c->tgt, &h->v[i], getuid(), getgid(), e) < 0)
-			return -1;
-		cli_say(in->c, "Installing %s (%04o)\n", h->v[i].target, h->v[i].mode);
-	}
-	/* The container's own data directories are in the plan (--dry-run),
-	 * not here: an image without host files prints what Atomic printed. */
-	return 0;
-}
-
-/* Without a running systemd: the symlinks `systemctl enable` would make. */
-static int enable_offline(struct inst *in, struct err *e)
-{
-	for (size_t i = 0; i < in->plan.nwants; i++) {
-		char t[PATH_MAX];
-		const char *rel;
-		int dfd;
-		snprintf(t, sizeof t, "/etc/systemd/system/%s/%s.service", in->plan.wants[i], in->name);
-		dfd = target_at(&in->c->tgt, t, &rel);
-		if (path_symlink_atomic(dfd, rel, in->plan.unit, e) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int enable(struct inst *in, struct err *e)
-{
-	char unit[128];
+	char unit[128], tmpf[PATH_MAX];
 	char *reload[] = { "systemctl", "daemon-reload", NULL };
-	char *tmpf[] = { "systemd-tmpfiles", "--create", in->plan.tmpfiles_conf, NULL };
+	char *tmp[] = { "systemd-tmpfiles", "--create", tmpf, NULL };
 	char *en[] = { "systemctl", "enable", unit, NULL };
 
-	snprintf(unit, sizeof unit, "%s", in->name);
-	if (!sc_systemd_running(in->c)) {
-		if (enable_offline(in, e) < 0)
-			return -1;
-		cli_say(in->c, "systemd is not running here: unit reload and tmpfiles happen at boot\n");
+	snprintf(unit, sizeof unit, "%s", name);
+	snprintf(tmpf, sizeof tmpf, "/etc/tmpfiles.d/%s.conf", name);
+	if (!sc_systemd_running(c)) {
+		cli_say(c, "systemd is not running here: unit reload and tmpfiles happen at boot\n");
 		return 0;
 	}
-	if (sc_run_cmd(in->c, reload, 1, e) < 0 || sc_run_cmd(in->c, tmpf, 1, e) < 0 ||
-	    sc_run_cmd(in->c, en, 1, e) < 0)
+	if (sc_run_cmd(c, reload, 1, e) < 0 || sc_run_cmd(c, tmp, 1, e) < 0 ||
+	    sc_run_cmd(c, en, 1, e) < 0)
 		return -1;
 	return 0;
 }
 
-/* ---- the flow ------------------------------------------------------------- */
-
-/* Everything the install will create, listed before any of it exists;
- * rollback removes newest first: links, refs and files, then directories. */
-static int journal_plan(struct inst *in, struct err *e)
+/* NAME's record of the places it owns: the plan's, plus what an earlier
+ * record of NAME held (an update keeps it all). */
+int install_record_places(int ckfd, const struct owners *o, const struct plan *p, struct err *e)
 {
-	const struct plan *p = &in->plan;
-	struct journal *j = &in->j;
+	const struct owner *old = owners_get(o, p->name);
+	struct owner rec = { 0 };
 
-	if (journal_begin(j, in->ckfd, JOURNAL_INSTALL, in->name, e) < 0 ||
-	    journal_add(j, JOURNAL_CHECKOUT, in->slot, e) < 0)
-		return -1;
-	for (size_t i = 0; i < p->hostfs->ndirs; i++)
-		if (journal_add(j, JOURNAL_DIR, p->hostfs->dirs[i], e) < 0)
-			return -1;
-	for (size_t i = 0; i < p->hostfs->n; i++)
-		if (journal_add(j, JOURNAL_TARGET, p->hostfs->v[i].target, e) < 0)
-			return -1;
-	if (journal_add(j, JOURNAL_TARGET, p->unit, e) < 0 ||
-	    journal_add(j, JOURNAL_TARGET, p->tmpfiles_conf, e) < 0)
-		return -1;
-	for (size_t i = 0; i < p->nwants; i++) {
-		char t[PATH_MAX];
-		snprintf(t, sizeof t, "/etc/systemd/system/%s/%s.service", p->wants[i], in->name);
-		if (journal_add(j, JOURNAL_TARGET, t, e) < 0)
-			return -1;
+	snprintf(rec.name, sizeof rec.name, "%s", p->name);
+	for (size_t i = 0; old && i < old->nplaces; i++)
+		rec.places[rec.nplaces++] = old->places[i];
+	for (size_t i = 0; i < p->nown && rec.nplaces < OWNERS_MAX_PLACES; i++) {
+		int dup = 0;
+		if (!p->own[i].created && !p->own[i].reused)
+			continue;
+		for (size_t k = 0; k < rec.nplaces; k++)
+			dup |= !strcmp(rec.places[k], p->own[i].path);
+		if (!dup)
+			rec.places[rec.nplaces++] = p->own[i].path;
 	}
-	if (journal_add(j, JOURNAL_REF, in->pin, e) < 0 ||
-	    journal_add(j, JOURNAL_CHECKOUT, in->name, e) < 0)
-		return -1;
-	return journal_sync(j, e);
-}
-
-static int checkout(struct inst *in, struct err *e)
-{
-	const char *commits[MAX_LAYERS_INSTALL];
-	char cbuf[MAX_LAYERS_INSTALL][65], path[128];
-	struct deploy_stats st;
-	int dfd = -1, rootfd = -1, objfd = -1, r = -1;
-
-	if (in->im.nlayers > MAX_LAYERS_INSTALL)
-		return err_set(e, 0, "more than %d layers", MAX_LAYERS_INSTALL);
-	for (size_t i = 0; i < in->im.nlayers; i++) {
-		char ref[STORE_REF_MAX];
-		int have;
-		store_layer_ref(in->im.diff_ids[i], ref);
-		if ((have = store_ref_get(in->s, ref, cbuf[i], e)) < 0)
-			return -1;
-		if (!have)
-			return err_set(e, 0, "layer %.12s is missing from the store: pull the image again",
-				       in->im.diff_ids[i] + 7);
-		commits[i] = cbuf[i];
-	}
-	cli_say(in->c, "Extracting to %s\n", in->plan.dest);
-	if (mkdirat(in->ckfd, in->slot, 0700) < 0)
-		return err_set(e, errno, "mkdir '%s'", in->plan.dest);
-	dfd = openat(in->ckfd, in->slot, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* rootfs 0755: the container's processes that are not root walk it;
-	 * the objects directory holds copies for cross-filesystem checkouts. */
-	if (dfd < 0 || mkdirat(dfd, "rootfs", 0755) < 0 || mkdirat(dfd, ".objects", 0700) < 0 ||
-	    (rootfd = openat(dfd, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    (objfd = openat(dfd, ".objects", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		err_set(e, errno, "'%s'", in->plan.dest);
-		goto out;
-	}
-	if (deploy_checkout(in->s, commits, in->im.nlayers, rootfd, objfd, &st, e) < 0) {
-		err_wrap(e, "checkout");
-		goto out;
-	}
-	if (st.copied)
-		cli_say(in->c, "The repository is on another filesystem: %llu files copied, %llu "
-			"hardlinked\n", (unsigned long long)st.copied,
-			(unsigned long long)(st.linked - st.copied));
-	snprintf(path, sizeof path, "%s/.objects", in->slot);
-	r = path_remove(in->ckfd, path, e);
-out:
-	if (objfd >= 0)
-		close(objfd);
-	if (rootfd >= 0)
-		close(rootfd);
-	if (dfd >= 0)
-		close(dfd);
-	return r;
+	if (!rec.nplaces)
+		return owners_drop(ckfd, p->name, e);
+	return owners_write(ckfd, &rec, e);
 }
 
 /* NAME is free in CHECKOUT (a missing CHECKOUT is free too). */
 static int check_free(struct inst *in, struct err *e)
 {
 	struct stat st;
-	char dest[PATH_MAX];
+	char dest[PATH_MAX], slot[80];
 	int ckfd = target_open_dir(&in->c->tgt, in->c->paths.checkout, e), r = 0;
 
 	if (ckfd < 0)
 		return errno == ENOENT ? 0 : -1;
+	snprintf(slot, sizeof slot, "%s.0", in->name);
 	if (fstatat(ckfd, in->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		r = err_set(e, 0, "container '%s' is already installed: uninstall it first", in->name);
-	else if (fstatat(ckfd, in->slot, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		 path_join(dest, sizeof dest, in->c->paths.checkout, in->slot) == 0)
+	else if (fstatat(ckfd, slot, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 path_join(dest, sizeof dest, in->c->paths.checkout, slot) == 0)
 		r = err_set(e, 0, "'%s' exists but is no installed container: remove it first", dest);
+	if (r == 0 && owners_load(ckfd, &in->owners, e) < 0)
+		r = -1;
 	close(ckfd);
 	return r;
 }
 
-static int do_install(struct inst *in, struct err *e)
+static int do_install(struct inst *in, int ckfd, struct err *e)
 {
-	if (check_free(in, e) < 0 || journal_plan(in, e) < 0 || checkout(in, e) < 0 || write_deployment(in, e) < 0 ||
-	    write_host_files(in, e) < 0 || write_target(in, in->plan.unit, &in->plan.service, e) < 0 ||
-	    write_target(in, in->plan.tmpfiles_conf, &in->plan.tmpfiles, e) < 0 ||
-	    store_set_ref(in->s, in->pin, in->im.commit, e) < 0)
-		return -1;
-	/* info records the host files' sha256, known once they are written */
-	if (write_info(in, e) < 0 || path_symlink_atomic(in->ckfd, in->name, in->slot, e) < 0 ||
-	    enable(in, e) < 0)
-		return -1;
-	/* What the journal could roll back must be on disk before it goes. */
-	if (util_syncfs(in->ckfd) < 0)
-		return err_set(e, errno, "sync '%s'", in->c->paths.checkout);
-	return journal_done(&in->j, e);
+	struct slot_ctx x = { in->c, in->s, ckfd, in->name };
+	int offline = !sc_systemd_running(in->c), r = -1;
+	struct journal j = { 0 };
+	struct err undo;
+
+	if (check_free(in, e) < 0 || slot_journal(&x, &j, JOURNAL_INSTALL, -1, 0, 1, e) < 0)
+		goto out;
+	if (slot_prepare(&x, &in->im, &in->plan, e) < 0 || slot_flip(&x, 0, e) < 0) {
+		journal_rollback(&j, &in->c->tgt, in->s, &undo);
+		goto out;
+	}
+	for (size_t i = 0; i < in->plan.nown; i++)
+		if (in->plan.own[i].kept)
+			cli_say(in->c, "Reusing %s, kept from an earlier install of %s\n",
+				in->plan.own[i].path, in->name);
+	if (slot_activate(&x, -1, 0, offline ? SLOT_OFFLINE : 0, e) < 0 ||
+	    install_record_places(ckfd, &in->owners, &in->plan, e) < 0 ||
+	    enable(in->c, in->name, e) < 0) {
+		/* after the flip: take back what the activation put on the target */
+		slot_activate(&x, 0, -1, SLOT_OFFLINE | SLOT_QUIET, &undo);
+		slot_flip(&x, -1, &undo);
+		slot_remove(&x, 0, &undo);
+		journal_done(&j, &undo);
+		goto out;
+	}
+	r = journal_done(&j, e);
+out:
+	journal_free(&j);
+	return r;
 }
 
 static int parse_install(struct inst *in, int argc, char **argv, const char **image,
@@ -426,7 +256,7 @@ static int open_image(struct inst *in, const char *image, struct err *e)
 		return pull_open_existing_store(c, &in->s, e) < 0 ||
 		       store_lock(in->s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL,
 				  e) < 0 || find_image(in, image, e) < 0 ? -1 : 0;
-	if (journal_recover(c, uninstall_finish, e) < 0 || pull_open_store(c, &in->s, e) < 0 ||
+	if (slot_recover(c, e) < 0 || pull_open_store(c, &in->s, e) < 0 ||
 	    store_lock(in->s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0 ||
 	    find_image(in, image, e) < 0)
 		return -1;
@@ -437,12 +267,11 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 {
 	struct inst *in = calloc(1, sizeof *in);
 	const char *image;
-	int lockfd = -1, r = -1;
+	int lockfd = -1, ckfd = -1, r = -1;
 
 	if (!in)
 		return err_set(e, ENOMEM, "install");
 	in->c = c;
-	in->ckfd = -1;
 	in->src_opts.tls_verify = 1;
 	if (parse_install(in, argc, argv, &image, e) < 0)
 		goto out;
@@ -455,14 +284,13 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 		err_wrap(e, "%s", image);
 		goto out;
 	}
-	snprintf(in->slot, sizeof in->slot, "%s.0", in->name);
-	snprintf(in->pin, sizeof in->pin, PIN_PREFIX "%s.0", in->name);
 	if (check_free(in, e) < 0) {
 		err_wrap(e, "%s", in->name);
 		goto out;
 	}
 	{
-		struct plan_in pi = { c, in->s, &in->im, in->name, in->runtime_opt, 0, 0 };
+		struct plan_in pi = { .c = c, .s = in->s, .im = &in->im, .name = in->name,
+				      .runtime = in->runtime_opt, .owners = &in->owners };
 		if (plan_make(&in->plan, &pi, e) < 0) {
 			err_wrap(e, "%s", in->name);
 			goto out;
@@ -473,15 +301,13 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 		r = 0;
 		goto out;
 	}
-	if ((in->ckfd = target_open_dir(&c->tgt, c->paths.checkout, e)) < 0 ||
-	    journal_lock(in->ckfd, in->name, &lockfd, e) < 0) {
+	if ((ckfd = target_open_dir(&c->tgt, c->paths.checkout, e)) < 0 ||
+	    journal_lock(ckfd, in->name, &lockfd, e) < 0) {
 		err_wrap(e, "%s", in->name);
 		goto out;
 	}
-	if (do_install(in, e) < 0) {
-		struct err ignore;
-		if (in->j.file[0])
-			journal_rollback(&in->j, &c->tgt, in->s, &ignore);
+	owners_free(&in->owners);
+	if (do_install(in, ckfd, e) < 0) {
 		err_wrap(e, "%s", in->name);
 		goto out;
 	}
@@ -489,9 +315,9 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e)
 out:
 	if (lockfd >= 0)
 		close(lockfd);
-	if (in->ckfd >= 0)
-		close(in->ckfd);
-	journal_free(&in->j);
+	if (ckfd >= 0)
+		close(ckfd);
+	owners_free(&in->owners);
 	plan_free(&in->plan);
 	image_info_free(&in->im);
 	store_free(in->s);

@@ -11,14 +11,41 @@ int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_run(struct cli *c, int argc, char **argv, struct err *e);
 
+int cmd_containers_update(struct cli *c, int argc, char **argv, struct err *e);
+int cmd_containers_rollback(struct cli *c, int argc, char **argv, struct err *e);
+
+struct store;
+struct owners;
+struct plan;
+
 /* Remove whatever is left of container name (both slots, its host files,
- * unit, tmpfiles conf, enable links, pins): the second half of an
- * uninstall, also run to finish one a kill interrupted.  Idempotent. */
-int uninstall_finish(struct cli *c, const char *name, struct err *e);
+ * unit, tmpfiles conf, enable links, pins) and keep its data places for it
+ * (purge: remove them): the second half of an uninstall, also run to
+ * finish one a kill interrupted.  Idempotent. */
+int uninstall_finish(struct cli *c, struct store *s, int ckfd, const char *name, int live,
+		     int purge, struct err *e);
+
+/* Record the places the plan gives NAME, with what NAME held before. */
+int install_record_places(int ckfd, const struct owners *o, const struct plan *p,
+			  struct err *e);
 
 /* Helpers shared by the install verbs (install_util.c). */
 int sc_valid_name(const char *name);
 int sc_systemd_running(const struct cli *c);
+/* Run argv (no shell) and wait; with show, print the command line first
+ * (unless --quiet).  A non-zero exit is an error naming the command. */
 int sc_run_cmd(const struct cli *c, char *const argv[], int show, struct err *e);
+/* Run argv (no shell, stderr discarded), keep the first outsz-1 bytes of
+ * its stdout; its exit status, or -1 when it could not run. */
+int sc_capture(char *const argv[], char *out, size_t outsz);
+/* The runtime's word for a container ("running", "stopped"...), or "". */
+void sc_runtime_status(const char *runtime, const char *name, char *out, size_t outsz);
+
+/* What systemd says of NAME.service (`systemctl show`). */
+struct unit_state {
+	char load[32], active[32], sub[32], result[48], file[32];
+	int restarts;
+};
+int sc_unit_state(const char *name, struct unit_state *st);
 
 #endif

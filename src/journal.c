@@ -18,7 +18,7 @@
 
 enum { JOURNAL_MAX_BYTES = 1 << 20 };
 
-static const char *const op_names[] = { "install", "uninstall" };
+static const char *const op_names[] = { "install", "update", "rollback", "uninstall" };
 static const char *const kind_names[] = { "ref", "target", "dir", "checkout" };
 
 int journal_begin(struct journal *j, int checkout_fd, enum journal_op op, const char *name,
@@ -26,6 +26,7 @@ int journal_begin(struct journal *j, int checkout_fd, enum journal_op op, const 
 {
 	memset(j, 0, sizeof *j);
 	j->op = op;
+	j->from = j->to = -1;
 	j->checkout_fd = checkout_fd;
 	snprintf(j->name, sizeof j->name, "%s", name);
 	if (snprintf(j->file, sizeof j->file, ".%s.journal", name) >= (int)sizeof j->file)
@@ -57,7 +58,7 @@ int journal_sync(struct journal *j, struct err *e)
 	int r;
 
 	buf_init(&b);
-	buf_appendf(&b, "op %s %s\n", op_names[j->op], j->name);
+	buf_appendf(&b, "op %s %s %d %d\n", op_names[j->op], j->name, j->from, j->to);
 	for (size_t i = 0; i < j->n; i++)
 		buf_appendf(&b, "%s %s\n", kind_names[j->v[i].kind], j->v[i].path);
 	if (b.oom || b.len > JOURNAL_MAX_BYTES) {
@@ -121,8 +122,7 @@ void journal_free(struct journal *j)
 	j->n = j->cap = 0;
 }
 
-/* Read .NAME.journal back. */
-static int journal_load(int checkout_fd, const char *file, struct journal *j, struct err *e)
+int journal_load(int checkout_fd, const char *file, struct journal *j, struct err *e)
 {
 	char *buf = NULL, *line, *save = NULL;
 	int fd = openat(checkout_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -144,7 +144,14 @@ static int journal_load(int checkout_fd, const char *file, struct journal *j, st
 			continue;
 		*sp = '\0';
 		if (!strcmp(line, "op")) {
-			j->op = !strncmp(sp + 1, "uninstall ", 10) ? JOURNAL_UNINSTALL : JOURNAL_INSTALL;
+			char op[16], name[65];
+			int from = -1, to = -1;
+			if (sscanf(sp + 1, "%15s %64s %d %d", op, name, &from, &to) >= 2)
+				for (size_t k = 0; k < sizeof op_names / sizeof op_names[0]; k++)
+					if (!strcmp(op, op_names[k]))
+						j->op = (enum journal_op)k;
+			j->from = from;
+			j->to = to;
 			continue;
 		}
 		/* "path" is what journals of earlier versions called a target */
@@ -182,8 +189,7 @@ int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e)
 	return 0;
 }
 
-/* 1 when name's lock is free (and now ours, in *fd), 0 when held. */
-static int try_lock(int checkout_fd, const char *name, int *fd)
+int journal_try_lock(int checkout_fd, const char *name, int *fd)
 {
 	char rel[128];
 
@@ -197,66 +203,4 @@ static int try_lock(int checkout_fd, const char *name, int *fd)
 		return 0;
 	}
 	return 1;
-}
-
-static int recover_one(struct cli *c, int ckfd, const char *file, struct store **s,
-		       journal_finish_fn finish, struct err *e)
-{
-	struct journal j;
-	char name[65];
-	size_t n = strlen(file);
-	int lfd, r;
-
-	snprintf(name, sizeof name, "%.*s", (int)(n - 9), file + 1);
-	if (!try_lock(ckfd, name, &lfd))
-		return 0;   /* an operation on NAME is running right now */
-	if ((r = journal_begin(&j, ckfd, JOURNAL_INSTALL, name, e)) == 0)
-		r = journal_load(ckfd, file, &j, e);
-	if (r == 0 && j.op == JOURNAL_UNINSTALL) {
-		fprintf(stderr, "syscontainer: finishing an interrupted uninstall of %s\n", name);
-		r = finish(c, name, e);
-		if (r == 0)
-			r = journal_done(&j, e);
-	} else if (r == 0) {
-		fprintf(stderr, "syscontainer: rolling back an unfinished install (%s)\n", file);
-		if (!*s)
-			pull_open_store(c, s, e);   /* without a store, refs stay: prune keeps them */
-		r = journal_rollback(&j, &c->tgt, *s, e);
-	}
-	journal_free(&j);
-	if (lfd >= 0)
-		close(lfd);
-	return r;
-}
-
-int journal_recover(struct cli *c, journal_finish_fn finish, struct err *e)
-{
-	struct store *s = NULL;
-	struct dirent *de;
-	DIR *d;
-	int ckfd, dfd, r = 0;
-
-	if (cli_target(c, e) < 0)
-		return -1;
-	ckfd = target_open_dir(&c->tgt, c->paths.checkout, e);
-	if (ckfd < 0)
-		return errno == ENOENT ? 0 : -1;
-	dfd = openat(ckfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		close(ckfd);
-		return 0;
-	}
-	while (r == 0 && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (de->d_name[0] != '.' || n < 10 || n > 9 + 64 ||
-		    strcmp(de->d_name + n - 8, ".journal"))
-			continue;
-		r = recover_one(c, ckfd, de->d_name, &s, finish, e);
-	}
-	closedir(d);
-	close(ckfd);
-	store_free(s);
-	return r < 0 ? err_wrap(e, "recovering an interrupted operation") : 0;
 }

@@ -1,10 +1,9 @@
-/* The journal of an install, update or uninstall: before an operation
- * writes anything on the target or in CHECKOUT, it records what it will
- * create in CHECKOUT/.NAME.journal (written atomically).  When the operation
- * finishes, the journal goes; when it fails, or was killed, the journal
- * tells how to get back to a consistent state: an install is rolled back
- * (everything it listed removed, newest first), an uninstall is finished.
- * Every verb that looks at containers recovers first (journal_recover).
+/* The journal of an install, update, rollback or uninstall: before an
+ * operation changes anything it records, in CHECKOUT/.NAME.journal (written
+ * atomically), what it is (op, from which slot to which) and what it will
+ * create before its commit point.  When the operation finishes, the journal
+ * goes; when it was killed, the next command reads it (slot.c decides:
+ * finish what was committed, roll back what was not).
  *
  * Operations on one NAME are serialised by a lock file that outlives them
  * (CHECKOUT/.storage/locks/NAME.lock): a journal whose NAME is locked
@@ -22,7 +21,7 @@
 struct cli;
 struct store;
 
-enum journal_op { JOURNAL_INSTALL, JOURNAL_UNINSTALL };
+enum journal_op { JOURNAL_INSTALL, JOURNAL_UPDATE, JOURNAL_ROLLBACK, JOURNAL_UNINSTALL };
 
 enum journal_kind {
 	JOURNAL_REF,       /* a ref it writes: deleted on rollback */
@@ -38,6 +37,7 @@ struct journal_entry {
 
 struct journal {
 	enum journal_op op;
+	int from, to;                  /* slots, -1 for none */
 	char name[65];
 	int checkout_fd;               /* CHECKOUT, borrowed */
 	char file[96];                 /* ".NAME.journal" in CHECKOUT */
@@ -45,7 +45,8 @@ struct journal {
 	size_t n, cap;
 };
 
-/* Start a journal for op on name (nothing written until journal_sync). */
+/* Start a journal for op on name (nothing written until journal_sync);
+ * from and to are set by the caller. */
 int journal_begin(struct journal *j, int checkout_fd, enum journal_op op, const char *name,
 		  struct err *e);
 /* Add an entry in memory; journal_sync() makes the list durable. */
@@ -62,10 +63,9 @@ void journal_free(struct journal *j);
 /* Take NAME's lock (blocking), creating CHECKOUT/.storage/locks. */
 int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e);
 
-/* Finishes an uninstall of name that a killed process left half done. */
-typedef int (*journal_finish_fn)(struct cli *c, const char *name, struct err *e);
-/* Recover every journal in CHECKOUT whose NAME is not locked: installs are
- * rolled back, uninstalls finished by finish.  Says what it does on stderr. */
-int journal_recover(struct cli *c, journal_finish_fn finish, struct err *e);
+/* Read CHECKOUT/FILE (".NAME.journal") into j (journal_begin'ed for it). */
+int journal_load(int checkout_fd, const char *file, struct journal *j, struct err *e);
+/* 1 when name's lock is free (and now held, *fd), 0 when someone holds it. */
+int journal_try_lock(int checkout_fd, const char *name, int *fd);
 
 #endif

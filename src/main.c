@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		char name[64];
 		snprintf(name, sizeof name, "%s%s%s", v->group ? v->group : "",
 			 v->group ? " " : "", v->name);
-		fprintf(f, "  %-18s %s\n", name, v->summary);
+		fprintf(f, "  %-20s %s\n", name, v->summary);
 	}
 	fprintf(f, "\nGlobal options (before the verb):\n"
 		"  --repo DIR         OSTree repository (default: $ATOMIC_OSTREE_REPO, the\n"

@@ -235,17 +235,18 @@ static int add_place(char **v, size_t *n, const char *path, struct err *e)
 	return 0;
 }
 
+/* The index of path in own[], added when new; -1 on error. */
 static int add_own(struct plan *p, const char *path, struct err *e)
 {
 	for (size_t i = 0; i < p->nown; i++)
 		if (!strcmp(p->own[i].path, path))
-			return 0;
+			return (int)i;
 	if (p->nown == PLAN_MAX_PLACES)
 		return err_set(e, 0, "too many places");
+	memset(&p->own[p->nown], 0, sizeof p->own[0]);
 	if (!(p->own[p->nown].path = strdup(path)))
 		return err_set(e, ENOMEM, "plan");
-	p->own[p->nown++].created = 0;
-	return 0;
+	return (int)p->nown++;
 }
 
 /* a strictly below dir, whole components */
@@ -257,9 +258,32 @@ static int strictly_below(const char *a, const char *dir)
 	return !strncmp(a, dir, n) && a[n] == '/';
 }
 
+/* Who may have a place: NAME when it is missing and nobody else holds it,
+ * or when NAME holds it already (its data kept from before); 0 when it
+ * exists and is nobody's (taken), -1 (refused) when another container
+ * holds it. */
+static int claim(struct ctx *x, const char *what, const char *dir, struct err *e)
+{
+	const struct owner *o = x->in->owners ? owners_holder(x->in->owners, dir) : NULL;
+	struct plan *p = x->p;
+	int exists = target_has(x->in, dir), i;
+
+	if (o && strcmp(o->name, p->name))
+		return err_set(e, 0, "%s'%s' belongs to container '%s'%s%s%s", what, dir, o->name,
+			       o->kept ? " (its data, kept since it was uninstalled; `uninstall --purge " : "",
+			       o->kept ? o->name : "", o->kept ? "` drops it)" : "");
+	if (exists && !o)
+		return 0;
+	if ((i = add_own(p, dir, e)) < 0)
+		return -1;
+	p->own[i].reused = exists;
+	p->own[i].kept = exists && o && o->kept;
+	return 1;
+}
+
 /* RUN/STATE/CONF_DIRECTORY/NAME: the container's own unless they exist
- * already.  A directory variable only the image chose may not make NAME
- * name a system place ("/etc/ld.so.preload", "/run/systemd"). */
+ * already and are not NAME's.  A directory variable only the image chose
+ * may not make NAME name a system place ("/etc/ld.so.preload"). */
 static int own_dirs(struct ctx *x, struct err *e)
 {
 	static const char *const vars[] = { "RUN_DIRECTORY", "STATE_DIRECTORY", "CONF_DIRECTORY" };
@@ -267,12 +291,14 @@ static int own_dirs(struct ctx *x, struct err *e)
 
 	for (size_t i = 0; i < 3; i++) {
 		char dir[PATH_MAX];
+		int r;
 		if (path_join(dir, sizeof dir, value(p, vars[i]), p->name) < 0)
 			return err_set(e, ENAMETOOLONG, "%s/%s", vars[i], p->name);
 		if (values_origin(&p->vals, vars[i]) != VALUE_SET && policy_own_place(dir, e) < 0)
 			return err_wrap(e, "container name '%s'", p->name);
-		if (target_has(x->in, dir) ? add_place(p->taken, &p->ntaken, dir, e)
-					   : add_own(p, dir, e))
+		if ((r = claim(x, "", dir, e)) < 0)
+			return -1;
+		if (r == 0 && add_place(p->taken, &p->ntaken, dir, e) < 0)
 			return -1;
 	}
 	p->nname = p->nown;
@@ -292,8 +318,7 @@ static int own_binds(struct ctx *x, struct err *e)
 		int below = 0;
 		for (size_t k = 0; k < 3; k++)
 			below |= strictly_below(src, value(p, vars[k]));
-		if (below && !target_has(x->in, src) && policy_own_place(src, &ignore) == 0 &&
-		    add_own(p, src, e) < 0)
+		if (below && policy_own_place(src, &ignore) == 0 && claim(x, "bind source ", src, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -385,6 +410,8 @@ static int check_names_free(struct ctx *x, struct err *e)
 		if (check_writable(x, t, e) < 0)
 			return -1;
 	}
+	if (x->in->update)
+		return 0;   /* they are NAME's own */
 
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		snprintf(t, sizeof t, "%s/%s.service", dirs[i], x->p->name);
@@ -406,7 +433,7 @@ static int make_hostfs(struct ctx *x, struct err *e)
 	if (x->p->manifest.len && json_parse(&m, x->p->manifest.data, x->p->manifest.len, e) < 0)
 		return err_wrap(e, "/exports/manifest.json");
 	r = hostfs_plan(x->in->s, x->in->im, m, lookup, x, &x->in->c->tgt, x->in->preview,
-			x->p->hostfs, e);
+			x->in->owned, x->in->nowned, x->p->hostfs, e);
 	json_free(m);
 	return r;
 }
@@ -430,6 +457,9 @@ int plan_make(struct plan *p, const struct plan_in *in, struct err *e)
 	snprintf(p->tmpfiles_conf, sizeof p->tmpfiles_conf, "/etc/tmpfiles.d/%s.conf", p->name);
 	if (find_runtime(&x, e) < 0 ||
 	    values_builtin(&p->vals, p->name, p->dest, p->runtime, in->im->name, in->im->id, e) < 0)
+		return -1;
+	/* an update keeps the UUID (--set may still change it) */
+	if (in->uuid && values_put(&p->vals, "UUID", 4, in->uuid, VALUE_BUILTIN, e) < 0)
 		return -1;
 	if (read_export(&x, "manifest.json", &p->manifest, &found, e) < 0)
 		return -1;

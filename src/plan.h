@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "hostfs.h"
 #include "image.h"
+#include "owners.h"
 #include "spec.h"
 #include "unit.h"
 #include "values.h"
@@ -37,7 +38,12 @@ struct plan {
 	struct hostfs *hostfs;
 	/* The container's own places: RUN/STATE/CONF_DIRECTORY/NAME and the
 	 * bind sources it owns; `created` when a tmpfiles line creates it. */
-	struct { char *path; int created; } own[PLAN_MAX_PLACES];
+	struct {
+		char *path;
+		int created;            /* a tmpfiles line creates it */
+		int reused;             /* it exists and is NAME's already */
+		int kept;               /* ... kept since an uninstall of NAME */
+	} own[PLAN_MAX_PLACES];
 	size_t nown, nname;             /* own[0..nname) are NAME's directories */
 	/* Places that exist and are someone else's (tmpfiles lines refused). */
 	char *taken[PLAN_MAX_PLACES];
@@ -55,6 +61,13 @@ struct plan_in {
 	/* images info: variables without a value become "<NAME>", a missing
 	 * runtime is "runc", and what the target already has is not checked. */
 	int preview;
+	/* An update of an installed NAME: its unit and tmpfiles conf exist,
+	 * and so may its host files and directories (owned). */
+	int update;
+	const char *const *owned;
+	size_t nowned;
+	const char *uuid;               /* the UUID an update keeps, or NULL */
+	const struct owners *owners;    /* who holds which place (NULL: nobody) */
 };
 
 int plan_make(struct plan *p, const struct plan_in *in, struct err *e);

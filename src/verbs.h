@@ -32,23 +32,38 @@ int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e);
 	  "                           which a body must average 1000 bytes/s (default 60)\n" \
 	  "  --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n" \
 	  "                           (default: this machine's)\n" }, \
-	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] IMAGE", \
+	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] [--dry-run] IMAGE", \
 	  "Install an image as a system container (pulling it first if needed)", \
 	  "  --name NAME       container name (default: the image's last path component,\n" \
 	  "                    plus -TAG when the tag is not latest)\n" \
 	  "  --set KEY=VALUE   a template variable (repeatable); overrides the image's defaults\n" \
 	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" \
+	  "  --dry-run         print what would be placed on the host; change nothing\n" \
+	  "  --json            with --dry-run: the plan as JSON\n" \
 	  "  --creds, --password-stdin, --authfile, --cert-dir, --tls-verify, --timeout,\n" \
 	  "  --platform: as for pull\n" }, \
-	{ NULL, "uninstall", cmd_uninstall, "NAME", \
-	  "Stop, disable and remove an installed container (the image stays)", "" }, \
-	{ "containers", "list", cmd_containers_list, "[-a] [-q] [--json]", \
-	  "List installed containers and their status", \
-	  "  -q          names only\n" \
-	  "  --json      a JSON array\n" }, \
+	{ NULL, "uninstall", cmd_uninstall, "[--purge] [--force] NAME", \
+	  "Stop, disable and remove an installed container (the image stays)", \
+	  "  --purge     also remove its data directories (kept otherwise, for NAME)\n" \
+	  "  --force     remove it even when it did not stop\n" }, \
+	{ "containers", "list", cmd_containers_list, "[-a] [-q] [--no-trunc] [-f KEY=VALUE]... [--json]", \
+	  "List installed containers that run (all of them with -a)", \
+	  "  -a, --all          every installed container, not only the running ones\n" \
+	  "  -q, --quiet        names only\n" \
+	  "  --no-trunc         image and command in full\n" \
+	  "  -f, --filter K=V   only those whose name, image, status or runtime has V\n" \
+	  "  --json             a JSON array\n" }, \
+	{ "containers", "update", cmd_containers_update, "[--set KEY=VALUE]... [--rebase IMAGE] [--timeout S] [--no-health-check] NAME", \
+	  "Deploy the image NAME follows (again) into its other slot and switch to it", \
+	  "  --set KEY=VALUE    change a value (the others are kept)\n" \
+	  "  --rebase IMAGE     follow another stored image from now on\n" \
+	  "  --timeout S        seconds the restarted service has to become active (90)\n" \
+	  "  --no-health-check  do not wait for it; never roll back by itself\n" }, \
+	{ "containers", "rollback", cmd_containers_rollback, "NAME", \
+	  "Switch back to the previous deployment", "" }, \
 	{ NULL, "run", cmd_run, "NAME [CMD...]", \
 	  "Start NAME (systemctl start when systemd runs, else in the foreground);\n" \
-	  "                     with CMD, run it in the container", "" }, \
+	  "                       with CMD, run it in the container", "" }, \
 	{ "images", "list", cmd_images_list, "[-a] [-q] [--no-trunc] [--json]", \
 	  "List stored images", \
 	  "  -a          also list layers (each once, by diff ID)\n" \

@@ -26,13 +26,19 @@ step "$SC" --version
 step unshare -n "$SC" --root "$ROOT" pull "dockertar:$T/demo.tar"
 step "$SC" --root "$ROOT" images list
 step "$SC" --root "$ROOT" images info demo/hello:1.0
+step "$SC" --root "$ROOT" install --dry-run --set GREETING=bonjour demo/hello:1.0
 step "$SC" --root "$ROOT" install --set GREETING=bonjour demo/hello:1.0
 step cat "$ROOT/etc/systemd/system/hello-1.0.service"
 step ls -l "$ROOT/etc/systemd/system/multi-user.target.wants"
 DEST=$ROOT/var/lib/containers/atomic/hello-1.0.0
 printf '\n$ runc run -b %s hello-1.0   # what the unit runs at boot\n' "$DEST"
 runc --root "$T/runc-state" run -b "$DEST" hello-1.0 < /dev/null
-step "$SC" --root "$ROOT" containers list
+step "$SC" --root "$ROOT" containers list -a
+step "$SC" --root "$ROOT" containers update --set GREETING=hej hello-1.0
+printf '\n$ runc run -b %s hello-1.0   # the new deployment\n' "${DEST%.0}.1"
+runc --root "$T/runc-state" run -b "${DEST%.0}.1" hello-1.0 < /dev/null
+step "$SC" --root "$ROOT" containers rollback hello-1.0
+step readlink "$ROOT/var/lib/containers/atomic/hello-1.0"
 step "$SC" --root "$ROOT" uninstall hello-1.0
 step "$SC" --root "$ROOT" images delete demo/hello:1.0
 step "$SC" --root "$ROOT" images prune

@@ -74,7 +74,9 @@ out=$(runc --root "$T/runc-state" run -b "$CK/hello-1.0.0" demo-t < /dev/null 2>
 assert_eq "the container prints its variables (--set beats the manifest default)" "$out" "bonjour from hello-1.0, would listen on 127.0.0.1:8080
 state in /var/lib/hello-1.0"
 rs containers list
-assert_eq "containers list" "$(echo "$out" | awk 'NR>1 {print $1, $2, $3, $6, $7}')" "hello-1.0 docker.io/demo/hello:1.0 /bin/sh installed runc
+assert_eq "containers list: under --root nothing runs, so nothing is listed" "$out" "CONTAINER ID IMAGE        COMMAND CREATED           STATUS     RUNTIME"
+rs containers list -a
+assert_eq "containers list -a" "$(echo "$out" | awk 'NR>1 {print $1, $2, $3, $6, $7}')" "hello-1.0 docker.io/demo/hello:1.0 /bin/sh installed runc
 multi docker.io/test/multi:latest /run.sh installed runc
 multi2 docker.io/test/multi:latest /run.sh installed runc"
 
