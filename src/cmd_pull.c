@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "cli.h"
 #include "imgref.h"
@@ -377,6 +378,14 @@ out:
 	return r;
 }
 
+/* What every verb that pulls shares: the root and how much to say. */
+static void pull_opts_common(const struct cli *c, struct source_opts *o)
+{
+	o->root = c->root;
+	o->verbose = c->verbose;
+	o->quiet = c->quiet;
+}
+
 int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	       const struct source_opts *o, char *name_out, struct err *e)
 {
@@ -385,6 +394,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	struct puller pl;
 	int r;
 
+	pull_opts_common(c, &so);
 	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
 		return -1;
 	puller_init(&pl, c, s);
@@ -506,39 +516,63 @@ static int option_value(int argc, char **argv, int i, const char *name, const ch
 	return 2;
 }
 
-static int timeout_value(const char *v, unsigned *out, struct err *e)
-{
-	char *end;
-	unsigned long n;
+/* An inline --creds password lives in our static copy, not in argv, where
+ * /proc/PID/cmdline would show it for the whole pull; wiped at exit. */
+static char creds_copy[AUTH_USER_MAX + AUTH_PASS_MAX + 2];
 
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (!*v || *end || *v == '-' || errno || n == 0 || n > 86400 * 365)
-		return err_usage(e, "--timeout takes a number of seconds, not '%s'", v);
-	*out = (unsigned)n;
+static void wipe_creds_copy(void)
+{
+	explicit_bzero(creds_copy, sizeof creds_copy);
+}
+
+static int take_creds(char *val, struct source_opts *o, struct err *e)
+{
+	char *colon = strchr(val, ':');
+
+	if (strlen(val) >= sizeof creds_copy)
+		return err_usage(e, "--creds: longer than %zu bytes", sizeof creds_copy - 1);
+	if (!creds_copy[0])
+		atexit(wipe_creds_copy);
+	strcpy(creds_copy, val);
+	if (colon)
+		explicit_bzero(colon + 1, strlen(colon + 1));
+	o->creds = creds_copy;
 	return 0;
 }
 
-/* The source options: --creds, --cert-dir, --tls-verify, --platform, --timeout. */
+/* The registry options: --creds, --password-stdin, --authfile, --cert-dir,
+ * --tls-verify, --platform, --timeout. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
 {
 	struct registry_platform p;
 	const char *v = NULL;
 	int n;
 
-	if ((n = option_value(argc, argv, i, "--timeout", &v, e))) {
-		if (n > 0 && timeout_value(v, &o->timeout_s, e) < 0)
+	if ((n = option_value(argc, argv, i, "--creds", &v, e))) {
+		/* argv[i] itself, or the next entry: the value is in argv */
+		if (n > 0 && take_creds(argv[i + n - 1] + (n == 1 ? 8 : 0), o, e) < 0)
 			return -1;
 		return n;
 	}
-
-	if ((n = option_value(argc, argv, i, "--creds", &o->creds, e)))
+	if (!strcmp(argv[i], "--password-stdin")) {
+		o->password_stdin = 1;
+		return 1;
+	}
+	if ((n = option_value(argc, argv, i, "--authfile", &o->authfile, e)))
 		return n;
 	if ((n = option_value(argc, argv, i, "--cert-dir", &o->cert_dir, e)))
 		return n;
 	if ((n = option_value(argc, argv, i, "--platform", &o->platform, e))) {
 		if (n > 0 && registry_platform_parse(o->platform, strlen(o->platform), &p, e) < 0)
 			return -1;
+		return n;
+	}
+	if ((n = option_value(argc, argv, i, "--timeout", &v, e))) {
+		char *end;
+		unsigned long t = n > 0 ? strtoul(v, &end, 10) : 0;
+		if (n > 0 && (!*v || *end || t < 1 || t > 86400))
+			return err_usage(e, "--timeout takes whole seconds from 1 to 86400, not '%s'", v);
+		o->timeout_s = (unsigned)t;
 		return n;
 	}
 	if (!strcmp(argv[i], "--tls-verify")) {
@@ -594,6 +628,9 @@ static int parse_pull(int argc, char **argv, struct source_opts *o, const char *
 		}
 		images[(*n)++] = argv[i];
 	}
+	if (o->password_stdin && stdin_at >= 0)
+		return err_usage(e, "standard input can be read once (--password-stdin and '%s')",
+				 images[stdin_at]);
 	return *n ? 0 : err_usage(e, "which image?");
 }
 
@@ -643,8 +680,12 @@ static size_t pull_all(struct cli *c, struct store *s, const char **images,
 	}
 	open_engine_images(refs, n, o, srcs, errs);
 	for (size_t i = 0; i < n; i++) {
-		int r = refs[i].transport == IMGREF_DOCKER_DAEMON ? (srcs[i] ? 0 : -1)
-			: source_open(&srcs[i], &refs[i], o, &errs[i]);
+		struct source_opts so = *o;
+		int r;
+
+		so.typed = images[i];   /* a short name goes through registries.conf */
+		r = refs[i].transport == IMGREF_DOCKER_DAEMON ? (srcs[i] ? 0 : -1)
+			: source_open(&srcs[i], &refs[i], &so, &errs[i]);
 		if (r == 0 && c->atomic)
 			cli_say(c, "Image %s is being pulled to ostree ...\n", images[i]);
 		if (r == 0)
@@ -663,6 +704,14 @@ static size_t pull_all(struct cli *c, struct store *s, const char **images,
 	return failed;
 }
 
+/* Checks across the pull options, once they are all read. */
+int pull_options_check(const struct source_opts *o, struct err *e)
+{
+	if (o->password_stdin && !o->creds)
+		return err_usage(e, "--password-stdin needs --creds USER");
+	return 0;
+}
+
 int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 {
 	const char **images = calloc((size_t)argc, sizeof *images);
@@ -677,8 +726,9 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 		err_set(e, ENOMEM, "pull");
 		goto out;
 	}
-	if (parse_pull(argc, argv, &o, images, refs, &n, e) < 0)
+	if (parse_pull(argc, argv, &o, images, refs, &n, e) < 0 || pull_options_check(&o, e) < 0)
 		goto out;
+	pull_opts_common(c, &o);
 	if (pull_open_store(c, &s, e) < 0 ||
 	    store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0) {
 		if (n == 1)

@@ -193,6 +193,8 @@ static int parse_install(struct inst *in, int argc, char **argv, const char **im
 	}
 	if (!*image)
 		return err_usage(e, "which image?");
+	if (pull_options_check(&in->src_opts, e) < 0)
+		return -1;
 	if (in->json && !in->dry_run)
 		return err_usage(e, "--json goes with --dry-run");
 	return 0;
@@ -222,6 +224,7 @@ static int find_image(struct inst *in, const char *image, struct err *e)
 	}
 	if (in->dry_run)
 		return err_set(e, 0, "not stored, and --dry-run pulls nothing: pull it first");
+	in->src_opts.typed = image; /* a short name goes through registries.conf */
 	if (pull_image(in->c, in->s, &ref, &in->src_opts, name, e) < 0 ||
 	    image_resolve(in->s, name, &in->im, e) < 0)
 		return -1;

@@ -87,8 +87,16 @@ struct source_opts {
 	const char *cert_dir;     /* --cert-dir DIR, or NULL */
 	int tls_verify;           /* 1 unless --tls-verify=false (also allows plain HTTP) */
 	const char *platform;     /* --platform os/arch[/variant], or NULL for the host's */
-	unsigned timeout_s;       /* --timeout: a stream must end within this; 0: no limit */
 	const struct source_pull *pull;   /* set by pull; NULL: streams are refused */
+	const char *authfile;     /* --authfile FILE, or NULL */
+	int password_stdin;       /* --password-stdin */
+	unsigned timeout_s;       /* --timeout SECONDS: a stream must end within it, a
+	                             registry response head too; 0: the defaults */
+	const char *root;         /* --root (registries.conf, certs, auth files) */
+	const char *typed;        /* the reference as typed, or NULL: a short
+	                             name resolves through registries.conf only
+	                             when it is known */
+	int verbose, quiet;       /* -v: say how names resolve; --quiet */
 };
 
 /* Open ref (any transport we support) and fill src->img. */

@@ -54,8 +54,8 @@ _syscontainer()
 	case $verb/$sub in
 	images/)	words="list info tag delete prune update verify" ;;
 	containers/)	words="list update rollback" ;;
-	pull/)		words="--creds --cert-dir --tls-verify=false --platform --timeout" ;;
-	install/)	words="--name --set --runtime --dry-run --json --creds --cert-dir --tls-verify=false --platform --timeout $(_syscontainer_images)" ;;
+	pull/)		words="--creds --cert-dir --tls-verify=false --platform --timeout --authfile --password-stdin" ;;
+	install/)	words="--name --set --runtime --dry-run --json --creds --cert-dir --tls-verify=false --platform --timeout --authfile --password-stdin $(_syscontainer_images)" ;;
 	info/|images/info|images/tag|images/update|images/verify|version/)
 			words="--json $(_syscontainer_images)" ;;
 	images/delete)	words="-f $(_syscontainer_images)" ;;

@@ -21,7 +21,8 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "Store images' layers in the OSTree repository", \
 	  "  IMAGE, one or more (layers they share are stored once):\n" \
 	  "    [REGISTRY/]NAME[:TAG][@sha256:DIGEST]\n" \
-	  "        a registry; http: before it means --tls-verify=false   quay.io/etcd\n" \
+	  "        a registry, resolved and mirrored as registries.conf says; http:\n" \
+	  "        before it means plain HTTP, then unverified TLS        quay.io/etcd\n" \
 	  "    docker:NAME[:TAG]\n" \
 	  "        the Docker engine (or podman's service) at $DOCKER_HOST (unix:// only),\n" \
 	  "        else /var/run/docker.sock, else /run/podman/podman.sock     docker:etcd\n" \
@@ -31,15 +32,22 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "        an OCI image layout, or a tar of one (REF: its ref name)  oci:/srv:etcd\n" \
 	  "    FILE - is standard input, gzip-compressed or not:\n" \
 	  "        zcat etcd.tar.gz | syscontainer pull docker-archive:-\n" \
-	  "  --creds USER[:PASS]      registry credentials (asks for PASS on the terminal)\n" \
+	  "  --creds USER[:PASS]      registry credentials (PASS from the terminal, or\n" \
+	  "                           from standard input with --password-stdin)\n" \
+	  "  --password-stdin         read the --creds password from standard input\n" \
+	  "  --authfile FILE          the only auth file to read (default: podman's and\n" \
+	  "                           docker's usual places, credential helpers)\n" \
 	  "  --cert-dir DIR           *.crt CAs and *.cert/*.key client pairs for the\n" \
 	  "                           registry (default: /etc/containers/certs.d/HOST[:PORT],\n" \
-	  "                           /etc/docker/certs.d/HOST[:PORT])\n" \
+	  "                           /etc/docker/certs.d/HOST[:PORT], under --root first)\n" \
 	  "  --tls-verify=false       skip certificate checks and allow plain HTTP\n" \
 	  "  --platform OS/ARCH[/VARIANT]  the image to take from a multi-arch index\n" \
 	  "                           (default: this machine's)\n" \
-	  "  --timeout SECONDS        give up on a stream (docker:, standard input, a pipe,\n" \
-	  "                           a gzip-compressed archive) not finished by then\n" }, \
+	  "  --timeout SECONDS        a registry: deadline for each response head, and the\n" \
+	  "                           window over which a body must average 1000 bytes/s\n" \
+	  "                           (default 60); a stream (docker:, standard input, a\n" \
+	  "                           pipe, a gzip archive): give up when not finished by\n" \
+	  "                           then (default: no limit)\n" }, \
 	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] [--dry-run] IMAGE", \
 	  "Install an image as a system container (pulling it first if needed)", \
 	  "  --name NAME       container name (default: the image's last path component,\n" \
@@ -48,7 +56,8 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "  --runtime PATH    the OCI runtime the unit runs (default: runc from PATH)\n" \
 	  "  --dry-run         print what would be placed on the host; change nothing\n" \
 	  "  --json            with --dry-run: the plan as JSON\n" \
-	  "  --creds, --cert-dir, --tls-verify, --platform, --timeout: as for pull\n" }, \
+	  "  --creds, --password-stdin, --authfile, --cert-dir, --tls-verify, --timeout,\n" \
+	  "  --platform: as for pull\n" }, \
 	{ NULL, "uninstall", cmd_uninstall, "[--purge] [--force] NAME", \
 	  "Stop, disable and remove an installed container (the image stays)", \
 	  "  --purge     also remove its data directories (kept otherwise, for NAME)\n" \

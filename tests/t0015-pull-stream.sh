@@ -176,7 +176,7 @@ sc pull --timeout 2 docker-archive:- < <(head -c "$half" "$fx/multi.tar"; sleep 
 assert_eq "a stream that stalls mid-layer: --timeout ends it" "$rc:$errout" \
 	"1:$P: not finished after 2 s (--timeout)"
 unchanged "a stalled stream"
-expect_fail "--timeout 0" 2 "syscontainer: pull: --timeout takes a number of seconds, not '0'" \
+expect_fail "--timeout 0" 2 "syscontainer: pull: --timeout takes whole seconds from 1 to 86400, not '0'" \
 	pull --timeout 0 docker-archive:-
 
 done_testing

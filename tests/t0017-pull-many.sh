@@ -65,6 +65,9 @@ use_checkout "$T/co-usage"
 expect_fail "standard input twice" 2 \
 	"syscontainer: pull: standard input can be read once ('docker-archive:-' and 'oci-archive:-')" \
 	pull docker-archive:- "dockertar:$fx/multi.tar" oci-archive:-
+expect_fail "standard input for a password and an archive" 2 \
+	"syscontainer: pull: standard input can be read once (--password-stdin and 'docker-archive:-')" \
+	pull --creds alice --password-stdin docker-archive:-
 expect_fail "a malformed reference among good ones" 2 \
 	"syscontainer: pull: invalid image reference 'My_Org/app': repository name must be lowercase" \
 	pull "dockertar:$fx/multi.tar" My_Org/app
