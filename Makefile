@@ -110,11 +110,13 @@ bench: syscontainer
 install: $(BIN) .build/THIRD-PARTY-NOTICES
 	install -Dm755 syscontainer $(DESTDIR)$(PREFIX)/bin/syscontainer
 	install -Dm644 src/syscontainer.1 $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
+	install -Dm644 src/syscontainer.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syscontainer
 	install -Dm644 .build/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES
 	install -Dm644 LICENSE $(DESTDIR)$(DOCPREFIX)/LICENSE
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/syscontainer $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/syscontainer $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/syscontainer
 	rm -rf $(DESTDIR)$(DOCPREFIX)
 
 clean:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,7 +17,6 @@
 #include "buf.h"
 #include "http.h"
 #include "json.h"
-#include "util.h"
 
 enum { KEY_MAX = 1024 };
 
@@ -68,7 +68,37 @@ static int prompt_password(char *out, size_t outsz, struct err *e)
 	return r;
 }
 
-int auth_creds_from_option(const char *opt, struct auth_creds *c, struct err *e)
+/* One line of standard input (--password-stdin), without its newline. */
+static int read_stdin_line(char *out, size_t outsz, struct err *e)
+{
+	size_t n = 0;
+
+	for (;;) {
+		char ch;
+		ssize_t k = read(STDIN_FILENO, &ch, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			explicit_bzero(out, outsz);
+			return err_set(e, errno, "--password-stdin");
+		}
+		if (k == 0 || ch == '\n')
+			break;
+		if (n + 1 >= outsz) {
+			explicit_bzero(out, outsz);
+			return err_set(e, 0, "--password-stdin: password longer than %zu bytes",
+				       outsz - 1);
+		}
+		out[n++] = ch;
+	}
+	if (n && out[n - 1] == '\r')
+		n--;
+	out[n] = '\0';
+	return 0;
+}
+
+int auth_creds_from_option(const char *opt, int from_stdin, struct auth_creds *c,
+			   struct err *e)
 {
 	const char *colon = strchr(opt, ':');
 	size_t ul = colon ? (size_t)(colon - opt) : strlen(opt);
@@ -78,13 +108,16 @@ int auth_creds_from_option(const char *opt, struct auth_creds *c, struct err *e)
 		return err_usage(e, "--creds: empty user name");
 	if (ul >= sizeof c->user)
 		return err_usage(e, "--creds: user name longer than %zu bytes", sizeof c->user - 1);
+	if (colon && from_stdin)
+		return err_usage(e, "--password-stdin: --creds already holds a password");
 	memcpy(c->user, opt, ul);
 	if (colon) {
 		if (strlen(colon + 1) >= sizeof c->pass)
 			return err_usage(e, "--creds: password longer than %zu bytes",
 					 sizeof c->pass - 1);
 		strcpy(c->pass, colon + 1);
-	} else if (prompt_password(c->pass, sizeof c->pass, e) < 0) {
+	} else if ((from_stdin ? read_stdin_line(c->pass, sizeof c->pass, e)
+			       : prompt_password(c->pass, sizeof c->pass, e)) < 0) {
 		auth_creds_wipe(c);
 		return -1;
 	}
@@ -189,45 +222,82 @@ out:
 	return r;
 }
 
-int auth_file_lookup(const char *buf, size_t len, const char *registry, const char *path,
-		     struct auth_creds *c, struct err *e)
+/* The member of an object whose key means registry/path (the most
+ * specific key first: registry/a/b, registry/a, registry; only registry
+ * without match_path), or -1.  With c, only an entry whose "auth" holds
+ * credentials counts, and they go to c. */
+static int find_entry(const struct json *j, int obj, const char *registry, const char *path,
+		      int match_path, struct auth_creds *c)
 {
-	struct json *j = NULL;
 	char want[KEY_MAX];
-	int auths, r = 0;
-	size_t n;
+	size_t n = (size_t)snprintf(want, sizeof want, "%s/%s", registry, path);
 
-	if (json_parse(&j, buf, len, e) < 0)
-		return -1;
-	auths = json_get(j, json_root(j), "auths");
-	if (auths >= 0 && json_kind(j, auths) != JSON_OBJECT) {
-		json_free(j);
-		return err_set(e, 0, "'auths' is not an object");
-	}
-	/* the most specific candidate first: registry/a/b, registry/a, registry */
-	n = (size_t)snprintf(want, sizeof want, "%s/%s", registry, path);
-	if (n >= sizeof want)
-		n = strlen(registry);
+	if (!match_path || n >= sizeof want)
+		n = strlen(registry) < sizeof want ? strlen(registry) : 0;
 	want[n] = '\0';
 	for (;;) {
-		for (size_t i = 0; !r && i < json_count(j, auths); i++) {
-			int key;
-			int val = json_member(j, auths, i, &key);
+		for (size_t i = 0; i < json_count(j, obj); i++) {
+			int key, val = json_member(j, obj, i, &key);
 			char *k = json_str(j, key), nk[KEY_MAX];
 			if (!k)
 				continue;
 			norm_key(k, nk, sizeof nk);
 			free(k);
-			if (!strcmp(nk, want) && json_kind(j, val) == JSON_OBJECT)
-				r = entry_creds(j, val, c);
+			if (strcmp(nk, want))
+				continue;
+			if (!c)
+				return val;
+			if (json_kind(j, val) == JSON_OBJECT && entry_creds(j, val, c))
+				return val;
 		}
-		if (r)
-			break;
 		char *slash = strrchr(want, '/');
 		if (!slash || (size_t)(slash - want) < strlen(registry))
-			break;
+			return -1;
 		*slash = '\0';
 	}
+}
+
+/* A credential helper's name from a string node into helper[64]. */
+static int helper_name(const struct json *j, int node, char *helper, struct err *e)
+{
+	char *h = json_str(j, node);
+	int ok = h && *h && strlen(h) < 64 && strspn(h, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(h);
+
+	if (ok)
+		strcpy(helper, h);
+	free(h);
+	return ok ? 2 : err_set(e, 0, "a credential helper name is not [A-Za-z0-9_.-]+");
+}
+
+int auth_file_lookup(const char *buf, size_t len, int legacy, const char *registry,
+		     const char *path, struct auth_creds *c, char *helper, struct err *e)
+{
+	struct json *j = NULL;
+	int root, auths, helpers, store, r = 0;
+
+	if (json_parse(&j, buf, len, e) < 0)
+		return -1;
+	root = json_root(j);
+	auths = legacy ? root : json_get(j, root, "auths");
+	helpers = legacy ? -1 : json_get(j, root, "credHelpers");
+	store = legacy ? -1 : json_get(j, root, "credsStore");
+	if ((auths >= 0 && json_kind(j, auths) != JSON_OBJECT) ||
+	    (helpers >= 0 && json_kind(j, helpers) != JSON_OBJECT) ||
+	    (store >= 0 && json_kind(j, store) != JSON_STRING)) {
+		json_free(j);
+		return err_set(e, 0, legacy ? "not a JSON object" : "'auths' or 'credHelpers' is not "
+			       "an object, or 'credsStore' not a string");
+	}
+	/* docker's order: a helper for this registry, the file's own entry,
+	 * then the store that holds everything */
+	int h = helpers >= 0 ? find_entry(j, helpers, registry, path, 0, NULL) : -1;
+	if (h >= 0)
+		r = helper_name(j, h, helper, e);
+	else if (auths >= 0 && find_entry(j, auths, registry, path, 1, c) >= 0)
+		r = 1;
+	else if (store >= 0 && !json_str_eq(j, store, ""))
+		r = helper_name(j, store, helper, e);
 	json_free(j);
 	return r;
 }
@@ -246,44 +316,141 @@ static int home_dir(char *out, size_t outsz)
 	return snprintf(out, outsz, "%s", h) < (int)outsz ? 0 : -1;
 }
 
-static int try_file(const char *file, const char *registry, const char *path,
-		    struct auth_creds *c, struct err *e)
+/* The registry as docker login names it to a credential helper. */
+static const char *helper_server(const char *registry)
 {
+	return strcmp(registry, "docker.io") ? registry : "https://index.docker.io/v1/";
+}
+
+static int try_helper(const struct auth_lookup *l, const char *name, const char *registry,
+		      struct auth_creds *c, char *from, size_t fromsz, struct err *e)
+{
+	int r = auth_helper_get(name, helper_server(registry), l->timeout_ms, c, e);
+
+	if (r == 1 && from)
+		snprintf(from, fromsz, "credential helper 'docker-credential-%s'", name);
+	return r;
+}
+
+/* The whole of an auth file in one buffer sized from fstat: a buffer grown
+ * by realloc would leave copies of the credentials in the freed blocks. */
+static int read_secret_file(const char *path, char **out, size_t *len, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	struct stat st;
+	size_t n = 0;
 	char *buf = NULL;
+
+	*out = NULL;
+	if (fd < 0)
+		return err_set(e, errno, "open '%s'", path);
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > AUTH_FILE_MAX)
+		rc = err_set(e, 0, "'%s': not a regular file of at most %d bytes", path, AUTH_FILE_MAX);
+	else if (!(buf = malloc((size_t)st.st_size + 1)))
+		rc = err_set(e, ENOMEM, "read '%s'", path);
+	while (!rc && n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			rc = err_set(e, r < 0 ? errno : 0, "read '%s'%s", path, r ? "" : ": it shrank");
+		else
+			n += (size_t)r;
+	}
+	close(fd);
+	if (rc < 0) {
+		if (buf)
+			explicit_bzero(buf, n);
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* One auth file, when it exists: 1 found, 0 not there, -1. */
+static int try_file(const struct auth_lookup *l, const char *file, int legacy, int must_exist,
+		    const char *registry, const char *path, struct auth_creds *c, char *from,
+		    size_t fromsz, struct err *e)
+{
+	char *buf = NULL, helper[64];
 	size_t len = 0;
 	int r;
 
-	if (access(file, F_OK) < 0)
+	if (!must_exist && access(file, F_OK) < 0)
 		return 0;
-	if (util_read_file(file, AUTH_FILE_MAX, &buf, &len, e) < 0)
+	if (read_secret_file(file, &buf, &len, e) < 0)
 		return err_wrap(e, "auth file '%s'", file);
-	r = auth_file_lookup(buf, len, registry, path, c, e);
+	r = auth_file_lookup(buf, len, legacy, registry, path, c, helper, e);
 	explicit_bzero(buf, len);
 	free(buf);
+	if (r == 2)
+		r = try_helper(l, helper, registry, c, from, fromsz, e);
+	else if (r == 1 && from)
+		snprintf(from, fromsz, "'%s'", file);
 	return r < 0 ? err_wrap(e, "auth file '%s'", file) : r;
 }
 
-int auth_creds_find(const char *registry, const char *path, struct auth_creds *c,
-		    struct err *e)
+/* The auth files of containers-auth.json(5), each under --root first. */
+static int auth_files(const struct auth_lookup *l, const char *registry, const char *path,
+		      struct auth_creds *c, char *from, size_t fromsz, struct err *e)
 {
 	const char *v = getenv("REGISTRY_AUTH_FILE"), *xdg = getenv("XDG_RUNTIME_DIR");
-	char home[PATH_MAX], f[PATH_MAX + 64];
-	int r;
+	const char *cfg = getenv("XDG_CONFIG_HOME"), *dcfg = getenv("DOCKER_CONFIG");
+	const char *root = l->root && strcmp(l->root, "/") ? l->root : NULL;
+	char home[PATH_MAX], f[5][PATH_MAX + 64], p[2 * PATH_MAX + 64];
+	int n = 0, r;
 
-	if (v && *v)
-		return try_file(v, registry, path, c, e);
-	if (xdg && *xdg) {
-		snprintf(f, sizeof f, "%s/containers/auth.json", xdg);
-		if ((r = try_file(f, registry, path, c, e)))
+	if (from)
+		from[0] = '\0';
+	if (l->authfile || (v && *v))
+		return try_file(l, l->authfile ? l->authfile : v, 0, l->authfile != NULL, registry,
+				path, c, from, fromsz, e);
+	if (xdg && *xdg)
+		snprintf(f[n++], sizeof f[0], "%s/containers/auth.json", xdg);
+	else
+		snprintf(f[n++], sizeof f[0], "/run/containers/%u/auth.json", (unsigned)getuid());
+	if (home_dir(home, sizeof home) == 0 || (cfg && *cfg && dcfg && *dcfg)) {
+		if (cfg && *cfg)
+			snprintf(f[n++], sizeof f[0], "%s/containers/auth.json", cfg);
+		else
+			snprintf(f[n++], sizeof f[0], "%s/.config/containers/auth.json", home);
+		if (dcfg && *dcfg)
+			snprintf(f[n++], sizeof f[0], "%s/config.json", dcfg);
+		else
+			snprintf(f[n++], sizeof f[0], "%s/.docker/config.json", home);
+		if (home[0])
+			snprintf(f[n++], sizeof f[0], "%s/.dockercfg", home);
+	}
+	for (int i = 0; i < n; i++) {
+		int legacy = strstr(f[i], "/.dockercfg") != NULL;
+		for (int in_root = root ? 1 : 0; in_root >= 0; in_root--) {
+			snprintf(p, sizeof p, "%s%s", in_root ? root : "", f[i]);
+			if ((r = try_file(l, p, legacy, 0, registry, path, c, from, fromsz, e)))
+				return r;
+		}
+	}
+	return 0;
+}
+
+int auth_creds_find(const struct auth_lookup *l, const char *registry, const char *path,
+		    struct auth_creds *c, char *from, size_t fromsz, struct err *e)
+{
+	static const char def[][64] = { "containers-auth.json" };
+	const char (*helpers)[64] = l->helpers ? l->helpers : def;
+	size_t n = l->helpers ? l->nhelpers : 1;
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < n; i++) {
+		int r = !strcmp(helpers[i], "containers-auth.json")
+			? auth_files(l, registry, path, c, from, fromsz, e)
+			: try_helper(l, helpers[i], registry, c, from, fromsz, e);
+		if (r)
 			return r;
 	}
-	if (home_dir(home, sizeof home) < 0)
-		return 0;
-	snprintf(f, sizeof f, "%s/.config/containers/auth.json", home);
-	if ((r = try_file(f, registry, path, c, e)))
-		return r;
-	snprintf(f, sizeof f, "%s/.docker/config.json", home);
-	return try_file(f, registry, path, c, e);
+	return 0;
 }
 
 /* ---- schemes ---- */
@@ -516,10 +683,10 @@ static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 		goto out;
 	}
 	if (status != 200) {
-		err_set(e, 0, "token server %s: HTTP %d %s", red, status, http_response_reason(r));
+		err_set(e, 0, "token server %s: HTTP %d", red, status);
 		goto out;
 	}
-	if (http_response_read_all(r, AUTH_FILE_MAX, &body, &len, e) < 0)
+	if (http_response_read_secret(r, AUTH_FILE_MAX, &body, &len, e) < 0)
 		goto out;
 	rc = read_token(a, body, len, t, e);
 	snprintf(t->scope, sizeof t->scope, "%s", scope);

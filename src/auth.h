@@ -1,16 +1,29 @@
 /* Registry authentication: credentials and the Basic / Bearer schemes.
  *
  * Credentials, first that applies:
- *   --creds USER[:PASS]   (no ":PASS": asked for on the terminal, no echo)
- *   the auth files: $REGISTRY_AUTH_FILE alone when set (as containers/image
- *   does), else ${XDG_RUNTIME_DIR}/containers/auth.json,
- *   ~/.config/containers/auth.json, ~/.docker/config.json; the first file
- *   with a matching entry wins.  Entries: {"auths": {KEY: {"auth":
- *   base64("user:pass")}}}; KEY is "host[:port]" or "host[:port]/path..."
- *   (the most specific match first: "r.example/ns/app" before "r.example/ns"
- *   before "r.example"), or a URL "https://host/v1/" (scheme and path
- *   dropped); index.docker.io and registry-1.docker.io mean docker.io.
- *   Credential helpers (credsStore, credHelpers) are not run.
+ *   --creds USER[:PASS]   without ":PASS", read from standard input with
+ *                         --password-stdin, else asked for on the terminal
+ *   registries.conf's credential-helpers, in order (default: only
+ *   "containers-auth.json"):
+ *     "containers-auth.json"  the auth files, in containers-auth.json(5)'s
+ *         order: --authfile FILE or $REGISTRY_AUTH_FILE alone when given;
+ *         else ${XDG_RUNTIME_DIR}/containers/auth.json (without
+ *         XDG_RUNTIME_DIR: /run/containers/UID/auth.json, where podman
+ *         login writes as root), ${XDG_CONFIG_HOME:-~/.config}/containers/
+ *         auth.json, $DOCKER_CONFIG/config.json or ~/.docker/config.json,
+ *         ~/.dockercfg (the legacy format: entries at the top level).  Under
+ *         --root each file is looked for inside ROOT first.  In a file:
+ *         credHelpers[REGISTRY] names a credential helper; else an "auths"
+ *         entry (KEY "host[:port]" or "host[:port]/path...", the most
+ *         specific first, or a URL "https://host/v1/"; index.docker.io and
+ *         registry-1.docker.io mean docker.io); else credsStore names a
+ *         helper for every registry.
+ *     "NAME"  the credential helper docker-credential-NAME.
+ *   A credential helper is docker-credential-NAME from PATH, run as `get`
+ *   with the registry on standard input ("https://index.docker.io/v1/" for
+ *   docker.io, as docker login stores it), its standard error discarded,
+ *   given the --timeout deadline; its JSON answer {"Username","Secret"} is
+ *   read by our JSON reader.  "credentials not found" means none.
  *
  * Schemes, as the registry's WWW-Authenticate says (the /v2/ ping, or any
  * 401 later):
@@ -19,11 +32,13 @@
  *           Basic credentials when we have any, anonymous otherwise), taken
  *           from the "token" or "access_token" member, cached per scope for
  *           the run and fetched again once "expires_in" (default 60 s) runs
- *           out.  Credentials go to a plain-http realm only when the
+ *           out, or when the registry refuses it (a token that expired
+ *           early).  Credentials go to a plain-http realm only when the
  *           registry itself is used without TLS verification.
  *
- * Secrets (passwords, tokens, Authorization values) never appear in an
- * error message, and are wiped from memory when freed.
+ * Secrets (passwords, tokens, Authorization values, helper output) never
+ * appear in an error message or on a command line, and every buffer that
+ * held one is wiped before it is freed.
  *
  * Ownership: auth_free() frees an auth (NULL is a no-op).  struct
  * auth_creds holds no heap memory; auth_creds_wipe() clears it. */
@@ -44,6 +59,7 @@ struct http_response;
 #define AUTH_VALUE_MAX (AUTH_TOKEN_MAX + 16) /* an Authorization value */
 #define AUTH_SCOPE_MAX 512
 #define AUTH_CACHE 8                /* tokens kept, one per scope */
+#define AUTH_HELPER_OUT_MAX 65536   /* bytes of a credential helper's answer */
 
 struct auth_creds {
 	int set;
@@ -53,20 +69,46 @@ struct auth_creds {
 
 void auth_creds_wipe(struct auth_creds *c);
 
-/* --creds USER[:PASS].  Without ":PASS" the password is read from the
- * terminal (/dev/tty, echo off); no terminal is an error. */
-int auth_creds_from_option(const char *opt, struct auth_creds *c, struct err *e);
+/* --creds USER[:PASS].  Without ":PASS" the password is read from
+ * standard input up to a newline when from_stdin (--password-stdin), else
+ * from the terminal (/dev/tty, echo off); no terminal is an error. */
+int auth_creds_from_option(const char *opt, int from_stdin, struct auth_creds *c,
+			   struct err *e);
 
-/* Search the auth files (see above) for registry ("docker.io",
- * "127.0.0.1:5000") and repository path.  1 found (c filled), 0 none, -1 on
- * an unreadable or malformed file (the message names the file). */
-int auth_creds_find(const char *registry, const char *path, struct auth_creds *c,
-		    struct err *e);
+/* Where auth_creds_find() looks. */
+struct auth_lookup {
+	const char *root;            /* --root, or NULL */
+	const char *authfile;        /* --authfile: that file alone, which must
+	                                exist; NULL: $REGISTRY_AUTH_FILE or the
+	                                default list */
+	const char (*helpers)[64];   /* registries.conf credential-helpers, or
+	                                NULL for ["containers-auth.json"] */
+	size_t nhelpers;
+	int timeout_ms;              /* a credential helper's deadline; <= 0: 60 s */
+};
 
-/* The lookup in one auth file's bytes buf[0..len), pure.  1, 0 or -1 as
- * auth_creds_find. */
-int auth_file_lookup(const char *buf, size_t len, const char *registry, const char *path,
-		     struct auth_creds *c, struct err *e);
+/* Look for credentials for registry ("docker.io", "127.0.0.1:5000") and
+ * repository path (see above).  1 found (c filled; from, when not NULL,
+ * says where: "'/run/containers/0/auth.json'", "credential helper
+ * 'docker-credential-pass'"), 0 none, -1 on an unreadable or malformed file
+ * or a failing helper (the message names it). */
+int auth_creds_find(const struct auth_lookup *l, const char *registry, const char *path,
+		    struct auth_creds *c, char *from, size_t fromsz, struct err *e);
+
+/* The lookup in one auth file's bytes buf[0..len) (legacy: the ~/.dockercfg
+ * format), pure.  1 found (c filled), 2 a credential helper decides (its
+ * NAME into helper[64]), 0 none, -1 malformed. */
+int auth_file_lookup(const char *buf, size_t len, int legacy, const char *registry,
+		     const char *path, struct auth_creds *c, char *helper, struct err *e);
+
+/* Run docker-credential-NAME get for server (see above): 1 found, 0 none,
+ * -1 with a one-line error naming the helper (a timeout, an exit status,
+ * output that is not a credentials document). */
+int auth_helper_get(const char *name, const char *server, int timeout_ms,
+		    struct auth_creds *c, struct err *e);
+/* A helper's answer buf[0..len), pure: 0 (c filled) or -1; the message
+ * never quotes the output. */
+int auth_helper_parse(const char *buf, size_t len, struct auth_creds *c, struct err *e);
 
 enum auth_scheme { AUTH_NONE, AUTH_BASIC, AUTH_BEARER };
 

@@ -6,16 +6,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "text.h"
+
 struct cursor {
 	const char *s;
 	size_t len, pos;
 };
-
-static int is_tchar(int c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
 
 static int is_t68char(int c)
 {
@@ -38,7 +34,7 @@ static size_t token_len(const struct cursor *c, size_t at)
 {
 	size_t n = 0;
 
-	while (at + n < c->len && is_tchar((unsigned char)c->s[at + n]))
+	while (at + n < c->len && text_is_tchar((unsigned char)c->s[at + n]))
 		n++;
 	return n;
 }
@@ -81,7 +77,7 @@ static int at_param(const struct cursor *c)
 	p++;
 	while (p < c->len && (c->s[p] == ' ' || c->s[p] == '\t'))
 		p++;
-	return p < c->len && (c->s[p] == '"' || (c->s[p] != '=' && is_tchar((unsigned char)c->s[p])));
+	return p < c->len && (c->s[p] == '"' || (c->s[p] != '=' && text_is_tchar((unsigned char)c->s[p])));
 }
 
 /* A quoted-string, decoded into the store. */

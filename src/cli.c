@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/version.h>
+#include <zlib.h>
+
+#include "store.h"
 #include "text.h"
 
 int cli_paths(struct cli *c, struct err *e)
@@ -61,6 +65,16 @@ void cli_verb_help(FILE *f, const struct verb *v)
 		v->group ? " " : "", v->name, v->args, v->summary);
 	if (v->help && *v->help)
 		fprintf(f, "\nOptions:\n%s", v->help);
+}
+
+void cli_print_versions(FILE *f)
+{
+	char glib[32], tls[32];
+
+	store_glib_version(glib, sizeof glib);
+	mbedtls_version_get_string(tls);
+	fprintf(f, "syscontainer %s\nlibostree %s\nGLib %s\nmbed TLS %s\nzlib %s\n", SC_VERSION,
+		store_ostree_version(), glib, tls, zlibVersion());
 }
 
 void cli_say(const struct cli *c, const char *fmt, ...)

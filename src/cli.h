@@ -11,7 +11,8 @@
 struct cli {
 	const char *root;         /* --root or NULL */
 	const char *repo;         /* --repo or NULL */
-	int quiet;                /* --quiet: no progress, only the final line */
+	int quiet;                /* --quiet: only errors */
+	int atomic;               /* started as `atomic`: print what Atomic printed */
 	int verbose;              /* -v */
 	const char *verb;         /* "pull", "images list", ... for messages */
 	struct paths paths;
@@ -43,6 +44,9 @@ int cli_compat_flag(int argc, char **argv, int i, struct err *e);
 
 /* Print `VERB --help` text to f. */
 void cli_verb_help(FILE *f, const struct verb *v);
+
+/* syscontainer's version and the libraries linked in. */
+void cli_print_versions(FILE *f);
 
 /* Progress lines go to stdout unless --quiet, control characters escaped
  * (line ends kept): they may quote image names and paths. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -775,5 +776,68 @@ int cmd_run(struct cli *c, int argc, char **argv, struct err *e)
 	}
 	if (run_copy(c, &ci, argv + first + 1, argc - first - 1, e) < 0)
 		return e->msg[0] ? err_wrap(e, "%s", ci.name) : -1;
+	return 0;
+}
+
+/* ---- stop ------------------------------------------------------------------ */
+
+/* systemctl stop with systemd; without, what the unit's stop does: the
+ * runtime's TERM, up to 10 s, then KILL, then delete. */
+int cmd_stop(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct installed ci;
+	const char *name = NULL;
+	int ckfd, r;
+
+	for (int i = 1; i < argc; i++) {
+		int n = cli_compat_flag(argc, argv, i, e);
+		if (n < 0)
+			return -1;
+		if (n > 0)
+			i += n - 1;
+		else if (argv[i][0] == '-')
+			return err_usage(e, "unknown option '%s'", argv[i]);
+		else if (name)
+			return err_usage(e, "one container at a time");
+		else
+			name = argv[i];
+	}
+	if (!name)
+		return err_usage(e, "which container?");
+	if (c->root)
+		return err_usage(e, "stop acts on this host: it cannot be used with --root");
+	if ((ckfd = open_checkout(c, e)) < 0) {
+		if (e->code == ERR_NOT_FOUND)
+			err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
+		return err_wrap(e, "%s", name);
+	}
+	r = load_installed(c, ckfd, name, &ci, e);
+	close(ckfd);
+	if (r < 0)
+		return err_wrap(e, "%s", name);
+	if (sc_systemd_running(c)) {
+		char unit[128], *stop[] = { "systemctl", "stop", unit, NULL };
+		snprintf(unit, sizeof unit, "%s", name);
+		return sc_run_cmd(c, stop, 0, e) < 0 ? err_wrap(e, "%s", name) : 0;
+	}
+	{
+		char *term[] = { ci.runtime, "kill", (char *)name, "TERM", NULL };
+		char *kill[] = { ci.runtime, "kill", (char *)name, "KILL", NULL };
+		char *del[] = { ci.runtime, "delete", "--force", (char *)name, NULL };
+		char st[32], out[64];
+		sc_capture(term, out, sizeof out);
+		for (int i = 0; i < 50; i++) {
+			sc_runtime_status(ci.runtime, name, st, sizeof st);
+			if (strcmp(st, "running"))
+				break;
+			nanosleep(&(struct timespec){ 0, 200000000 }, NULL);
+		}
+		if (!strcmp(st, "running"))
+			sc_capture(kill, out, sizeof out);
+		sc_capture(del, out, sizeof out);
+		sc_runtime_status(ci.runtime, name, st, sizeof st);
+		if (st[0] && strcmp(st, "stopped"))
+			return err_set(e, 0, "%s: still %s after TERM and KILL", name, st);
+	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "plan.h"
 #include "pull.h"
+#include "source.h"
 #include "store.h"
 #include "template.h"
 #include "text.h"
@@ -217,9 +218,9 @@ static void print_json(const struct rows *r)
 	buf_free(&b);
 }
 
-static void print_table(const struct rows *r, int quiet, int notrunc)
+static void print_table(const struct rows *r, int quiet, int notrunc, int noheading)
 {
-	if (!quiet)
+	if (!quiet && !noheading)
 		printf("%-30s %-12s %-14s %-17s %-14s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
 		       "CREATED", "VIRTUAL SIZE", "TYPE");
 	for (size_t i = 0; i < r->n; i++) {
@@ -240,16 +241,75 @@ static void print_table(const struct rows *r, int quiet, int notrunc)
 	}
 }
 
+/* -f KEY=VALUE of images list: repository or tag containing VALUE, IMAGE
+ * ID starting with it, TYPE equal to it. */
+struct ifilter {
+	char key;
+	const char *value;
+};
+
+static int keep_row(const struct row *x, const struct ifilter *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++) {
+		const char *v = f[i].value;
+		if ((f[i].key == 'r' && !strstr(x->repo, v)) || (f[i].key == 't' && !strstr(x->tag, v)) ||
+		    (f[i].key == 'y' && strcmp(x->type, v)) ||
+		    (f[i].key == 'i' && strncmp(x->id + 7, !strncmp(v, "sha256:", 7) ? v + 7 : v,
+						 strlen(!strncmp(v, "sha256:", 7) ? v + 7 : v))))
+			return 0;
+	}
+	return 1;
+}
+
 static int images_list(struct cli *c, int argc, char **argv, struct err *e)
 {
 	struct rows r = { 0 };
-	int flags = 0, first, missing, ret = -1;
+	struct ifilter f[8];
+	size_t nf = 0, kept = 0;
+	int quiet = 0, notrunc = 0, json = 0, noheading = 0, missing, ret = -1;
 
-	if (parse_flags(argc, argv, "aqnj", &flags, &first, e) < 0)
-		return -1;
-	if (first)
-		return err_usage(e, "unexpected argument '%s'", argv[first]);
-	r.all = flags & F('a');
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int n = cli_compat_flag(argc, argv, i, e);
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			i += n - 1;
+		} else if (a[0] == '-' && a[1] && a[1] != '-' && strspn(a + 1, "aqn") == strlen(a + 1)) {
+			r.all |= strchr(a, 'a') != NULL;   /* -a, -q, -n, -aq... as Atomic */
+			quiet |= strchr(a, 'q') != NULL;
+			noheading |= strchr(a, 'n') != NULL;
+		} else if (!strcmp(a, "--all")) {
+			r.all = 1;
+		} else if (!strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(a, "--noheading")) {
+			noheading = 1;
+		} else if (!strcmp(a, "--no-trunc")) {
+			notrunc = 1;
+		} else if (!strcmp(a, "--json")) {
+			json = 1;
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--filter") || !strncmp(a, "--filter=", 9)) {
+			static const struct { const char *name; char key; } keys[] = {
+				{ "repo", 'r' }, { "tag", 't' }, { "id", 'i' }, { "type", 'y' } };
+			const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+			const char *eq = v ? strchr(v, '=') : NULL;
+			size_t k;
+			for (k = 0; eq && k < 4; k++)
+				if (strlen(keys[k].name) == (size_t)(eq - v) &&
+				    !strncmp(keys[k].name, v, (size_t)(eq - v)))
+					break;
+			if (!eq || k == 4)
+				return err_usage(e, "%s needs KEY=VALUE with KEY repo, tag, id or type", a);
+			if (nf == sizeof f / sizeof f[0])
+				return err_usage(e, "more than 8 filters");
+			f[nf].key = keys[k].key;
+			f[nf++].value = eq + 1;
+		} else {
+			return err_usage(e, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+					 a);
+		}
+	}
 	if (open_repo(c, &r.s, &missing, e) < 0) {
 		if (!missing)
 			return -1;
@@ -257,12 +317,19 @@ static int images_list(struct cli *c, int argc, char **argv, struct err *e)
 	}
 	if (r.s && store_list_refs(r.s, "ociimage/", collect, &r, e) < 0)
 		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		if (keep_row(&r.v[i], f, nf))
+			r.v[kept++] = r.v[i];
+		else
+			image_info_free(&r.v[i].im);
+	}
+	r.n = kept;
 	if (r.n)
 		qsort(r.v, r.n, sizeof *r.v, cmp_row);
-	if (flags & F('j'))
+	if (json)
 		print_json(&r);
 	else
-		print_table(&r, flags & F('q'), flags & F('n'));
+		print_table(&r, quiet, notrunc, noheading);
 	ret = 0;
 out:
 	for (size_t i = 0; i < r.n; i++)
@@ -752,4 +819,206 @@ int cmd_images_delete(struct cli *c, int argc, char **argv, struct err *e)
 int cmd_images_prune(struct cli *c, int argc, char **argv, struct err *e)
 {
 	return images_prune(c, argc, argv, e);
+}
+
+/* ---- verify, update, version ---------------------------------------------- */
+
+/* The images to act on: those named, else every stored one. */
+static int each_image(struct cli *c, struct store **s, int argc, char **argv, int first,
+		      struct rows *r, struct err *e)
+{
+	int missing;
+
+	if (open_repo(c, s, &missing, e) < 0)
+		return -1;
+	r->s = *s;
+	if (first) {
+		for (int i = first; i < argc; i++) {
+			struct row *w = add_row(r, e);
+			if (!w || image_resolve(*s, argv[i], &w->im, e) < 0) {
+				if (w)
+					r->n--;
+				return err_wrap(e, "%s", argv[i]);
+			}
+		}
+		return 0;
+	}
+	if (store_list_refs(*s, "ociimage/", collect, r, e) < 0)
+		return -1;
+	if (r->n)
+		qsort(r->v, r->n, sizeof *r->v, cmp_row);
+	return 0;
+}
+
+static void free_rows(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		image_info_free(&r->v[i].im);
+	free(r->v);
+}
+
+/* Re-hash what an image's layers hold: every object they reach, and each
+ * layer commit still the one its diff ID names. */
+static int verify_one(struct store *s, const struct image_info *im, unsigned *objects,
+		      struct err *e)
+{
+	const char **commits = calloc(im->nlayers ? im->nlayers : 1, sizeof *commits);
+	char (*c)[65] = calloc(im->nlayers ? im->nlayers : 1, sizeof *c);
+	int r = 0;
+
+	if (!commits || !c)
+		r = err_set(e, ENOMEM, "verify");
+	for (size_t i = 0; r == 0 && i < im->nlayers; i++) {
+		char ref[STORE_REF_MAX], *diff = NULL;
+		int have;
+		store_layer_ref(im->diff_ids[i], ref);
+		if ((have = store_ref_get(s, ref, c[i], e)) < 0)
+			r = -1;
+		else if (!have)
+			r = err_set(e, 0, "layer %.12s is missing", im->diff_ids[i] + 7);
+		else if (store_commit_meta(s, c[i], "docker.uncompressed_digest", &diff, e) < 0)
+			r = -1;
+		else if (diff && strcmp(diff, im->diff_ids[i]))
+			r = err_set(e, 0, "layer %.12s: its commit records diff ID %.19s", im->diff_ids[i] + 7,
+				    diff);
+		free(diff);
+		commits[i] = c[i];
+	}
+	if (r == 0)
+		r = store_verify(s, commits, im->nlayers, objects, e);
+	free(commits);
+	free(c);
+	return r;
+}
+
+int cmd_images_verify(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct rows r = { 0 };
+	struct store *s = NULL;
+	int flags = 0, first, bad = 0, ret = -1;
+
+	if (parse_flags(argc, argv, "", &flags, &first, e) < 0)
+		return -1;
+	if (each_image(c, &s, argc, argv, first, &r, e) < 0 ||
+	    store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		struct err one = { 0 };
+		unsigned objects;
+		if (verify_one(s, &r.v[i].im, &objects, &one) < 0) {
+			text_printf(stderr, "syscontainer: images verify %s: %s\n", r.v[i].im.name, one.msg);
+			bad++;
+		} else {
+			text_printf(stdout, "%s: %zu layers, %u objects verified\n", r.v[i].im.name,
+				    r.v[i].im.nlayers, objects);
+		}
+	}
+	if (bad) {
+		err_set(e, 0, "%d of %zu images failed verification", bad, r.n);
+		goto out;
+	}
+	ret = 0;
+out:
+	free_rows(&r);
+	store_free(s);
+	return ret;
+}
+
+/* Pull every stored image (or those named) again from where it came. */
+int cmd_images_update(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct source_opts o = { .tls_verify = 1 };
+	struct rows r = { 0 };
+	struct store *s = NULL;
+	int first = 0, bad = 0, ret = -1;
+
+	for (int i = 1; i < argc; i++) {
+		int n = cli_compat_flag(argc, argv, i, e);
+		if (n == 0 && (n = pull_option(argc, argv, i, &o, e)) == 0) {
+			if (argv[i][0] == '-')
+				return err_usage(e, "unknown option '%s'", argv[i]);
+			if (!first)
+				first = i;
+			n = 1;
+		}
+		if (n < 0)
+			return -1;
+		i += n - 1;
+	}
+	if (each_image(c, &s, argc, argv, first, &r, e) < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct image_info *im = &r.v[i].im;
+		struct image_info now = { 0 };
+		struct imgref ref;
+		struct err one = { 0 };
+		char *src = NULL, name[IMGREF_FORMAT_MAX];
+
+		if (store_commit_meta(s, im->commit, "syscontainer.source", &src, &one) < 0 ||
+		    imgref_parse(&ref, src ? src : im->name, strlen(src ? src : im->name), &one) < 0 ||
+		    pull_image(c, s, &ref, &o, name, &one) < 0 || image_resolve(s, im->name, &now, &one) < 0) {
+			text_printf(stderr, "syscontainer: images update %s: %s\n", im->name, one.msg);
+			bad++;
+		} else if (strcmp(now.id, im->id)) {
+			text_printf(stdout, "%s: updated (IMAGE ID %.19s, was %.19s)\n", im->name, now.id,
+				    im->id);
+		} else {
+			text_printf(stdout, "%s: up to date\n", im->name);
+		}
+		free(src);
+		image_info_free(&now);
+	}
+	if (bad) {
+		err_set(e, 0, "%d of %zu images could not be updated", bad, r.n);
+		goto out;
+	}
+	ret = 0;
+out:
+	free_rows(&r);
+	store_free(s);
+	return ret;
+}
+
+/* Atomic's `version IMAGE`: the Name, Version and Release labels. */
+int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e)
+{
+	static const char *const keys[3][3] = {
+		{ "Name", "name", "org.opencontainers.image.title" },
+		{ "Version", "version", "org.opencontainers.image.version" },
+		{ "Release", "release", NULL },
+	};
+	struct rows r = { 0 };
+	struct store *s = NULL;
+	int flags = 0, first, ret = -1;
+
+	if (parse_flags(argc, argv, "", &flags, &first, e) < 0)
+		return -1;
+	if (!first) {
+		cli_print_versions(stdout);
+		return 0;
+	}
+	if (each_image(c, &s, argc, argv, first, &r, e) < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		struct json *cfg = NULL;
+		char val[3][128];
+		if (json_parse(&cfg, r.v[i].im.config, strlen(r.v[i].im.config), e) < 0)
+			goto out;
+		int labels = json_getpath(cfg, json_root(cfg), "config.Labels");
+		for (int k = 0; k < 3; k++) {
+			char *v = NULL;
+			for (int j = 0; j < 3 && !v && keys[k][j]; j++)
+				v = json_str(cfg, json_get(cfg, labels, keys[k][j]));
+			snprintf(val[k], sizeof val[k], "%s", v ? v : "-");
+			free(v);
+		}
+		json_free(cfg);
+		text_printf(stdout, "%.12s %s-%s-%s %s\n", r.v[i].im.id + 7, val[0], val[1], val[2],
+			    r.v[i].im.name);
+	}
+	ret = 0;
+out:
+	free_rows(&r);
+	store_free(s);
+	return ret;
 }

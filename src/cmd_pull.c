@@ -1,9 +1,15 @@
-/* pull IMAGE: store an image's layers and the image itself in the repo.
+/* pull IMAGE...: store images' layers and the images themselves in the repo.
  *
  * Under the shared repo lock, for each layer in manifest order: skip it
  * when its diff-ID ref exists, else stream it through the layer import
- * (digests checked before anything is referenced).  The image ref comes
- * last, so a failed pull leaves no new or changed image ref. */
+ * (digests checked before anything is referenced).  Stream sources (the
+ * Docker engine, standard input) import layers as they pass, before the
+ * manifest that names them arrives: through the hooks below, into commits
+ * without refs; here those layers only get their refs, once the source
+ * has verified the image.  The image ref comes last, so a failed pull
+ * leaves no new or changed image ref.  Several images are pulled one after
+ * the other (the docker: ones in one request to the engine); a layer one
+ * of them stored is skipped by the next. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "cli.h"
 #include "imgref.h"
@@ -22,15 +29,27 @@
 #include "sha256.h"
 #include "source.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
 
 struct progress {
 	const struct cli *c;
 	struct layer_import *li;
 	int tty;
-	const char *hex;
+	char label[80];           /* "layer <12 hex>" or "layer '<member>'" */
 	int64_t total;
 	struct timespec last;
+	uint64_t *need;           /* where a failure for space puts what the
+	                             layer needs (layer_import_needs) */
+};
+
+/* One pull run, for the stream hooks. */
+struct puller {
+	struct cli *c;
+	struct store *s;
+	struct source_pull hooks;
+	uint64_t max_size;        /* --max-layer-size */
+	uint64_t need;            /* a stream's layer that failed for space */
 };
 
 void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s)
@@ -42,9 +61,12 @@ void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s)
 
 static void on_warn(void *ctx, const char *path, const char *what)
 {
-	const char *hex = ctx;
-	fprintf(stderr, "syscontainer: warning: layer %.12s: skipped %s '%s' (OSTree cannot "
-		"store it)\n", hex, what, path);
+	const char *label = ctx;
+	char shown[256];
+
+	text_escape(shown, sizeof shown, path, strlen(path), TEXT_QUOTE);
+	fprintf(stderr, "syscontainer: warning: %s: skipped %s '%s' (OSTree cannot store it)\n",
+		label, what, shown);
 }
 
 static void show_progress(struct progress *p, int final)
@@ -62,7 +84,7 @@ static void show_progress(struct progress *p, int final)
 	util_human_size(layer_import_fed(p->li), done, sizeof done);
 	if (p->total >= 0)
 		util_human_size((unsigned long long)p->total, total, sizeof total);
-	printf("\r  %.12s: %s%s%s\033[K", p->hex, done, p->total >= 0 ? " / " : "",
+	printf("\r  %.40s: %s%s%s\033[K", p->label + 6, done, p->total >= 0 ? " / " : "",
 	       p->total >= 0 ? total : "");
 	if (final)
 		printf("\r\033[K");
@@ -72,8 +94,11 @@ static void show_progress(struct progress *p, int final)
 static int feed(void *ctx, const void *buf, size_t len, struct err *e)
 {
 	struct progress *p = ctx;
-	if (layer_import_feed(p->li, buf, len, e) < 0)
+	if (layer_import_feed(p->li, buf, len, e) < 0) {
+		if (e->code == ERR_NO_SPACE && p->need)
+			*p->need = layer_import_needs(p->li);
 		return -1;
+	}
 	show_progress(p, 0);
 	return 0;
 }
@@ -88,20 +113,121 @@ static int import_layer(struct cli *c, struct store *s, struct source *src, size
 		.blob_size = l->size,
 		.max_size = max_size,
 	};
-	struct progress p = { .c = c, .tty = isatty(STDOUT_FILENO), .hex = l->diff_id + 7,
-			      .total = l->size };
+	struct progress p = { .c = c, .tty = isatty(STDOUT_FILENO), .total = l->size,
+			      .need = &res->need };
 
-	if (layer_import_begin(s, &x, on_warn, (void *)(l->diff_id + 7), &p.li, e) < 0)
+	snprintf(p.label, sizeof p.label, "layer %.12s", l->diff_id + 7);
+	if (layer_import_begin(s, &x, on_warn, p.label, &p.li, e) < 0)
 		return -1;
 	if (src->ops->fetch_layer(src, i, feed, &p, e) < 0) {
 		show_progress(&p, 1);
-		if (e->code == ERR_NO_SPACE)
-			res->need = layer_import_needs(p.li);
 		layer_import_abort(p.li);
 		return -1;
 	}
 	show_progress(&p, 1);
 	return layer_import_end(p.li, res, e);
+}
+
+/* ---- the hooks stream sources import layers through ---- */
+
+/* A member whose name carries the digest of a stored layer (its diff ID,
+ * or the compressed blob's alias): that layer, without reading it. */
+static int stored_by_name(struct puller *pl, const char *hex, struct layer_result *res,
+			  struct err *e)
+{
+	char ref[STORE_REF_MAX], *diff = NULL;
+	int have;
+
+	memset(res, 0, sizeof *res);
+	snprintf(res->blob_digest, sizeof res->blob_digest, "sha256:%s", hex);
+	store_layer_ref(res->blob_digest, ref);
+	if ((have = store_ref_get(pl->s, ref, res->commit, e)) <= 0)
+		return have;
+	if (store_commit_meta(pl->s, res->commit, "docker.uncompressed_digest", &diff, e) < 0)
+		return -1;
+	if (!diff || strlen(diff) != 71) {
+		free(diff);
+		return 0;             /* not a layer commit of ours: read it */
+	}
+	memcpy(res->diff_id, diff, 72);
+	free(diff);
+	res->compressed = strcmp(res->blob_digest, res->diff_id) != 0;
+	res->present = 1;
+	if (!pl->c->atomic)
+		cli_say(pl->c, "Skipping layer %s: already present\n", res->diff_id + 7);
+	return 1;
+}
+
+static int hook_begin(void *ctx, const char *member, uint64_t size, const char *hint,
+		      void **layer, struct layer_result *stored, struct err *e)
+{
+	struct puller *pl = ctx;
+	struct layer_expect x = { .diff_id = NULL, .blob_digest = NULL, .blob_size = (int64_t)size,
+				  .max_size = pl->max_size };
+	struct progress *p;
+	char shown[64];
+	int r;
+
+	if (hint && (r = stored_by_name(pl, hint, stored, e)) != 0)
+		return r;
+	if (!(p = calloc(1, sizeof *p)))
+		return err_set(e, ENOMEM, "layer");
+	text_escape(shown, sizeof shown, member, strlen(member), TEXT_QUOTE);
+	snprintf(p->label, sizeof p->label, "layer '%s'", shown);
+	p->c = pl->c;
+	p->tty = isatty(STDOUT_FILENO);
+	p->total = (int64_t)size;
+	p->need = &pl->need;
+	if (layer_import_begin(pl->s, &x, on_warn, p->label, &p->li, e) < 0) {
+		free(p);
+		return -1;
+	}
+	*layer = p;
+	return 0;
+}
+
+static int hook_feed(void *layer, const void *buf, size_t len, struct err *e)
+{
+	return feed(layer, buf, len, e);
+}
+
+static int hook_end(void *layer, struct layer_result *res, struct err *e)
+{
+	struct progress *p = layer;
+	int r;
+
+	show_progress(p, 1);
+	r = layer_import_end(p->li, res, e);
+	if (r < 0 && e->code == ERR_NO_SPACE)
+		*p->need = res->need;
+	if (r == 0 && !(res->present && p->c->atomic))
+		cli_say(p->c, res->present ? "Skipping layer %s: already present\n" :
+			"Pulling layer %s\n", res->diff_id + 7);
+	free(p);
+	return r;
+}
+
+static void hook_abort(void *layer)
+{
+	struct progress *p = layer;
+
+	show_progress(p, 1);
+	layer_import_abort(p->li);
+	free(p);
+}
+
+static void hook_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	text_printf(stderr, "syscontainer: warning: %s\n", msg);
+}
+
+static void puller_init(struct puller *pl, struct cli *c, struct store *s, uint64_t max_size)
+{
+	*pl = (struct puller){ .c = c, .s = s, .max_size = max_size, .hooks = {
+		.layer_begin = hook_begin, .layer_feed = hook_feed, .layer_end = hook_end,
+		.layer_abort = hook_abort, .warn = hook_warn } };
+	pl->hooks.ctx = pl;
 }
 
 /* What an already-stored layer needs for the synthesised manifest. */
@@ -168,7 +294,8 @@ static int synth_manifest(struct image *img, const struct layer_result *res, str
 
 /* Disk full, said plainly (README, Design, "Disk space"): where, about how
  * much more space the pull needs (layer i as far as it got, extrapolated,
- * and the layers still to fetch), and how much the repository may still
+ * and the layers of img still to fetch; img is NULL for a stream, whose
+ * layers come before its manifest), and how much the repository may still
  * use now that the failed layer's staging data is gone. */
 static void say_no_space(struct store *s, const struct image *img, size_t i, uint64_t need,
 			 struct err *e)
@@ -177,7 +304,7 @@ static void say_no_space(struct store *s, const struct image *img, size_t i, uin
 	struct err ignore;
 	uint64_t more;
 
-	for (size_t j = i + 1; j < img->nlayers; j++) {
+	for (size_t j = i + 1; img && j < img->nlayers; j++) {
 		char ref[STORE_REF_MAX];
 		store_layer_ref(img->layers[j].diff_id, ref);
 		if (img->layers[j].size > 0 && store_ref_get(s, ref, NULL, &ignore) == 0)
@@ -238,56 +365,66 @@ unsigned pull_lock_timeout(void)
 	return v && *v ? (unsigned)strtoul(v, NULL, 10) : 600;
 }
 
-int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
-	       const struct source_opts *o, char *name_out, struct err *e)
+/* Layer i: skipped when stored, named when a stream staged it, else
+ * fetched and imported. */
+static int store_layer(struct cli *c, struct store *s, struct source *src, size_t i,
+		       uint64_t max_size, struct layer_result *res, int *stored, struct err *e)
 {
-	struct source *src = NULL;
-	struct layer_result *res = NULL;
+	const struct image_layer *l = &src->img.layers[i];
+	char lref[STORE_REF_MAX];
+	int have;
+
+	*stored = 0;
+	store_layer_ref(l->diff_id, lref);
+	if ((have = store_ref_get(s, lref, res->commit, e)) < 0)
+		return -1;
+	if (have) {
+		if (!l->staged && !c->atomic)  /* a stream said so as it passed */
+			cli_say(c, "Skipping layer %s: already present\n", l->diff_id + 7);
+		return stored_layer(s, res->commit, res, e);
+	}
+	*stored = 1;
+	if (l->staged) {
+		*res = l->staged_res;
+		return layer_write_refs(s, res, e);
+	}
+	cli_say(c, "Pulling layer %s\n", l->diff_id + 7);
+	return import_layer(c, s, src, i, max_size, res, e);
+}
+
+/* Store an opened source's image; the caller holds the shared lock. */
+static int pull_source(struct cli *c, struct store *s, struct source *src, uint64_t max_size,
+		       char *name_out, struct err *e)
+{
+	struct layer_result *res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	size_t stored = 0, skipped = 0;
 	unsigned long long bytes = 0;
 	char commit[65], human[32];
-	int r = -1, fresh;
+	int r = -1, now, fresh;
 
-	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
-		return -1;
-	if (source_open(&src, ref, o, e) < 0)
-		goto out;
-	res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
-	if (!res) {
-		err_set(e, ENOMEM, "pull");
-		goto out;
-	}
+	if (!res)
+		return err_set(e, ENOMEM, "pull");
 	for (size_t i = 0; i < src->img.nlayers; i++) {
-		const char *diff = src->img.layers[i].diff_id;
-		char lref[STORE_REF_MAX];
-		int have;
-
-		store_layer_ref(diff, lref);
-		if ((have = store_ref_get(s, lref, res[i].commit, e)) < 0)
-			goto out;
-		if (have) {
-			cli_say(c, "Skipping layer %s: already present\n", diff + 7);
-			if (stored_layer(s, res[i].commit, &res[i], e) < 0)
-				goto out;
-			skipped++;
-			continue;
-		}
-		cli_say(c, "Pulling layer %s\n", diff + 7);
-		if (import_layer(c, s, src, i, o->max_layer_size, &res[i], e) < 0) {
+		if (store_layer(c, s, src, i, max_size, &res[i], &now, e) < 0) {
 			if (e->code == ERR_NO_SPACE)
 				say_no_space(s, &src->img, i, res[i].need, e);
 			else
-				err_wrap(e, "layer %.12s", diff + 7);
+				err_wrap(e, "layer %.12s", src->img.layers[i].diff_id + 7);
 			goto out;
+		}
+		if (!now) {
+			skipped++;
+			continue;
 		}
 		stored++;
 		bytes += res[i].blob_bytes;
 		if (c->verbose)
 			fprintf(stderr, "syscontainer: layer %.12s: %llu bytes as served (%s), %llu "
-				"uncompressed, %llu entries, %llu skipped, commit %s\n", diff + 7,
-				(unsigned long long)res[i].blob_bytes, res[i].compressed ? "gzip" : "tar",
-				(unsigned long long)res[i].tar_bytes, (unsigned long long)res[i].entries,
-				(unsigned long long)res[i].skipped, res[i].commit);
+				"uncompressed, %llu entries, %llu skipped, commit %s\n",
+				res[i].diff_id + 7, (unsigned long long)res[i].blob_bytes,
+				res[i].compressed ? "gzip" : "tar", (unsigned long long)res[i].tar_bytes,
+				(unsigned long long)res[i].entries, (unsigned long long)res[i].skipped,
+				res[i].commit);
 	}
 	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
 		goto out;
@@ -297,18 +434,48 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 		goto out;
 	}
 	util_human_size(bytes, human, sizeof human);
-	if (fresh || stored)
-		printf("Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n",
-		       src->img.name, src->img.config_digest + 7, stored, stored == 1 ? "" : "s",
-		       skipped, human);
-	else
-		printf("Image is up to date for %s (IMAGE ID %.12s)\n", src->img.name,
-		       src->img.config_digest + 7);
+	/* Atomic printed "Pulling layer" lines only: its scripts see no more */
+	if (!c->atomic && (fresh || stored))
+		cli_say(c, "Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n",
+			src->img.name, src->img.config_digest + 7, stored, stored == 1 ? "" : "s",
+			skipped, human);
+	else if (!c->atomic)
+		cli_say(c, "Image is up to date for %s (IMAGE ID %.12s)\n", src->img.name,
+			src->img.config_digest + 7);
 	if (name_out)
 		snprintf(name_out, IMGREF_FORMAT_MAX, "%s", src->img.name);
 	r = 0;
 out:
 	free(res);
+	return r;
+}
+
+/* What every verb that pulls shares: the root and how much to say. */
+static void pull_opts_common(const struct cli *c, struct source_opts *o)
+{
+	o->root = c->root;
+	o->verbose = c->verbose;
+	o->quiet = c->quiet;
+}
+
+int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
+	       const struct source_opts *o, char *name_out, struct err *e)
+{
+	struct source_opts so = *o;
+	struct source *src = NULL;
+	struct puller pl;
+	int r;
+
+	pull_opts_common(c, &so);
+	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
+		return -1;
+	puller_init(&pl, c, s, so.max_layer_size);
+	so.pull = &pl.hooks;
+	r = source_open(&src, ref, &so, e);
+	if (r < 0 && e->code == ERR_NO_SPACE)
+		say_no_space(s, NULL, 0, pl.need, e);
+	if (r == 0)
+		r = pull_source(c, s, src, so.max_layer_size, name_out, e);
 	source_free(src);
 	store_unlock(s, e);
 	return r;
@@ -423,15 +590,49 @@ static int option_value(int argc, char **argv, int i, const char *name, const ch
 	return 2;
 }
 
-/* The pull options: --creds, --cert-dir, --tls-verify, --platform (for
- * registries), --max-layer-size. */
+/* An inline --creds password lives in our static copy, not in argv, where
+ * /proc/PID/cmdline would show it for the whole pull; wiped at exit. */
+static char creds_copy[AUTH_USER_MAX + AUTH_PASS_MAX + 2];
+
+static void wipe_creds_copy(void)
+{
+	explicit_bzero(creds_copy, sizeof creds_copy);
+}
+
+static int take_creds(char *val, struct source_opts *o, struct err *e)
+{
+	char *colon = strchr(val, ':');
+
+	if (strlen(val) >= sizeof creds_copy)
+		return err_usage(e, "--creds: longer than %zu bytes", sizeof creds_copy - 1);
+	if (!creds_copy[0])
+		atexit(wipe_creds_copy);
+	strcpy(creds_copy, val);
+	if (colon)
+		explicit_bzero(colon + 1, strlen(colon + 1));
+	o->creds = creds_copy;
+	return 0;
+}
+
+/* The pull options: --creds, --password-stdin, --authfile, --cert-dir,
+ * --tls-verify, --platform, --timeout (for registries), --max-layer-size. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
 {
 	struct registry_platform p;
 	const char *v = NULL;
 	int n;
 
-	if ((n = option_value(argc, argv, i, "--creds", &o->creds, e)))
+	if ((n = option_value(argc, argv, i, "--creds", &v, e))) {
+		/* argv[i] itself, or the next entry: the value is in argv */
+		if (n > 0 && take_creds(argv[i + n - 1] + (n == 1 ? 8 : 0), o, e) < 0)
+			return -1;
+		return n;
+	}
+	if (!strcmp(argv[i], "--password-stdin")) {
+		o->password_stdin = 1;
+		return 1;
+	}
+	if ((n = option_value(argc, argv, i, "--authfile", &o->authfile, e)))
 		return n;
 	if ((n = option_value(argc, argv, i, "--cert-dir", &o->cert_dir, e)))
 		return n;
@@ -444,6 +645,14 @@ int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err 
 	if ((n = option_value(argc, argv, i, "--platform", &o->platform, e))) {
 		if (n > 0 && registry_platform_parse(o->platform, strlen(o->platform), &p, e) < 0)
 			return -1;
+		return n;
+	}
+	if ((n = option_value(argc, argv, i, "--timeout", &v, e))) {
+		char *end;
+		unsigned long t = n > 0 ? strtoul(v, &end, 10) : 0;
+		if (n > 0 && (!*v || *end || t < 1 || t > 86400))
+			return err_usage(e, "--timeout takes whole seconds from 1 to 86400, not '%s'", v);
+		o->timeout_s = (unsigned)t;
 		return n;
 	}
 	if (!strcmp(argv[i], "--tls-verify")) {
@@ -460,41 +669,170 @@ int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err 
 	return 0;
 }
 
+/* A failure of one of several images, printed here (main prints only the
+ * last error) as main prints one: "syscontainer: pull IMAGE: cause",
+ * escaped. */
+static void print_failure(const char *image, const struct err *e)
+{
+	text_printf(stderr, "syscontainer: pull %s: %s", image, e->msg);
+	fputc('\n', stderr);
+}
+
+/* The images of the command line, parsed (a malformed one is a usage
+ * error before anything is pulled). */
+static int parse_pull(int argc, char **argv, struct source_opts *o, const char **images,
+		      struct imgref *refs, size_t *n, struct err *e)
+{
+	int stdin_at = -1;
+
+	*n = 0;
+	for (int i = 1; i < argc; i++) {
+		int k = cli_compat_flag(argc, argv, i, e);
+		if (k == 0 && (k = pull_option(argc, argv, i, o, e)) == 0 && argv[i][0] == '-' &&
+		    argv[i][1])
+			return err_usage(e, "unknown option '%s'", argv[i]);
+		if (k < 0)
+			return -1;
+		if (k > 0) {
+			i += k - 1;
+			continue;
+		}
+		if (imgref_parse(&refs[*n], argv[i], strlen(argv[i]), e) < 0)
+			return -1;
+		if (refs[*n].transport != IMGREF_REGISTRY && refs[*n].transport != IMGREF_OCI &&
+		    refs[*n].transport != IMGREF_DOCKER_DAEMON && !strcmp(refs[*n].file, "-")) {
+			if (stdin_at >= 0)
+				return err_usage(e, "standard input can be read once ('%s' and '%s')",
+						 images[stdin_at], argv[i]);
+			stdin_at = (int)*n;
+		}
+		images[(*n)++] = argv[i];
+	}
+	if (o->password_stdin && stdin_at >= 0)
+		return err_usage(e, "standard input can be read once (--password-stdin and '%s')",
+				 images[stdin_at]);
+	return *n ? 0 : err_usage(e, "which image?");
+}
+
+/* The docker: images of the command line, opened with one request. */
+static void open_engine_images(const struct imgref *refs, size_t n, const struct source_opts *o,
+			       struct source **srcs, struct err *errs)
+{
+	struct imgref *dr = calloc(n, sizeof *dr);
+	struct source **ds = calloc(n, sizeof *ds);
+	struct err *de = calloc(n, sizeof *de);
+	size_t k = 0, j = 0;
+
+	for (size_t i = 0; dr && i < n; i++)
+		if (refs[i].transport == IMGREF_DOCKER_DAEMON)
+			dr[k++] = refs[i];
+	if (k && (!dr || !ds || !de)) {
+		for (size_t i = 0; i < n; i++)
+			err_set(&errs[i], ENOMEM, "docker:");
+	} else if (k) {
+		source_open_engine(ds, dr, k, o, de);
+		for (size_t i = 0; i < n; i++)
+			if (refs[i].transport == IMGREF_DOCKER_DAEMON) {
+				srcs[i] = ds[j];
+				errs[i] = de[j++];
+			}
+	}
+	free(dr);
+	free(ds);
+	free(de);
+}
+
+/* Pull each image; their failures are printed as they come.  How many
+ * failed; e holds the last failure. */
+static size_t pull_all(struct cli *c, struct store *s, const char **images,
+		       const struct imgref *refs, size_t n, const struct source_opts *o,
+		       struct err *e)
+{
+	struct source **srcs = calloc(n, sizeof *srcs);
+	struct err *errs = calloc(n, sizeof *errs);
+	size_t failed = 0;
+
+	if (!srcs || !errs) {
+		free(srcs);
+		free(errs);
+		err_set(e, ENOMEM, "pull");
+		return n;
+	}
+	open_engine_images(refs, n, o, srcs, errs);
+	for (size_t i = 0; i < n; i++) {
+		struct source_opts so = *o;
+		int r;
+
+		so.typed = images[i];   /* a short name goes through registries.conf */
+		if (o->pull)
+			((struct puller *)o->pull->ctx)->need = 0;
+		r = refs[i].transport == IMGREF_DOCKER_DAEMON ? (srcs[i] ? 0 : -1)
+			: source_open(&srcs[i], &refs[i], &so, &errs[i]);
+		if (r < 0 && errs[i].code == ERR_NO_SPACE && o->pull)
+			say_no_space(s, NULL, 0, ((struct puller *)o->pull->ctx)->need, &errs[i]);
+		if (r == 0 && c->atomic)
+			cli_say(c, "Image %s is being pulled to ostree ...\n", images[i]);
+		if (r == 0)
+			r = pull_source(c, s, srcs[i], o->max_layer_size, NULL, &errs[i]);
+		source_free(srcs[i]);
+		if (r == 0)
+			continue;
+		failed++;
+		*e = errs[i];
+		err_wrap(e, "%s", images[i]);
+		if (n > 1)
+			print_failure(images[i], &errs[i]);
+	}
+	free(srcs);
+	free(errs);
+	return failed;
+}
+
+/* Checks across the pull options, once they are all read. */
+int pull_options_check(const struct source_opts *o, struct err *e)
+{
+	if (o->password_stdin && !o->creds)
+		return err_usage(e, "--password-stdin needs --creds USER");
+	return 0;
+}
+
 int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 {
-	const char *image = NULL;
-	struct store *s = NULL;
-	struct imgref ref;
+	const char **images = calloc((size_t)argc, sizeof *images);
+	struct imgref *refs = calloc((size_t)argc, sizeof *refs);
 	struct source_opts o = { .tls_verify = 1 };
-	int r;
+	struct store *s = NULL;
+	struct puller pl;
+	size_t n = 0, failed;
+	int r = -1;
 
-	for (int i = 1; i < argc; i++) {
-		int n = cli_compat_flag(argc, argv, i, e);
-		if (n < 0)
-			return -1;
-		if (n > 0) {
-			i += n - 1;
-			continue;
-		}
-		if ((n = pull_option(argc, argv, i, &o, e)) < 0)
-			return -1;
-		if (n > 0) {
-			i += n - 1;
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1])
-			return err_usage(e, "unknown option '%s'", argv[i]);
-		if (image)
-			return err_usage(e, "one image at a time ('%s' and '%s')", image, argv[i]);
-		image = argv[i];
+	if (!images || !refs) {
+		err_set(e, ENOMEM, "pull");
+		goto out;
 	}
-	if (!image)
-		return err_usage(e, "which image?");
-	if (imgref_parse(&ref, image, strlen(image), e) < 0)
-		return -1;
-	if (pull_open_store(c, &s, e) < 0)
-		return err_wrap(e, "%s", image);
-	r = pull_image(c, s, &ref, &o, NULL, e);
+	if (parse_pull(argc, argv, &o, images, refs, &n, e) < 0 || pull_options_check(&o, e) < 0)
+		goto out;
+	pull_opts_common(c, &o);
+	if (pull_open_store(c, &s, e) < 0 ||
+	    store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0) {
+		if (n == 1)
+			err_wrap(e, "%s", images[0]);
+		goto out;
+	}
+	puller_init(&pl, c, s, o.max_layer_size);
+	o.pull = &pl.hooks;
+	failed = pull_all(c, s, images, refs, n, &o, e);
+	if (n > 1)
+		cli_say(c, failed ? "Pulled %zu of %zu images, %zu failed\n" : "Pulled %zu of %zu images\n",
+			n - failed, n, failed);
+	if (failed && n > 1) {
+		err_clear(e);         /* each failure is printed already */
+		e->status = EXIT_FAIL;
+	}
+	r = failed ? -1 : 0;
+out:
 	store_free(s);
-	return r < 0 ? err_wrap(e, "%s", image) : 0;
+	free(images);
+	free(refs);
+	return r;
 }

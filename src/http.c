@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,23 +11,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "text.h"
 #include "tls.h"
 
 #ifndef SC_VERSION
 #define SC_VERSION "dev"
 #endif
-
-static int is_tchar(int c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* Field-value bytes: HTAB, SP, VCHAR, obs-text. */
-static int is_vchar(int c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
 
 /* ---- client: connections and the pool ---- */
 
@@ -50,11 +40,13 @@ struct conn {
 };
 
 struct http_client {
-	int connect_ms, io_ms;
+	enum http_stage stage;
+	int head_ms, window_ms;
+	unsigned min_rate;
 	struct tls_config *tls;
 	struct tls_config *(*tls_for)(void *arg, const char *host, unsigned port);
 	void *tls_arg;
-	char *proxy_copy[3];
+	char *proxy_copy[4];
 	struct net_proxy_env proxy;    /* points into proxy_copy */
 	char *user_agent;
 	struct conn *idle[HTTP_POOL_MAX];
@@ -71,9 +63,11 @@ struct http_response {
 	int framing;
 	uint64_t left;                 /* BODY_LENGTH: bytes still to come */
 	struct http_chunked ch;
-	int done, failed;
+	int done, failed, dropped;
 	uint64_t got;
 	int64_t expect;                /* -1: no expectation */
+	int64_t win_start;             /* the current minimum-rate window */
+	uint64_t win_bytes;
 };
 
 static int wrap_req(struct err *e, const char *method, const char *url)
@@ -91,24 +85,40 @@ static void conn_close(struct conn *k)
 	tls_close(k->tls);
 	if (k->fd >= 0)
 		close(k->fd);
+	/* it may hold a proxy's credentials, and what a token server said */
 	explicit_bzero(k->proxy_auth, sizeof k->proxy_auth);
+	explicit_bzero(k->rbuf, sizeof k->rbuf);
 	free(k);
 }
 
-static int conn_send(struct http_client *c, struct conn *k, const void *p, size_t n,
-		     struct err *e)
+static int conn_send(struct conn *k, const void *p, size_t n, int64_t deadline, struct err *e)
 {
 	if (k->tls)
-		return tls_send_all(k->tls, p, n, c->io_ms, e);
-	return net_send_all(k->fd, p, n, c->io_ms, e);
+		return tls_send_all(k->tls, p, n, deadline, e);
+	return net_send_all(k->fd, p, n, deadline, e);
 }
 
-static ssize_t conn_recv(struct http_client *c, struct conn *k, void *p, size_t n,
-			 struct err *e)
+static ssize_t conn_recv(struct conn *k, void *p, size_t n, int64_t deadline, struct err *e)
 {
 	if (k->tls)
-		return tls_recv(k->tls, p, n, c->io_ms, e);
-	return net_recv(k->fd, p, n, c->io_ms, e);
+		return tls_recv(k->tls, p, n, deadline, e);
+	return net_recv(k->fd, p, n, deadline, e);
+}
+
+/* A deadline that passed, said as what was slow (errnum stays ETIMEDOUT). */
+__attribute__((format(printf, 3, 4)))
+static int slow(struct err *e, int ms, const char *fmt, ...)
+{
+	char what[400], t[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	net_format_ms(ms, t, sizeof t);
+	err_set(e, 0, "%s %s", what, t);
+	e->errnum = ETIMEDOUT;
+	return -1;
 }
 
 static int conn_matches(const struct conn *k, const struct http_url *u,
@@ -177,7 +187,7 @@ static void host_port(const char *host, unsigned port, int https, int always_por
 /* Read until rbuf holds a complete head at rpos; its length in *hl.
  * *nothing tells the caller the connection died before any byte came (a
  * pooled connection the server had closed). */
-static int conn_read_head(struct http_client *c, struct conn *k, size_t *hl, int *nothing,
+static int conn_read_head(struct conn *k, int64_t deadline, size_t *hl, int *nothing,
 			  struct err *e)
 {
 	*nothing = 0;
@@ -193,7 +203,7 @@ static int conn_read_head(struct http_client *c, struct conn *k, size_t *hl, int
 			k->rlen -= k->rpos;
 			k->rpos = 0;
 		}
-		n = conn_recv(c, k, k->rbuf + k->rlen, sizeof k->rbuf - k->rlen, e);
+		n = conn_recv(k, k->rbuf + k->rlen, sizeof k->rbuf - k->rlen, deadline, e);
 		if (n < 0) {
 			*nothing = !k->rlen && (e->errnum == ECONNRESET || e->errnum == EPIPE);
 			return -1;
@@ -207,9 +217,30 @@ static int conn_read_head(struct http_client *c, struct conn *k, size_t *hl, int
 	}
 }
 
+/* Append a header line; the value is copied as is (never through a
+ * formatting buffer of its own: it may be a secret). */
+static void put_field(struct buf *b, const char *name, const char *value)
+{
+	buf_puts(b, name);
+	buf_puts(b, ": ");
+	buf_puts(b, value);
+	buf_puts(b, "\r\n");
+}
+
+/* Send b (a request head that may hold secrets), then wipe and free it. */
+static int send_secret(struct conn *k, struct buf *b, int64_t deadline, struct err *e)
+{
+	int rc = b->oom ? err_set(e, ENOMEM, "request") : conn_send(k, b->data, b->len, deadline, e);
+
+	if (b->data)
+		explicit_bzero(b->data, b->cap);
+	buf_free(b);
+	return rc;
+}
+
 /* CONNECT through the proxy (already connected as k->fd) to u. */
 static int tunnel(struct http_client *c, struct conn *k, const struct http_url *u,
-		  const struct net_proxy *px, struct err *e)
+		  const struct net_proxy *px, int64_t deadline, struct err *e)
 {
 	struct buf b = { 0 };
 	struct http_head *h;
@@ -218,35 +249,48 @@ static int tunnel(struct http_client *c, struct conn *k, const struct http_url *
 	int nothing, rc;
 
 	host_port(u->host, u->port, 1, 1, hp, sizeof hp);
+	/* sized once: a realloc would leave the credentials behind */
+	buf_reserve(&b, 2 * strlen(hp) + strlen(c->user_agent) + strlen(px->auth) + 128);
 	buf_appendf(&b, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n", hp, hp,
 		    c->user_agent);
 	if (px->auth[0])
-		buf_appendf(&b, "Proxy-Authorization: %s\r\n", px->auth);
+		put_field(&b, "Proxy-Authorization", px->auth);
 	buf_puts(&b, "\r\n");
-	rc = b.oom ? err_set(e, ENOMEM, "CONNECT") : conn_send(c, k, b.data, b.len, e);
-	if (b.data)
-		explicit_bzero(b.data, b.len);
-	buf_free(&b);
-	if (rc < 0 || conn_read_head(c, k, &hl, &nothing, e) < 0)
-		return err_wrap(e, "proxy '%s' port %u", px->host, px->port);
+	rc = send_secret(k, &b, deadline, e);
+	if (!rc && (rc = conn_read_head(k, deadline, &hl, &nothing, e)) < 0 && e->errnum == ETIMEDOUT)
+		return slow(e, c->head_ms, "proxy '%s' port %u (from %s): no answer to CONNECT within",
+			    px->host, px->port, px->var);
+	if (rc < 0)
+		return err_wrap(e, "proxy '%s' port %u (from %s)", px->host, px->port, px->var);
 	if (!(h = malloc(sizeof *h)))
 		return err_set(e, errno, "CONNECT");
 	rc = http_head_parse(k->rbuf, hl, h, e);
 	if (!rc && h->status / 100 != 2)
-		rc = err_set(e, 0, "proxy '%s' port %u refused CONNECT to '%s': HTTP %d", px->host,
-			     px->port, hp, h->status);
+		rc = err_set(e, 0, "proxy '%s' port %u (from %s) refused CONNECT to '%s': HTTP %d",
+			     px->host, px->port, px->var, hp, h->status);
 	else if (rc < 0)
-		err_wrap(e, "proxy '%s' port %u", px->host, px->port);
+		err_wrap(e, "proxy '%s' port %u (from %s)", px->host, px->port, px->var);
 	else if (k->rlen != hl)
-		rc = err_set(e, 0, "proxy '%s' port %u sent data after its CONNECT answer",
-			     px->host, px->port);
+		rc = err_set(e, 0, "proxy '%s' port %u (from %s) sent data after its CONNECT answer",
+			     px->host, px->port, px->var);
 	k->rpos = k->rlen = 0;
 	free(h);
 	return rc;
 }
 
+/* net_connect(), its timeout said with the whole budget it had. */
+static int connect_by(struct http_client *c, const char *host, unsigned port, int64_t deadline,
+		      struct err *e)
+{
+	int fd = net_connect(host, port, deadline, e);
+
+	if (fd < 0 && e->errnum == ETIMEDOUT)
+		slow(e, c->head_ms, "connect to '%s' port %u: timed out after", host, port);
+	return fd;
+}
+
 static int conn_open(struct http_client *c, const struct http_url *u,
-		     struct tls_config *tlscfg, struct conn **out, struct err *e)
+		     struct tls_config *tlscfg, int64_t deadline, struct conn **out, struct err *e)
 {
 	struct net_proxy px;
 	struct conn *k;
@@ -262,19 +306,28 @@ static int conn_open(struct http_client *c, const struct http_url *u,
 	k->port = u->port;
 	k->tlscfg = tlscfg;
 	memcpy(k->host, u->host, sizeof k->host);
+	c->stage = HTTP_STAGE_CONNECT;
 	if (px.host[0]) {
-		k->fd = net_connect(px.host, px.port, c->connect_ms, e);
+		if ((k->fd = connect_by(c, px.host, px.port, deadline, e)) < 0) {
+			err_wrap(e, "proxy '%s' port %u (from %s)", px.host, px.port, px.var);
+			goto fail;
+		}
 		k->via_proxy = !u->https;
 		if (k->via_proxy) /* sent with every request */
 			memcpy(k->proxy_auth, px.auth, sizeof px.auth);
-		if (k->fd >= 0 && u->https && tunnel(c, k, u, &px, e) < 0)
+		if (u->https && tunnel(c, k, u, &px, deadline, e) < 0)
 			goto fail;
-	} else {
-		k->fd = net_connect(u->host, u->port, c->connect_ms, e);
+	} else if ((k->fd = connect_by(c, u->host, u->port, deadline, e)) < 0) {
+		goto fail;
 	}
 	explicit_bzero(px.auth, sizeof px.auth);
-	if (k->fd < 0 || (u->https && tls_connect(tlscfg, k->fd, u->host, c->io_ms, &k->tls, e) < 0))
+	c->stage = HTTP_STAGE_TLS;
+	if (u->https && tls_connect(tlscfg, k->fd, u->host, deadline, &k->tls, e) < 0) {
+		if (e->errnum == ETIMEDOUT)
+			slow(e, c->head_ms, "tls handshake with '%s' port %u not done within",
+			     u->host, u->port);
 		goto fail;
+	}
 	*out = k;
 	return 0;
 fail:
@@ -291,15 +344,16 @@ int http_client_new(const struct http_client_options *o, struct http_client **ou
 	static const struct http_client_options none;
 	struct http_client *c = calloc(1, sizeof *c);
 	struct net_proxy_env env;
-	const char *v[3];
+	const char *v[4];
 
 	*out = NULL;
 	if (!o)
 		o = &none;
 	if (!c)
 		return err_set(e, errno, "http client");
-	c->connect_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : HTTP_TIMEOUT_MS;
-	c->io_ms = o->io_timeout_ms > 0 ? o->io_timeout_ms : HTTP_TIMEOUT_MS;
+	c->head_ms = o->head_timeout_ms > 0 ? o->head_timeout_ms : HTTP_HEAD_TIMEOUT_MS;
+	c->window_ms = o->rate_window_ms > 0 ? o->rate_window_ms : HTTP_RATE_WINDOW_MS;
+	c->min_rate = o->min_rate ? o->min_rate : HTTP_MIN_RATE;
 	c->tls = o->tls;
 	c->tls_for = o->tls_for;
 	c->tls_arg = o->tls_arg;
@@ -307,13 +361,15 @@ int http_client_new(const struct http_client_options *o, struct http_client **ou
 		env = *o->proxy;
 	else
 		net_proxy_env_load(&env);
-	v[0] = env.https_proxy, v[1] = env.http_proxy, v[2] = env.no_proxy;
-	for (int i = 0; i < 3; i++)
+	v[0] = env.https_proxy, v[1] = env.http_proxy, v[2] = env.all_proxy, v[3] = env.no_proxy;
+	for (int i = 0; i < 4; i++)
 		if (v[i] && !(c->proxy_copy[i] = strdup(v[i])))
 			goto oom;
+	c->proxy = env; /* the variable names are string literals */
 	c->proxy.https_proxy = c->proxy_copy[0];
 	c->proxy.http_proxy = c->proxy_copy[1];
-	c->proxy.no_proxy = c->proxy_copy[2];
+	c->proxy.all_proxy = c->proxy_copy[2];
+	c->proxy.no_proxy = c->proxy_copy[3];
 	c->user_agent = strdup(o->user_agent ? o->user_agent : "syscontainer/" SC_VERSION);
 	if (!c->user_agent)
 		goto oom;
@@ -330,7 +386,7 @@ void http_client_free(struct http_client *c)
 		return;
 	for (int i = 0; i < HTTP_POOL_MAX; i++)
 		conn_close(c->idle[i]);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (c->proxy_copy[i])
 			explicit_bzero(c->proxy_copy[i], strlen(c->proxy_copy[i]));
 		free(c->proxy_copy[i]);
@@ -348,13 +404,13 @@ static int check_request(const struct http_request *rq, struct err *e)
 	if (!ml || ml >= METHOD_MAX)
 		return err_set(e, 0, "bad method");
 	for (size_t i = 0; i < ml; i++)
-		if (!is_tchar((unsigned char)rq->method[i]))
+		if (!text_is_tchar((unsigned char)rq->method[i]))
 			return err_set(e, 0, "bad method");
 	for (size_t i = 0; i < rq->nheaders; i++) {
 		const char *n = rq->headers[i].name, *v = rq->headers[i].value;
 		size_t nl = strlen(n);
 		for (size_t k = 0; k < nl; k++)
-			if (!is_tchar((unsigned char)n[k]))
+			if (!text_is_tchar((unsigned char)n[k]))
 				nl = 0;
 		if (!nl)
 			return err_set(e, 0, "bad header name");
@@ -362,7 +418,7 @@ static int check_request(const struct http_request *rq, struct err *e)
 			if (!strcasecmp(n, ours[k]))
 				return err_set(e, 0, "header '%s' is set by the client itself", n);
 		for (; *v; v++)
-			if (!is_vchar((unsigned char)*v))
+			if (!http_field_byte((unsigned char)*v))
 				return err_set(e, 0, "header '%s' has a control character", n);
 	}
 	return 0;
@@ -382,13 +438,19 @@ struct hop {
 };
 
 static int send_request(struct http_client *c, struct conn *k, const struct hop *hp,
-			const struct http_request *rq, struct err *e)
+			const struct http_request *rq, int64_t deadline, struct err *e)
 {
 	struct buf b = { 0 };
 	char host[NET_HOST_MAX + 10];
+	size_t need = 2 * sizeof host + strlen(c->user_agent) + hp->u.target_len +
+		      sizeof k->proxy_auth + 160;
 	int rc;
 
 	host_port(hp->u.host, hp->u.port, hp->u.https, 0, host, sizeof host);
+	for (size_t i = 0; i < rq->nheaders; i++)
+		need += strlen(rq->headers[i].name) + strlen(rq->headers[i].value) + 4;
+	/* sized once: a realloc would leave credentials in the freed block */
+	buf_reserve(&b, need);
 	buf_appendf(&b, "%s ", hp->method);
 	if (k->via_proxy)
 		buf_appendf(&b, "http://%s", host);
@@ -398,28 +460,25 @@ static int send_request(struct http_client *c, struct conn *k, const struct hop 
 	buf_appendf(&b, " HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n", host, c->user_agent);
 	for (size_t i = 0; i < rq->nheaders; i++)
 		if (hp->send_auth || !is_credential(rq->headers[i].name))
-			buf_appendf(&b, "%s: %s\r\n", rq->headers[i].name, rq->headers[i].value);
+			put_field(&b, rq->headers[i].name, rq->headers[i].value);
 	if (hp->body || (strcmp(hp->method, "GET") && strcmp(hp->method, "HEAD")))
 		buf_appendf(&b, "Content-Length: %zu\r\n", hp->body_len);
 	if (k->via_proxy && k->proxy_auth[0])
-		buf_appendf(&b, "Proxy-Authorization: %s\r\n", k->proxy_auth);
+		put_field(&b, "Proxy-Authorization", k->proxy_auth);
 	buf_puts(&b, "\r\n");
-	rc = b.oom ? err_set(e, ENOMEM, "request") : conn_send(c, k, b.data, b.len, e);
-	if (b.data)
-		explicit_bzero(b.data, b.len); /* it held credentials */
-	buf_free(&b);
+	rc = send_secret(k, &b, deadline, e);
 	if (!rc && hp->body_len)
-		rc = conn_send(c, k, hp->body, hp->body_len, e);
+		rc = conn_send(k, hp->body, hp->body_len, deadline, e);
 	return rc;
 }
 
 /* Read heads until a final (non-1xx) one; it becomes r's head. */
-static int read_head(struct http_client *c, struct conn *k, struct http_response *r,
-		     int *nothing, struct err *e)
+static int read_head(struct conn *k, struct http_response *r, int64_t deadline, int *nothing,
+		     struct err *e)
 {
 	for (int interim = 0;; interim++) {
 		size_t hl;
-		if (conn_read_head(c, k, &hl, nothing, e) < 0)
+		if (conn_read_head(k, deadline, &hl, nothing, e) < 0)
 			return -1;
 		free(r->head);
 		if (!(r->head = malloc(hl + 1)))
@@ -485,32 +544,48 @@ static int idempotent(const char *m)
 }
 
 /* One request/response on a pooled or new connection; a pooled one that
- * turns out dead is replaced once. */
+ * turns out dead is replaced once.  The whole head is due by one deadline. */
 static int exchange(struct http_client *c, const struct hop *hp, const struct http_request *rq,
 		    struct http_response *r, struct err *e)
 {
+	int64_t deadline = net_now_ms() + c->head_ms;
+	const struct http_url *u = &hp->u;
 	struct tls_config *tlscfg = NULL;
 	struct conn *k;
 
-	if (hp->u.https)
-		tlscfg = c->tls_for ? c->tls_for(c->tls_arg, hp->u.host, hp->u.port) : NULL;
-	if (hp->u.https && !tlscfg)
+	if (u->https)
+		tlscfg = c->tls_for ? c->tls_for(c->tls_arg, u->host, u->port) : NULL;
+	if (u->https && !tlscfg)
 		tlscfg = c->tls;
 	for (int attempt = 0;; attempt++) {
 		int nothing = 0, reused;
-		k = pool_take(c, &hp->u, tlscfg);
-		if (!k && conn_open(c, &hp->u, tlscfg, &k, e) < 0)
+		c->stage = HTTP_STAGE_CONNECT;
+		k = pool_take(c, u, tlscfg);
+		if (!k && conn_open(c, u, tlscfg, deadline, &k, e) < 0)
 			return -1;
 		reused = k->reused;
-		if (send_request(c, k, hp, rq, e) < 0)
+		c->stage = HTTP_STAGE_SEND;
+		if (send_request(c, k, hp, rq, deadline, e) < 0) {
 			nothing = e->errnum == EPIPE || e->errnum == ECONNRESET;
-		else if (read_head(c, k, r, &nothing, e) == 0)
-			break;
+			if (e->errnum == ETIMEDOUT)
+				slow(e, c->head_ms, "could not send the request to '%s' port %u within",
+				     u->host, u->port);
+		} else {
+			c->stage = HTTP_STAGE_HEAD;
+			if (read_head(k, r, deadline, &nothing, e) == 0) {
+				c->stage = HTTP_STAGE_DONE;
+				break;
+			}
+			if (e->errnum == ETIMEDOUT)
+				slow(e, c->head_ms, "no complete response head from '%s' port %u within",
+				     u->host, u->port);
+		}
 		conn_close(k);
 		if (!reused || !nothing || attempt || !idempotent(hp->method))
 			return -1;
 	}
 	r->conn = k;
+	r->win_start = net_now_ms();
 	set_framing(r);
 	return 0;
 }
@@ -614,6 +689,11 @@ fail:
 	return -1;
 }
 
+enum http_stage http_client_stage(const struct http_client *c)
+{
+	return c->stage;
+}
+
 /* ---- responses ---- */
 
 int http_response_status(const struct http_response *r)
@@ -660,6 +740,46 @@ int http_response_expect_length(struct http_response *r, uint64_t n, struct err 
 	return 0;
 }
 
+static int too_slow(struct http_response *r, struct err *e)
+{
+	struct http_client *c = r->c;
+	char t[32];
+
+	net_format_ms(c->window_ms, t, sizeof t);
+	err_set(e, 0, "'%s' port %u sent %llu bytes in %s, under the minimum of %u bytes/s",
+		r->conn->host, r->conn->port, (unsigned long long)r->win_bytes, t, c->min_rate);
+	e->errnum = ETIMEDOUT;
+	return -1;
+}
+
+/* Body bytes from the socket.  Waits at most to the end of the current
+ * rate window; a window that brought fewer bytes than the minimum rate asks
+ * for ends the body. */
+static ssize_t body_recv(struct http_response *r, void *buf, size_t len, struct err *e)
+{
+	struct http_client *c = r->c;
+	uint64_t need = (uint64_t)c->min_rate * (uint64_t)c->window_ms / 1000;
+
+	for (;;) {
+		int64_t end = r->win_start + c->window_ms, now;
+		ssize_t n = conn_recv(r->conn, buf, len, end, e);
+		if (n < 0 && e->errnum != ETIMEDOUT) {
+			r->dropped = e->errnum == ECONNRESET || e->errnum == EPIPE;
+			return -1;
+		}
+		if (n > 0)
+			r->win_bytes += (uint64_t)n;
+		if ((now = net_now_ms()) >= end) {
+			if (r->win_bytes < need)
+				return too_slow(r, e);
+			r->win_start = now;
+			r->win_bytes = 0;
+		}
+		if (n >= 0)
+			return n;
+	}
+}
+
 /* Body bytes as they are: what rbuf holds, else straight from the socket. */
 static ssize_t read_raw(struct http_response *r, void *buf, size_t len, struct err *e)
 {
@@ -667,7 +787,7 @@ static ssize_t read_raw(struct http_response *r, void *buf, size_t len, struct e
 	size_t n = k->rlen - k->rpos;
 
 	if (!n)
-		return conn_recv(r->c, k, buf, len, e);
+		return body_recv(r, buf, len, e);
 	if (n > len)
 		n = len;
 	memcpy(buf, k->rbuf + k->rpos, n);
@@ -683,9 +803,13 @@ static ssize_t read_chunked(struct http_response *r, char *buf, size_t len, stru
 		size_t cons, prod, avail;
 		int rc;
 		if (k->rpos == k->rlen) {
-			ssize_t n = conn_recv(r->c, k, k->rbuf, sizeof k->rbuf, e);
-			if (n <= 0)
-				return n ? -1 : err_set(e, 0, "connection closed inside a chunked body");
+			ssize_t n = body_recv(r, k->rbuf, sizeof k->rbuf, e);
+			if (n == 0) {
+				r->dropped = 1;
+				return err_set(e, 0, "connection closed inside a chunked body");
+			}
+			if (n < 0)
+				return -1;
 			k->rpos = 0;
 			k->rlen = (size_t)n;
 		}
@@ -702,6 +826,7 @@ static ssize_t read_chunked(struct http_response *r, char *buf, size_t len, stru
 
 static ssize_t read_body(struct http_response *r, void *buf, size_t len, struct err *e)
 {
+	struct conn *k = r->conn;
 	ssize_t n;
 
 	if (r->framing == BODY_CHUNKED)
@@ -709,9 +834,17 @@ static ssize_t read_body(struct http_response *r, void *buf, size_t len, struct 
 	if (r->framing == BODY_LENGTH && len > r->left)
 		len = (size_t)r->left;
 	n = read_raw(r, buf, len, e);
-	if (n == 0 && r->framing == BODY_LENGTH)
+	if (n == 0 && r->framing == BODY_LENGTH) {
+		r->dropped = 1;
 		return err_set(e, 0, "connection closed after %llu of %lld body bytes",
 			       (unsigned long long)r->got, (long long)r->h.content_length);
+	}
+	/* over TLS, only close_notify tells the end of the body from a cut */
+	if (n == 0 && k->tls && !tls_closed_cleanly(k->tls)) {
+		r->dropped = 1;
+		return err_set(e, 0, "the connection ended without a TLS close_notify after %llu "
+			       "body bytes: the body may be truncated", (unsigned long long)r->got);
+	}
 	if (n > 0 && r->framing == BODY_LENGTH)
 		r->left -= (uint64_t)n;
 	return n;
@@ -775,11 +908,13 @@ int http_response_stream(struct http_response *r,
 	return n < 0 ? -1 : 0;
 }
 
-int http_response_read_all(struct http_response *r, size_t max, char **out, size_t *len,
-			   struct err *e)
+/* Read a whole body into a malloc'd buffer; a secret's copies (the old
+ * block at each growth, the stack buffer) are wiped. */
+static int read_all(struct http_response *r, size_t max, int secret, char **out, size_t *len,
+		    struct err *e)
 {
-	struct buf b = { 0 };
-	char tmp[16384];
+	char tmp[16384], *data = NULL;
+	size_t used = 0, cap = 0;
 	ssize_t n;
 
 	*out = NULL;
@@ -790,18 +925,63 @@ int http_response_read_all(struct http_response *r, size_t max, char **out, size
 		return wrap_req(e, r->method, r->url);
 	}
 	while ((n = http_response_read(r, tmp, sizeof tmp, e)) > 0) {
-		if (b.len + (size_t)n > max) {
-			buf_free(&b);
+		if (used + (size_t)n > max) {
 			err_set(e, 0, "body over the limit of %zu bytes", max);
-			return wrap_req(e, r->method, r->url);
+			n = wrap_req(e, r->method, r->url);
+			break;
 		}
-		buf_append(&b, tmp, (size_t)n);
+		if (used + (size_t)n + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 16384;
+			char *p;
+			while (ncap < used + (size_t)n + 1)
+				ncap *= 2;
+			if (!(p = malloc(ncap))) {
+				n = err_set(e, ENOMEM, "read body");
+				break;
+			}
+			if (data) {
+				memcpy(p, data, used);
+				if (secret)
+					explicit_bzero(data, cap);
+			}
+			free(data);
+			data = p;
+			cap = ncap;
+		}
+		memcpy(data + used, tmp, (size_t)n);
+		used += (size_t)n;
 	}
-	if (n < 0 || b.oom || !(*out = buf_steal(&b, len))) {
-		buf_free(&b);
-		return n < 0 ? -1 : err_set(e, ENOMEM, "read body");
+	if (secret)
+		explicit_bzero(tmp, sizeof tmp);
+	if (n == 0 && !data && !(data = malloc(1)))
+		n = err_set(e, ENOMEM, "read body");
+	if (n < 0) {
+		if (data && secret)
+			explicit_bzero(data, cap);
+		free(data);
+		return -1;
 	}
+	data[used] = '\0';
+	*out = data;
+	*len = used;
 	return 0;
+}
+
+int http_response_read_all(struct http_response *r, size_t max, char **out, size_t *len,
+			   struct err *e)
+{
+	return read_all(r, max, 0, out, len, e);
+}
+
+int http_response_read_secret(struct http_response *r, size_t max, char **out, size_t *len,
+			      struct err *e)
+{
+	return read_all(r, max, 1, out, len, e);
+}
+
+int http_response_dropped(const struct http_response *r)
+{
+	return r->dropped;
 }
 
 void http_response_free(struct http_response *r)

@@ -36,8 +36,25 @@
  * OPTIONS) is sent once more on a new one.
  *
  * Proxies: https URLs go through https_proxy with CONNECT, http URLs
- * through http_proxy with absolute-URI requests; no_proxy exempts hosts
- * (net.h has the rules).
+ * through http_proxy with absolute-URI requests (all_proxy stands in for
+ * either); no_proxy exempts hosts (net.h has the rules).  Errors on the way
+ * to a proxy name it and the variable it came from.
+ *
+ * Deadlines: each response's head -- connecting (through the proxy too),
+ * the TLS handshake, sending the request, reading the head -- must be done
+ * within head_timeout_ms of starting; a body must then bring at least
+ * min_rate bytes a second averaged over every rate_window_ms (curl's
+ * speed-limit and speed-time).  Each expiry is one message naming the host
+ * and what was slow:
+ *   "connect to 'h' port N: timed out after 60 s"
+ *   "tls handshake with 'h' port N not done within 60 s"
+ *   "no complete response head from 'h' port N within 60 s"
+ *   "'h' port N sent 812 bytes in 60 s, under the minimum of 1000 bytes/s"
+ *
+ * Truncation: a body that ends before its Content-Length or its last chunk,
+ * or one delimited by the connection's end over TLS without the server's
+ * close_notify, is an error; http_response_dropped() then says the
+ * connection ended or was reset under it (so a caller may resume).
  *
  * Errors start with the method and the URL WITHOUT its query string
  * (signed URLs carry secrets there), e.g.
@@ -45,10 +62,15 @@
  *    port 443: Connection refused".
  * Header values the caller passes (credentials) are never put in messages.
  *
+ * Secrets: the buffers that hold a request head (Authorization, Cookie,
+ * Proxy-Authorization) are sized once and wiped before they are freed.
+ *
  * Ownership: http_client_free() closes every pooled connection; a response
  * must be freed before its client.  Strings a response hands out (URL,
- * reason, header values) live until http_response_free().  *_free(NULL) is
- * a no-op.  Not thread-safe: one client per thread. */
+ * reason, header values) live until http_response_free().  Reason phrases
+ * and header values are the server's bytes: quote them in messages only
+ * escaped.  *_free(NULL) is a no-op.  Not thread-safe: one client per
+ * thread. */
 #ifndef SC_HTTP_H
 #define SC_HTTP_H
 
@@ -66,10 +88,15 @@ struct tls_config;
 #define HTTP_URL_MAX 16384          /* signed object-storage URLs are long */
 #define HTTP_MAX_REDIRECTS 10
 #define HTTP_MANIFEST_MAX ((size_t)4 << 20)
-#define HTTP_TIMEOUT_MS 30000       /* default connect and no-progress timeout */
+#define HTTP_HEAD_TIMEOUT_MS 60000  /* default deadline for a response head */
+#define HTTP_RATE_WINDOW_MS 60000   /* default window of the minimum rate */
+#define HTTP_MIN_RATE 1000          /* default minimum body rate, bytes/s */
 #define HTTP_POOL_MAX 8             /* idle connections kept, one per origin */
 #define HTTP_CHUNK_LINE_MAX 4096    /* chunk size line, extensions included */
 #define HTTP_TRAILER_MAX 65536      /* all trailer lines of a chunked body */
+
+/* An RFC 9110 field-value byte: HTAB, SP, VCHAR, obs-text. */
+int http_field_byte(int c);
 
 /* ---- URLs ---- */
 
@@ -172,9 +199,9 @@ struct http_client;
 struct http_response;
 
 struct http_client_options {
-	int connect_timeout_ms;   /* <= 0: HTTP_TIMEOUT_MS */
-	int io_timeout_ms;        /* <= 0: HTTP_TIMEOUT_MS; the longest wait for
-	                             any progress while sending or receiving */
+	int head_timeout_ms;      /* <= 0: HTTP_HEAD_TIMEOUT_MS (see above) */
+	int rate_window_ms;       /* <= 0: HTTP_RATE_WINDOW_MS */
+	unsigned min_rate;        /* 0: HTTP_MIN_RATE bytes/s */
 	struct tls_config *tls;   /* borrowed; used for every https URL unless
 	                             tls_for picks another; NULL: https fails */
 	/* optional: the TLS config for one host (e.g. certs.d/HOST:PORT); NULL
@@ -199,6 +226,17 @@ struct http_request {
 int http_client_new(const struct http_client_options *o, struct http_client **out,
 		    struct err *e);
 void http_client_free(struct http_client *c);
+
+/* How far the last http_request() got on its last hop, so a caller can
+ * tell "nothing answers there" from "something answered, but not HTTP". */
+enum http_stage {
+	HTTP_STAGE_CONNECT,       /* resolving, connecting, a proxy's CONNECT */
+	HTTP_STAGE_TLS,           /* the TLS handshake */
+	HTTP_STAGE_SEND,          /* sending the request */
+	HTTP_STAGE_HEAD,          /* reading and parsing the response head */
+	HTTP_STAGE_DONE,          /* a response head arrived */
+};
+enum http_stage http_client_stage(const struct http_client *c);
 
 /* Send the request, follow redirects, and read the final response's head.
  * Any status is a success here (the caller decides what a 404 means); the
@@ -234,6 +272,13 @@ int http_response_stream(struct http_response *r,
  * reading when Content-Length says so.  Caller frees *out. */
 int http_response_read_all(struct http_response *r, size_t max, char **out, size_t *len,
 			   struct err *e);
+/* The same, for a body that is a secret (a token): every buffer it passed
+ * through is wiped before it is freed. */
+int http_response_read_secret(struct http_response *r, size_t max, char **out, size_t *len,
+			      struct err *e);
+/* 1 when reading the body failed because the connection ended or was reset
+ * before the body was complete. */
+int http_response_dropped(const struct http_response *r);
 /* Free; an unread body closes the connection instead of pooling it. */
 void http_response_free(struct http_response *r);
 

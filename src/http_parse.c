@@ -10,25 +10,11 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "text.h"
 
-static int is_tchar(int c)
+int http_field_byte(int c)
 {
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* Field-value bytes: HTAB, SP, VCHAR, obs-text. */
-static int is_vchar(int c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return c == '\t' || c == ' ' || text_is_vchar(c);
 }
 
 static int ieq(const char *a, size_t alen, const char *b)
@@ -245,7 +231,7 @@ static int parse_status(const char *l, size_t n, struct http_head *h, struct err
 	h->reason = l + (n > 12 ? 13 : 12);
 	h->reason_len = n > 12 ? n - 13 : 0;
 	for (size_t i = 0; i < h->reason_len; i++)
-		if (!is_vchar((unsigned char)h->reason[i]))
+		if (!http_field_byte((unsigned char)h->reason[i]))
 			return err_set(e, 0, "control character in the status line");
 	return 0;
 }
@@ -257,7 +243,7 @@ static int parse_field(const char *l, size_t n, struct http_head *h, struct err 
 
 	if (l[0] == ' ' || l[0] == '\t')
 		return err_set(e, 0, "obsolete header line folding refused");
-	while (i < n && is_tchar((unsigned char)l[i]))
+	while (i < n && text_is_tchar((unsigned char)l[i]))
 		i++;
 	if (!i || i == n || l[i] != ':')
 		return err_set(e, 0, "malformed header field name");
@@ -273,7 +259,7 @@ static int parse_field(const char *l, size_t n, struct http_head *h, struct err 
 	f->value = l + i;
 	f->value_len = end - i;
 	for (; i < end; i++)
-		if (!is_vchar((unsigned char)l[i]))
+		if (!http_field_byte((unsigned char)l[i]))
 			return err_set(e, 0, "control character in header '%.*s'",
 				       (int)(f->name_len > 64 ? 64 : f->name_len), f->name);
 	return 0;
@@ -422,7 +408,7 @@ void http_chunked_init(struct http_chunked *c)
 
 static int chunk_size_char(struct http_chunked *c, int ch, struct err *e)
 {
-	int v = hexval(ch);
+	int v = text_hexval(ch);
 
 	if (c->state == CH_SIZE && v >= 0) {
 		if (c->left > (UINT64_MAX >> 4) || (c->left << 4 | (unsigned)v) > (uint64_t)INT64_MAX)
@@ -439,7 +425,7 @@ static int chunk_size_char(struct http_chunked *c, int ch, struct err *e)
 		c->state = CH_EXT;
 	else if (ch == '\r')
 		c->state = CH_SIZE_LF;
-	else if (c->state == CH_EXT && ch != '\n' && is_vchar(ch))
+	else if (c->state == CH_EXT && ch != '\n' && http_field_byte(ch))
 		;
 	else if (ch != '\n')
 		return err_set(e, 0, "malformed chunk size line");
@@ -487,7 +473,7 @@ static int chunk_step(struct http_chunked *c, int ch, struct err *e)
 			c->state = c->state == CH_TRAILER ? CH_END_LF : CH_TRAILER_LF;
 		else if (ch == '\n')
 			c->state = c->state == CH_TRAILER ? CH_DONE : CH_TRAILER;
-		else if (!is_vchar(ch))
+		else if (!http_field_byte(ch))
 			return err_set(e, 0, "control character in chunked trailer");
 		else
 			c->state = CH_TRAILER_LINE;

@@ -157,11 +157,20 @@ static int parse_install(struct inst *in, int argc, char **argv, const char **im
 			i += n - 1;
 			continue;
 		}
-		if ((!strcmp(a, "--name") || !strcmp(a, "--set") || !strcmp(a, "--runtime")) &&
-		    i + 1 >= argc)
+		if ((!strcmp(a, "--name") || !strcmp(a, "-n") || !strcmp(a, "--set") ||
+		     !strcmp(a, "--runtime") || !strcmp(a, "--system-package")) && i + 1 >= argc)
 			return err_usage(e, "%s needs a value", a);
-		if (!strcmp(a, "--name") || !strncmp(a, "--name=", 7)) {
-			const char *v = a[6] == '=' ? a + 7 : argv[++i];
+		if (!strcmp(a, "--system-package") || !strncmp(a, "--system-package=", 17)) {
+			/* Atomic could wrap a system container into an rpm */
+			const char *v = a[16] == '=' ? a + 17 : argv[++i];
+			if (strcmp(v, "no") && strcmp(v, "auto"))
+				return err_usage(e, "--system-package=%s: no rpm is made; the container "
+						 "is installed directly (use no or auto)", v);
+		} else if (!strcmp(a, "--rootfs") || !strncmp(a, "--rootfs=", 9)) {
+			return err_usage(e, "--rootfs: not supported: the rootfs is always checked out "
+					 "from the image");
+		} else if (!strcmp(a, "--name") || !strncmp(a, "--name=", 7) || !strcmp(a, "-n")) {
+			const char *v = !strncmp(a, "--name=", 7) ? a + 7 : argv[++i];
 			if (!sc_valid_name(v))
 				return err_usage(e, "--name '%s': use [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64", v);
 			snprintf(in->name, sizeof in->name, "%s", v);
@@ -170,7 +179,7 @@ static int parse_install(struct inst *in, int argc, char **argv, const char **im
 				return -1;
 		} else if (!strcmp(a, "--runtime") || !strncmp(a, "--runtime=", 10)) {
 			in->runtime_opt = a[9] == '=' ? a + 10 : argv[++i];
-		} else if (!strcmp(a, "--dry-run")) {
+		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "--display")) {
 			in->dry_run = 1;
 		} else if (!strcmp(a, "--json")) {
 			in->json = 1;
@@ -184,6 +193,8 @@ static int parse_install(struct inst *in, int argc, char **argv, const char **im
 	}
 	if (!*image)
 		return err_usage(e, "which image?");
+	if (pull_options_check(&in->src_opts, e) < 0)
+		return -1;
 	if (in->json && !in->dry_run)
 		return err_usage(e, "--json goes with --dry-run");
 	return 0;
@@ -213,6 +224,7 @@ static int find_image(struct inst *in, const char *image, struct err *e)
 	}
 	if (in->dry_run)
 		return err_set(e, 0, "not stored, and --dry-run pulls nothing: pull it first");
+	in->src_opts.typed = image; /* a short name goes through registries.conf */
 	if (pull_image(in->c, in->s, &ref, &in->src_opts, name, e) < 0 ||
 	    image_resolve(in->s, name, &in->im, e) < 0)
 		return -1;

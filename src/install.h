@@ -10,6 +10,7 @@ int cmd_install(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_uninstall(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_containers_list(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_run(struct cli *c, int argc, char **argv, struct err *e);
+int cmd_stop(struct cli *c, int argc, char **argv, struct err *e);
 
 int cmd_containers_update(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_containers_rollback(struct cli *c, int argc, char **argv, struct err *e);

@@ -45,6 +45,10 @@ int sc_run_cmd(const struct cli *c, char *const argv[], int show, struct err *e)
 	if (pid < 0)
 		return err_set(e, errno, "fork");
 	if (pid == 0) {
+		/* --quiet: only errors, so what the command says on stdout goes */
+		int null = c->quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
 		execvp(argv[0], argv);
 		fprintf(stderr, "syscontainer: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -13,6 +13,7 @@
 #include "util.h"
 
 struct layer_import {
+	struct store *s;
 	struct store_layer *sl;
 	struct inflate *z;
 	struct tar *t;
@@ -24,7 +25,7 @@ struct layer_import {
 	char diff_id[72], blob_digest[72];
 	int64_t blob_size;
 	uint64_t max_size;
-	int has_blob_digest;
+	int has_diff_id, has_blob_digest;
 };
 
 void layer_digest_string(const uint8_t d[32], char out[72])
@@ -114,14 +115,18 @@ int layer_import_begin(struct store *s, const struct layer_expect *x, layer_warn
 {
 	struct layer_import *li;
 
-	if (!valid_digest(x->diff_id))
-		return err_set(e, 0, "diff ID '%s' is not a sha256 digest", x->diff_id ? x->diff_id : "");
+	if (x->diff_id && !valid_digest(x->diff_id))
+		return err_set(e, 0, "diff ID '%s' is not a sha256 digest", x->diff_id);
 	if (x->blob_digest && !valid_digest(x->blob_digest))
 		return err_set(e, 0, "blob digest '%s' is not a sha256 digest", x->blob_digest);
 	li = calloc(1, sizeof *li);
 	if (!li)
 		return err_set(e, ENOMEM, "layer import");
-	snprintf(li->diff_id, sizeof li->diff_id, "%s", x->diff_id);
+	li->s = s;
+	if (x->diff_id) {
+		snprintf(li->diff_id, sizeof li->diff_id, "%s", x->diff_id);
+		li->has_diff_id = 1;
+	}
 	if (x->blob_digest) {
 		snprintf(li->blob_digest, sizeof li->blob_digest, "%s", x->blob_digest);
 		li->has_blob_digest = 1;
@@ -200,10 +205,26 @@ static int verify(struct layer_import *li, struct layer_result *res, struct err 
 	if (li->has_blob_digest && strcmp(res->blob_digest, li->blob_digest))
 		return err_set(e, 0, "blob digest mismatch: expected %s, got %s", li->blob_digest,
 			       res->blob_digest);
-	if (strcmp(res->diff_id, li->diff_id))
+	if (li->has_diff_id && strcmp(res->diff_id, li->diff_id))
 		return err_set(e, 0, "diff ID mismatch: the config says %s, the layer is %s",
 			       li->diff_id, res->diff_id);
 	return 0;
+}
+
+/* A layer whose diff ID we learn only now: when it is stored already, keep
+ * the stored one and write nothing. */
+static int already_stored(struct layer_import *li, struct layer_result *res, struct err *e)
+{
+	char ref[STORE_REF_MAX];
+	int have;
+
+	if (li->has_diff_id)
+		return 0;
+	store_layer_ref(res->diff_id, ref);
+	if ((have = store_ref_get(li->s, ref, res->commit, e)) <= 0)
+		return have;
+	res->present = 1;
+	return 1;
 }
 
 int layer_import_end(struct layer_import *li, struct layer_result *res, struct err *e)
@@ -224,11 +245,16 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 	res->tar_bytes = li->tar_bytes;
 	res->skipped = li->skipped;
 	res->entries = store_layer_entries(li->sl);
+	if ((r = already_stored(li, res, e)) != 0) {
+		layer_import_abort(li);
+		return r < 0 ? -1 : 0;
+	}
 	m = (struct store_layer_meta){
 		.diff_id = res->diff_id,
 		.blob_digest = res->compressed ? res->blob_digest : NULL,
 		.size = li->blob_bytes,
 		.uncompressed_size = li->tar_bytes,
+		.unreferenced = !li->has_diff_id,
 	};
 	sl = li->sl;
 	li->sl = NULL;
@@ -237,4 +263,17 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 		res->need = layer_import_needs(li);
 	layer_import_abort(li);
 	return r;
+}
+
+int layer_write_refs(struct store *s, const struct layer_result *res, struct err *e)
+{
+	char ref[STORE_REF_MAX];
+
+	store_layer_ref(res->diff_id, ref);
+	if (store_set_ref(s, ref, res->commit, e) < 0)
+		return -1;
+	if (!res->compressed || !strcmp(res->blob_digest, res->diff_id))
+		return 0;
+	store_layer_ref(res->blob_digest, ref);
+	return store_set_ref(s, ref, res->commit, e);
 }

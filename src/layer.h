@@ -18,7 +18,11 @@ struct layer_import;
 
 /* What the image says about the layer. */
 struct layer_expect {
-	const char *diff_id;       /* "sha256:<hex>" from the config: required */
+	const char *diff_id;       /* "sha256:<hex>" from the config, or NULL
+	                              when no config is known yet (a stream that
+	                              sends layers first): the layer is then
+	                              committed without refs, or not at all when
+	                              its diff ID is stored already */
 	const char *blob_digest;   /* "sha256:<hex>" from the manifest, or NULL */
 	int64_t blob_size;         /* bytes from the manifest, or -1 */
 	uint64_t max_size;         /* uncompressed bytes allowed (--max-layer-size),
@@ -37,6 +41,9 @@ struct layer_result {
 	uint64_t blob_bytes, tar_bytes;
 	uint64_t entries, skipped; /* entries stored, device nodes/fifos skipped */
 	char commit[65];
+	int present;               /* diff ID unknown beforehand and already
+	                              stored: nothing written, commit is the
+	                              stored layer's */
 	uint64_t need;             /* after an ERR_NO_SPACE failure: about how many
 	                              bytes of disk the whole layer needs */
 };
@@ -51,6 +58,10 @@ int layer_import_feed(struct layer_import *li, const void *buf, size_t len, stru
 /* End of the blob: check sizes and digests, then commit and write refs. */
 int layer_import_end(struct layer_import *li, struct layer_result *res, struct err *e);
 void layer_import_abort(struct layer_import *li);
+
+/* Name a layer committed without refs, once its image is verified:
+ * ociimage/<diff ID hex>, and ociimage/<blob hex> when it was compressed. */
+int layer_write_refs(struct store *s, const struct layer_result *res, struct err *e);
 
 /* Bytes fed so far (for progress). */
 uint64_t layer_import_fed(const struct layer_import *li);

@@ -1,14 +1,13 @@
 /* syscontainer: the verb table, global options, and the one place that
  * prints errors. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include <mbedtls/version.h>
-#include <zlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
@@ -43,16 +42,6 @@ static void usage(FILE *f)
 		"  --version          print versions and exit\n"
 		"  -h, --help         this help; VERB --help for a verb's options\n"
 		"Accepted and ignored for Atomic compatibility: --system, --storage=ostree, -y.\n");
-}
-
-static void version(void)
-{
-	char glib[32], tls[32];
-
-	store_glib_version(glib, sizeof glib);
-	mbedtls_version_get_string(tls);
-	printf("syscontainer %s\nlibostree %s\nGLib %s\nmbed TLS %s\nzlib %s\n",
-	       SC_VERSION, store_ostree_version(), glib, tls, zlibVersion());
 }
 
 /* Value of "--opt VALUE" or "--opt=VALUE" at argv[*i]; NULL when argv[*i] is
@@ -90,6 +79,16 @@ static const struct verb *find_verb(int argc, char **argv, int *used)
 	return NULL;
 }
 
+/* `images --help`: the group's verbs. */
+static void group_help(FILE *f, const char *group)
+{
+	fprintf(f, "usage: syscontainer %s SUB-COMMAND [ARGS]\n\n", group);
+	for (const struct verb *v = verbs; v->name; v++)
+		if (v->group && !strcmp(v->group, group))
+			fprintf(f, "  %-10s %s\n", v->name, v->summary);
+	fprintf(f, "\nsyscontainer %s SUB-COMMAND --help for its options.\n", group);
+}
+
 static int is_group(const char *s)
 {
 	for (const struct verb *v = verbs; v->name; v++)
@@ -98,21 +97,37 @@ static int is_group(const char *s)
 	return 0;
 }
 
-static int fail(const char *verb, const struct err *e)
+/* Verbs that name no object: their errors read "VERB: cause". */
+static int bare(const char *verb)
+{
+	static const char *const list[] = { "images list", "images prune", "images update",
+					    "images verify", "containers list" };
+
+	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+		if (!strcmp(verb, list[i]))
+			return 1;
+	return 0;
+}
+
+static int fail(const char *verb, int bare, const struct err *e)
 {
 	/* A command run in a container passes its exit status through. */
 	if (!e->msg[0])
 		return e->status ? e->status : EXIT_FAIL;
 	/* A failure names its object after the verb ("pull IMAGE: cause"); a
-	 * usage error is about the command line itself ("pull: cause"). */
+	 * usage error, or a verb without an object, has the verb alone
+	 * ("pull: cause", "images list: cause"). */
 	/* The message may quote images, servers and the command line: it is
 	 * escaped here, the one place errors are printed, so it stays one
 	 * harmless line whatever it quotes. */
 	if (verb)
-		text_printf(stderr, "syscontainer: %s%s %s", verb, e->status == EXIT_USAGE ? ":" : "",
-			    e->msg);
+		text_printf(stderr, "syscontainer: %s%s %s", verb,
+			    e->status == EXIT_USAGE || bare ? ":" : "", e->msg);
 	else
 		text_printf(stderr, "syscontainer: %s", e->msg);
+	/* What a user without root sees most: say what would help. */
+	if ((e->errnum == EACCES || e->errnum == EPERM) && geteuid() != 0)
+		fputs(" (run as root)", stderr);
 	fputc('\n', stderr);
 	return e->status ? e->status : EXIT_FAIL;
 }
@@ -129,6 +144,9 @@ int main(int argc, char **argv)
 	 * directories, deployments and host files must not depend on the
 	 * umask of whoever runs us (umask 000 made a 0777 repository). */
 	umask(022);
+	/* Installed as `atomic` (a link), scripts written for the Atomic CLI
+	 * find what it printed where they parse it. */
+	c.atomic = !strcmp(basename(argv[0]), "atomic");
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i], *val;
@@ -139,7 +157,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--version")) {
-			version();
+			cli_print_versions(stdout);
 			return 0;
 		}
 		if (!strcmp(a, "--quiet")) {
@@ -159,10 +177,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (bad)
-			return fail(NULL, &e);
+			return fail(NULL, 0, &e);
 		n = cli_compat_flag(argc, argv, i, &e);
 		if (n < 0)
-			return fail(NULL, &e);
+			return fail(NULL, 0, &e);
 		if (n > 0) {
 			i += n - 1;
 			continue;
@@ -177,6 +195,11 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	v = find_verb(argc - i, argv + i, &used);
+	if (!v && is_group(argv[i]) && i + 1 < argc &&
+	    (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+		group_help(stdout, argv[i]);
+		return 0;
+	}
 	if (!v) {
 		if (is_group(argv[i]))
 			text_printf(stderr, "syscontainer: %s: %s '%s'", argv[i],
@@ -200,8 +223,17 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	/* `--` ends the options.  No name or image starts with '-', so for
+	 * every verb but run (whose CMD may) it only has to go. */
+	if (strcmp(verbname, "run"))
+		for (int j = i; j < argc; j++)
+			if (!strcmp(argv[j], "--")) {
+				memmove(argv + j, argv + j + 1, (size_t)(argc - j) * sizeof *argv);
+				argc--;
+				break;
+			}
 	/* The verb sees its own arguments, argv[0] being the verb name. */
 	if (v->run(&c, argc - i + 1, argv + i - 1, &e) < 0)
-		return fail(verbname, &e);
+		return fail(verbname, bare(verbname), &e);
 	return 0;
 }

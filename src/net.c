@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "authhdr.h"
+#include "text.h"
+#include "util.h"
 
-static int64_t now_ms(void)
+int64_t net_now_ms(void)
 {
 	struct timespec ts;
 
@@ -27,36 +29,42 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void net_format_ms(int ms, char *out, size_t outsz)
+void net_format_ms(int64_t ms, char *out, size_t outsz)
 {
 	if (ms >= 1000 && ms % 1000 == 0)
-		snprintf(out, outsz, "%d s", ms / 1000);
+		snprintf(out, outsz, "%lld s", (long long)(ms / 1000));
 	else
-		snprintf(out, outsz, "%d ms", ms);
+		snprintf(out, outsz, "%lld ms", (long long)ms);
 }
 
-/* Wait for events on fd for at most timeout_ms.  1 ready, 0 timed out,
- * -1 with errno. */
-static int wait_fd(int fd, short events, int timeout_ms)
+/* Wait for events on fd until deadline.  1 ready, 0 timed out, -1 with
+ * errno. */
+static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	int64_t deadline = now_ms() + timeout_ms;
 
 	for (;;) {
-		int r = poll(&p, 1, timeout_ms);
-		if (r >= 0)
+		int64_t left = deadline - net_now_ms();
+		if (left < 0)
+			left = 0;
+		int r = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (r > 0 || (r == 0 && left < INT32_MAX))
 			return r;
-		if (errno != EINTR)
+		if (r < 0 && errno != EINTR)
 			return -1;
-		timeout_ms = (int)(deadline - now_ms());
-		if (timeout_ms < 0)
-			return 0;
 	}
+}
+
+static int timed_out(struct err *e)
+{
+	err_set(e, 0, "timed out");
+	e->errnum = ETIMEDOUT;
+	return -1;
 }
 
 /* One connect attempt with its own deadline.  Returns the fd or -1 with
  * *errnum set (ETIMEDOUT when the deadline passed). */
-static int try_connect(const struct addrinfo *ai, int timeout_ms, int *errnum)
+static int try_connect(const struct addrinfo *ai, int64_t deadline, int *errnum)
 {
 	int fd, one = 1, soerr = 0, r;
 	socklen_t sl = sizeof soerr;
@@ -72,7 +80,7 @@ static int try_connect(const struct addrinfo *ai, int timeout_ms, int *errnum)
 			*errnum = errno;
 			goto fail;
 		}
-		r = wait_fd(fd, POLLOUT, timeout_ms);
+		r = wait_fd(fd, POLLOUT, deadline);
 		if (r <= 0) {
 			*errnum = r == 0 ? ETIMEDOUT : errno;
 			goto fail;
@@ -91,10 +99,66 @@ fail:
 	return -1;
 }
 
+int net_hosts_lookup(const char *buf, size_t len, const char *host)
+{
+	size_t hl = strlen(host), i = 0;
+
+	while (i < len) {
+		size_t end = i, field = 0;
+		while (end < len && buf[end] != '\n')
+			end++;
+		for (size_t j = i; j < end && buf[j] != '#';) {
+			size_t k = j;
+			while (k < end && buf[k] != ' ' && buf[k] != '\t' && buf[k] != '#' && buf[k] != '\r')
+				k++;
+			/* the first field is the address; names follow */
+			if (k > j && field++ && k - j == hl && !strncasecmp(buf + j, host, hl))
+				return 1;
+			j = k;
+			while (j < end && (buf[j] == ' ' || buf[j] == '\t' || buf[j] == '\r'))
+				j++;
+		}
+		i = end + 1;
+	}
+	return 0;
+}
+
+static int is_localhost(const char *h)
+{
+	size_t n = strlen(h);
+	return !strcasecmp(h, "localhost") || (n > 10 && !strcasecmp(h + n - 10, ".localhost"));
+}
+
+/* Without /etc/resolv.conf the C library asks 127.0.0.1:53 and waits 5 s
+ * for nothing (musl): only /etc/hosts can answer then.  *host becomes
+ * "127.0.0.1" for localhost names missing from it. */
+static int without_resolver(const char **host, struct err *e)
+{
+	size_t len = 0;
+	char *hosts = NULL;
+	struct err ignored;
+	int have, listed;
+
+	if (access("/etc/resolv.conf", F_OK) == 0 || errno != ENOENT)
+		return 0;
+	have = util_read_file("/etc/hosts", 1 << 20, &hosts, &len, &ignored) == 0;
+	listed = have && net_hosts_lookup(hosts, len, *host);
+	free(hosts);
+	if (listed)
+		return 0;
+	if (is_localhost(*host)) {
+		*host = "127.0.0.1";
+		return 0;
+	}
+	return err_set(e, 0, "resolve '%s': no /etc/resolv.conf (so no DNS server to ask) and %s",
+		       *host, have ? "not in /etc/hosts" : "no /etc/hosts");
+}
+
 static int resolve(const char *host, unsigned port, struct addrinfo **res, struct err *e)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
+	const char *name = host;
 	unsigned char tmp[16];
 	char service[8];
 	int rc;
@@ -103,8 +167,10 @@ static int resolve(const char *host, unsigned port, struct addrinfo **res, struc
 	 * loopback addresses when deciding what is "configured"). */
 	if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1)
 		hints.ai_flags |= AI_NUMERICHOST;
+	else if (without_resolver(&name, e) < 0)
+		return -1;
 	snprintf(service, sizeof service, "%u", port);
-	rc = getaddrinfo(host, service, &hints, res);
+	rc = getaddrinfo(name, service, &hints, res);
 	if (rc == EAI_SYSTEM)
 		return err_set(e, errno, "resolve '%s'", host);
 	if (rc)
@@ -112,10 +178,10 @@ static int resolve(const char *host, unsigned port, struct addrinfo **res, struc
 	return 0;
 }
 
-int net_connect(const char *host, unsigned port, int timeout_ms, struct err *e)
+int net_connect(const char *host, unsigned port, int64_t deadline, struct err *e)
 {
 	struct addrinfo *res, *ai;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t start = net_now_ms();
 	int fd = -1, errnum = ETIMEDOUT, left = 0;
 	char t[32];
 
@@ -124,18 +190,18 @@ int net_connect(const char *host, unsigned port, int timeout_ms, struct err *e)
 	for (ai = res; ai; ai = ai->ai_next)
 		left++;
 	for (ai = res; ai && fd < 0; ai = ai->ai_next, left--) {
-		int64_t remain = deadline - now_ms();
-		if (remain <= 0) {
+		int64_t now = net_now_ms();
+		if (now >= deadline) {
 			errnum = ETIMEDOUT;
 			break;
 		}
-		fd = try_connect(ai, (int)(remain / left), &errnum);
+		fd = try_connect(ai, now + (deadline - now) / left, &errnum);
 	}
 	freeaddrinfo(res);
 	if (fd >= 0)
 		return fd;
 	if (errnum == ETIMEDOUT) {
-		net_format_ms(timeout_ms, t, sizeof t);
+		net_format_ms(deadline - start, t, sizeof t);
 		err_set(e, 0, "connect to '%s' port %u: timed out after %s", host, port, t);
 		e->errnum = ETIMEDOUT;
 		return -1;
@@ -143,10 +209,8 @@ int net_connect(const char *host, unsigned port, int timeout_ms, struct err *e)
 	return err_set(e, errnum, "connect to '%s' port %u", host, port);
 }
 
-ssize_t net_recv(int fd, void *buf, size_t len, int timeout_ms, struct err *e)
+ssize_t net_recv(int fd, void *buf, size_t len, int64_t deadline, struct err *e)
 {
-	char t[32];
-
 	for (;;) {
 		ssize_t n = recv(fd, buf, len, 0);
 		if (n >= 0)
@@ -155,22 +219,16 @@ ssize_t net_recv(int fd, void *buf, size_t len, int timeout_ms, struct err *e)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return err_set(e, errno, "receive");
-		int r = wait_fd(fd, POLLIN, timeout_ms);
+		int r = wait_fd(fd, POLLIN, deadline);
 		if (r < 0)
 			return err_set(e, errno, "receive");
-		if (r == 0) {
-			net_format_ms(timeout_ms, t, sizeof t);
-			err_set(e, 0, "no data received for %s", t);
-			e->errnum = ETIMEDOUT;
-			return -1;
-		}
+		if (r == 0)
+			return timed_out(e);
 	}
 }
 
-ssize_t net_send(int fd, const void *buf, size_t len, int timeout_ms, struct err *e)
+ssize_t net_send(int fd, const void *buf, size_t len, int64_t deadline, struct err *e)
 {
-	char t[32];
-
 	for (;;) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 		if (n > 0)
@@ -179,24 +237,20 @@ ssize_t net_send(int fd, const void *buf, size_t len, int timeout_ms, struct err
 			continue;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return err_set(e, errno, "send");
-		int r = wait_fd(fd, POLLOUT, timeout_ms);
+		int r = wait_fd(fd, POLLOUT, deadline);
 		if (r < 0)
 			return err_set(e, errno, "send");
-		if (r == 0) {
-			net_format_ms(timeout_ms, t, sizeof t);
-			err_set(e, 0, "could not send for %s", t);
-			e->errnum = ETIMEDOUT;
-			return -1;
-		}
+		if (r == 0)
+			return timed_out(e);
 	}
 }
 
-int net_send_all(int fd, const void *buf, size_t len, int timeout_ms, struct err *e)
+int net_send_all(int fd, const void *buf, size_t len, int64_t deadline, struct err *e)
 {
 	const char *p = buf;
 
 	while (len) {
-		ssize_t n = net_send(fd, p, len, timeout_ms, e);
+		ssize_t n = net_send(fd, p, len, deadline, e);
 		if (n < 0)
 			return -1;
 		p += n;
@@ -214,23 +268,28 @@ int net_idle_ok(int fd)
 
 /* ---- proxies ---- */
 
-void net_proxy_env_load(struct net_proxy_env *env)
+/* The lower-case variable, else the upper-case one; *var names it. */
+static const char *env2(const char *lower, const char *upper, const char **var)
 {
-	env->https_proxy = getenv("https_proxy");
-	if (!env->https_proxy || !*env->https_proxy)
-		env->https_proxy = getenv("HTTPS_PROXY");
-	env->http_proxy = getenv("http_proxy");
-	env->no_proxy = getenv("no_proxy");
-	if (!env->no_proxy || !*env->no_proxy)
-		env->no_proxy = getenv("NO_PROXY");
+	const char *v = getenv(lower);
+
+	*var = lower;
+	if (v && *v)
+		return v;
+	*var = upper;
+	v = upper ? getenv(upper) : NULL;
+	return v && *v ? v : NULL;
 }
 
-static int hexval(int c)
+void net_proxy_env_load(struct net_proxy_env *env)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	const char *cgi = getenv("REQUEST_METHOD"), *unused;
+
+	memset(env, 0, sizeof *env);
+	env->https_proxy = env2("https_proxy", "HTTPS_PROXY", &env->https_var);
+	env->http_proxy = env2("http_proxy", cgi ? NULL : "HTTP_PROXY", &env->http_var);
+	env->all_proxy = env2("all_proxy", "ALL_PROXY", &env->all_var);
+	env->no_proxy = env2("no_proxy", "NO_PROXY", &unused);
 }
 
 /* Percent-decode s[0..len) into out (NUL-terminated).  -1 when malformed,
@@ -244,7 +303,7 @@ static int pct_decode(const char *s, size_t len, char *out, size_t outsz)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+			int h = text_hexval(s[i + 1]), l = text_hexval(s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = h << 4 | l;
@@ -474,13 +533,22 @@ int net_proxy_select(const struct net_proxy_env *env, int https, const char *hos
 		     unsigned port, struct net_proxy *out, struct err *e)
 {
 	const char *v = https ? env->https_proxy : env->http_proxy;
+	const char *var = https ? env->https_var : env->http_var;
 
 	memset(out, 0, sizeof *out);
+	out->var = "";
+	if (!var)
+		var = https ? "https_proxy" : "http_proxy";
+	if (!v || !*v) {
+		v = env->all_proxy;
+		var = env->all_var ? env->all_var : "all_proxy";
+	}
 	if (!v || !*v)
 		return 0;
 	if (env->no_proxy && net_no_proxy_match(env->no_proxy, strlen(env->no_proxy), host, port))
 		return 0;
 	if (net_proxy_parse(v, strlen(v), out, e) < 0)
-		return err_wrap(e, "%s", https ? "https_proxy" : "http_proxy");
+		return err_wrap(e, "%s", var);
+	out->var = var;
 	return 0;
 }

@@ -22,11 +22,15 @@ void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s);
 /* Seconds to wait for the repository lock ($SYSCONTAINER_LOCK_TIMEOUT, 600). */
 unsigned pull_lock_timeout(void);
 
-/* A pull option at argv[i] (--creds, --cert-dir, --tls-verify, --platform,
- * --max-layer-size):
- * how many entries it took (0: not one), -1 on a usage error.  Verbs that
- * pull first (install) accept the same. */
+/* A pull option at argv[i] (--creds, --password-stdin, --authfile,
+ * --cert-dir, --tls-verify, --platform, --timeout, --max-layer-size): how
+ * many entries it took (0: not one), -1 on a usage error.  An inline
+ * --creds password is wiped from argv at once (the option keeps a private
+ * copy).  Verbs that pull first (install) accept the same. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e);
+/* Checks between pull options, after all are read (--password-stdin needs
+ * --creds USER). */
+int pull_options_check(const struct source_opts *o, struct err *e);
 
 int cmd_pull(struct cli *c, int argc, char **argv, struct err *e);
 

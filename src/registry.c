@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,29 @@ struct registry {
 	char host[NET_HOST_MAX + 16]; /* API host[:port] */
 	char path[256];
 	char scope[AUTH_SCOPE_MAX];   /* repository:PATH:pull */
-	int tls_verify;
+	int tls_verify, plain_first;
 	int https;
+	char trust[1024];             /* what is trusted, for the unknown-CA message */
 	struct tls_config *tls;
 	struct http_client *http;
 	struct auth *auth;
+	registry_note_fn note;
+	void *note_ctx;
 };
+
+__attribute__((format(printf, 2, 3)))
+static void say(const struct registry *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!r->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	r->note(r->note_ctx, msg);
+}
 
 const char *registry_scheme(const struct registry *r)
 {
@@ -106,23 +124,49 @@ static int load_cert_dir(struct tls_config *t, const char *dir, struct err *e)
 	return r;
 }
 
-/* --cert-dir, else the first existing certs.d/REGISTRY of the bases. */
-static int load_certs(struct tls_config *t, const struct registry_options *o, struct err *e)
+static int is_dir(const char *p)
 {
-	const char *bases = getenv("SYSCONTAINER_CERTS_D");
-	char list[4096], dir[PATH_MAX], *save = NULL;
 	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* --cert-dir, else the first existing certs.d/REGISTRY of the bases (the
+ * target's first under --root).  r->trust says what ended up trusted, for
+ * the message about a certificate from an unknown CA. */
+static int load_certs(struct registry *r, const struct registry_options *o, struct err *e)
+{
+	static const char *const bases[] = { "/etc/containers/certs.d", "/etc/docker/certs.d" };
+	const char *root = o->root && strcmp(o->root, "/") ? o->root : NULL;
+	char dir[PATH_MAX], looked[700] = "", bundle[PATH_MAX + 32];
+	const char *found = NULL;
+	int rc = 0;
 
 	if (o->cert_dir)
-		return load_cert_dir(t, o->cert_dir, e);
-	snprintf(list, sizeof list, "%s",
-		 bases ? bases : "/etc/containers/certs.d:/etc/docker/certs.d");
-	for (char *b = strtok_r(list, ":", &save); b; b = strtok_r(NULL, ":", &save)) {
-		snprintf(dir, sizeof dir, "%s/%s", b, o->registry);
-		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-			return load_cert_dir(t, dir, e);
+		rc = load_cert_dir(r->tls, found = o->cert_dir, e);
+	for (int i = root ? 0 : 2; !found && i < 4; i++) {
+		size_t used = strlen(looked);
+		if (snprintf(dir, sizeof dir, "%s%s/%s", i < 2 ? root : "", bases[i % 2],
+			     o->registry) >= (int)sizeof dir)
+			continue;
+		if (is_dir(dir))
+			rc = load_cert_dir(r->tls, found = dir, e);
+		else
+			snprintf(looked + used, sizeof looked - used, "%s'%s'", used ? ", " : "", dir);
 	}
-	return 0;
+	if (tls_config_bundle(r->tls)[0])
+		snprintf(bundle, sizeof bundle, "the system bundle '%s'", tls_config_bundle(r->tls));
+	else
+		snprintf(bundle, sizeof bundle, "no system bundle");
+	if (o->cert_dir)
+		snprintf(r->trust, sizeof r->trust, "trusted: the CAs in --cert-dir '%s' and %s",
+			 found, bundle);
+	else if (found)
+		snprintf(r->trust, sizeof r->trust, "trusted: the CAs in '%s' and %s; --cert-dir "
+			 "DIR names another directory", found, bundle);
+	else
+		snprintf(r->trust, sizeof r->trust, "no CA for it in %s; trusted: %s; put its CA "
+			 "in one of those directories or give --cert-dir DIR", looked, bundle);
+	return rc;
 }
 
 /* ---- requests ---- */
@@ -164,6 +208,7 @@ static long retry_delay(const struct http_response *resp, int attempt, long wait
 struct get {
 	const char *target;           /* "/v2/..." */
 	const char *accept;           /* or NULL */
+	const char *range;            /* a Range header value, or NULL */
 	int authed;                   /* send credentials / tokens */
 	int max_redirects;
 };
@@ -178,7 +223,7 @@ static int send_once(struct registry *r, const struct get *g, const char *scope,
 		     struct http_response **out, struct err *e)
 {
 	char url[1024], authz[AUTH_VALUE_MAX];
-	struct http_field h[2];
+	struct http_field h[3];
 	struct http_request rq = { "GET", url, h, 0, NULL, 0, g->max_redirects };
 	int rc;
 
@@ -188,6 +233,8 @@ static int send_once(struct registry *r, const struct get *g, const char *scope,
 		return -1;
 	if (g->accept)
 		h[rq.nheaders++] = (struct http_field){ "Accept", g->accept };
+	if (g->range)
+		h[rq.nheaders++] = (struct http_field){ "Range", g->range };
 	if (authz[0])
 		h[rq.nheaders++] = (struct http_field){ "Authorization", authz };
 	rc = http_request(r->http, &rq, out, e);
@@ -307,7 +354,7 @@ static void error_doc(struct http_response *resp, char *code, size_t codesz, cha
 static int repo_exists(struct registry *r)
 {
 	char target[400];
-	struct get g = { target, NULL, 1, 0 };
+	struct get g = { target, NULL, NULL, 1, 0 };
 	struct http_response *resp = NULL;
 	struct err e;
 	int s;
@@ -351,52 +398,87 @@ static int status_error(struct registry *r, struct http_response *resp, const ch
 
 static int ping_once(struct registry *r, struct http_response **out, struct err *e)
 {
-	struct get g = { "/v2/", NULL, 0, 0 };
+	struct get g = { "/v2/", NULL, NULL, 0, 0 };
 	return get(r, &g, out, e);
 }
 
-/* https first; a TLS handshake failure may mean a plain-HTTP registry,
- * which only --tls-verify=false lets us use.  The plain-HTTP probe is an
- * ordinary ping (retried like any request).  An HTTPS server that gets
- * plain HTTP answers 400 (Go: "Client sent an HTTP request to an HTTPS
- * server", nginx: "The plain HTTP request was sent to HTTPS port"): that
- * is not a plain-HTTP registry, and the TLS error stands. */
+/* Could the other scheme be the right one, after this ping?  An HTTPS port
+ * answers plain HTTP with 400 (Go: "Client sent an HTTP request to an HTTPS
+ * server", nginx: "The plain HTTP request was sent to HTTPS port") or with
+ * something that is not HTTP; a plain-HTTP port fails the TLS handshake (a
+ * certificate that does not verify means TLS is spoken: not that; a server
+ * that is merely slow is not either). */
+static int wrong_scheme(const struct registry *r, const struct http_response *resp,
+			const struct err *e)
+{
+	if (resp)
+		return !r->https && http_response_status(resp) == 400;
+	if (e->errnum == ETIMEDOUT)
+		return 0;
+	if (r->https)
+		return http_client_stage(r->http) == HTTP_STAGE_TLS &&
+		       tls_config_last_failure(r->tls) == TLS_FAIL_HANDSHAKE;
+	return http_client_stage(r->http) == HTTP_STAGE_HEAD;
+}
+
+/* https first (or http first for plain_first); the other scheme only when
+ * the answer suggests it.  Plain HTTP is used only when allowed
+ * (tls_verify = 0); otherwise finding it gives a hint. */
 static int ping(struct registry *r, struct http_response **out, struct err *e)
 {
-	struct http_response *resp = NULL;
-	struct err first, e2;
+	struct http_response *resp = NULL, *resp2 = NULL;
+	enum http_stage first;
+	struct err e2;
+	int rc;
 
-	r->https = 1;
-	if (ping_once(r, out, e) == 0)
-		return 0;
-	if (!strstr(e->msg, "tls handshake with '"))
-		return -1;
-	first = *e;
-	r->https = 0;
-	if (ping_once(r, &resp, &e2) < 0 || http_response_status(resp) == 400) {
-		http_response_free(resp);
-		r->https = 1;
-		*e = first;
+	r->https = !r->plain_first;
+	rc = ping_once(r, &resp, e);
+	if (!wrong_scheme(r, rc == 0 ? resp : NULL, e)) {
+		*out = resp;
+		return rc;
+	}
+	first = http_client_stage(r->http);
+	http_response_free(resp);
+	r->https = !r->https;
+	if (ping_once(r, &resp2, &e2) < 0 || (!r->https && http_response_status(resp2) == 400)) {
+		/* the error of the attempt that got further (rc == 0: the first
+		 * got a 400, the second nothing) */
+		if (!resp2 && (rc == 0 || http_client_stage(r->http) > first))
+			*e = e2;
+		http_response_free(resp2);
+		r->https = !r->https;
 		return -1;
 	}
-	if (r->tls_verify) {
-		http_response_free(resp);
+	if (!r->https && r->tls_verify) {
+		http_response_free(resp2);
 		r->https = 1;
 		return err_set(e, 0, "registry '%s' speaks plain HTTP: pass --tls-verify=false to "
 			       "allow it", r->label);
 	}
-	*out = resp;
+	*out = resp2;
 	return 0;
 }
 
+/* TLS trust (the target's first under --root), the HTTP client with the
+ * deadlines asked for, and the auth state. */
 static int setup(struct registry *r, const struct registry_options *o, struct err *e)
 {
-	struct tls_options to = { .insecure = !o->tls_verify };
+	struct tls_options to = { .insecure = !o->tls_verify, .root = o->root };
 	struct http_client_options ho = { 0 };
+	int floored;
+	time_t at = tls_check_time(time(NULL), tls_build_epoch(), &floored);
 
-	if (tls_config_new(&to, &r->tls, e) < 0 || load_certs(r->tls, o, e) < 0)
+	if (tls_config_new(&to, &r->tls, e) < 0 || load_certs(r, o, e) < 0)
 		return -1;
+	if (o->tls_verify && floored) {
+		char clock[32], build[32];
+		tls_format_day(time(NULL), clock, sizeof clock);
+		tls_format_day(at, build, sizeof build);
+		say(r, "the system clock says %s, before this program was built: certificates "
+		    "are checked as of %s", clock, build);
+	}
 	ho.tls = r->tls;
+	ho.head_timeout_ms = ho.rate_window_ms = o->timeout_s > 0 ? o->timeout_s * 1000 : 0;
 	if (http_client_new(&ho, &r->http, e) < 0)
 		return -1;
 	return auth_new(o->registry, o->creds, !o->tls_verify, &r->auth, e);
@@ -417,8 +499,18 @@ int registry_open(const struct registry_options *o, struct registry **out, struc
 	snprintf(r->path, sizeof r->path, "%s", o->path);
 	snprintf(r->scope, sizeof r->scope, "repository:%s:pull", o->path);
 	r->tls_verify = o->tls_verify;
-	if (setup(r, o, e) < 0 || ping(r, &resp, e) < 0)
+	r->plain_first = o->plain_first && !o->tls_verify;
+	r->note = o->note;
+	r->note_ctx = o->note_ctx;
+	if (setup(r, o, e) < 0)
 		goto fail;
+	if (ping(r, &resp, e) < 0) {
+		/* the one failure the user can fix with a file: say which */
+		if (r->https && r->tls_verify && tls_config_last_failure(r->tls) == TLS_FAIL_UNTRUSTED)
+			snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg), " (%s)",
+				 r->trust);
+		goto fail;
+	}
 	s = http_response_status(resp);
 	if (s == 401 && auth_learn(r->auth, resp, scope, e) < 0)
 		goto fail;
@@ -429,6 +521,7 @@ int registry_open(const struct registry_options *o, struct registry **out, struc
 	}
 	if (s != 401 && s / 100 != 2 && status_error(r, resp, "GET /v2/", e) < 0)
 		goto fail;
+	say(r, "registry '%s': %s://%s/v2/ answered", r->label, registry_scheme(r), r->host);
 	http_response_free(resp);
 	*out = r;
 	return 0;
@@ -454,7 +547,7 @@ int registry_get_manifest(struct registry *r, const char *ref, char **body, size
 			  char *ctype, size_t ctypesz, struct err *e)
 {
 	char target[600], what[600];
-	struct get g = { target, REGISTRY_MANIFEST_ACCEPT, 1, 0 };
+	struct get g = { target, REGISTRY_MANIFEST_ACCEPT, NULL, 1, 0 };
 	struct http_response *resp = NULL;
 	const char *ct;
 	int rc;
@@ -477,19 +570,71 @@ int registry_get_manifest(struct registry *r, const char *ref, char **body, size
 	return rc < 0 ? err_wrap(e, "%s", what) : 0;
 }
 
-static int open_blob(struct registry *r, const char *digest, int64_t size,
-		     struct http_response **out, struct err *e)
+/* Did a redirect take the request for target elsewhere? */
+static int redirected(const struct registry *r, const char *target,
+		      const struct http_response *resp)
 {
-	char target[600], what[128];
-	struct get g = { target, NULL, 1, 0 };
+	char url[1024];
+
+	make_url(r, target, url, sizeof url);
+	return strcmp(http_response_url(resp), url) != 0;
+}
+
+/* "bytes FIRST-LAST/TOTAL" exactly as asked for a resume from first. */
+static int content_range_ok(const char *v, uint64_t first, int64_t size)
+{
+	char want[80];
+
+	if (!v)
+		return 0;
+	snprintf(want, sizeof want, "bytes %llu-%llu/%lld", (unsigned long long)first,
+		 (unsigned long long)size - 1, (long long)size);
+	return !strcmp(v, want);
+}
+
+/* GET the blob, from byte `from` on when from > 0.  *skip is how many bytes
+ * of the body are already fed (a server that ignored Range, or one whose
+ * Content-Range was not what we asked for and was asked again without). */
+static int open_blob(struct registry *r, const char *digest, int64_t size, uint64_t from,
+		     struct http_response **out, uint64_t *skip, struct err *e)
+{
+	char target[600], what[128], range[64];
+	struct get g = { target, NULL, NULL, 1, 0 };
+	int s;
 
 	snprintf(target, sizeof target, "/v2/%s/blobs/%s", r->path, digest);
 	snprintf(what, sizeof what, "blob %s", digest);
-	if (get(r, &g, out, e) < 0)
-		return -1;
-	if (http_response_status(*out) != 200) {
-		status_error(r, *out, what, e);
-		goto fail;
+	snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)from);
+	g.range = from ? range : NULL;
+	*skip = 0;
+	for (int again = 0;; again++) {
+		if (get(r, &g, out, e) < 0)
+			return -1;
+		s = http_response_status(*out);
+		if (s == 206 && g.range &&
+		    content_range_ok(http_response_header(*out, "Content-Range"), from, size))
+			return http_response_expect_length(*out, (uint64_t)size - from, e) < 0 ? -1 : 0;
+		if (s == 200) {
+			*skip = from;
+			break;
+		}
+		if (s == 206 && g.range) {
+			char cr[96];
+			clean(http_response_header(*out, "Content-Range"), cr, sizeof cr);
+			say(r, "%s: asked for %s, got Content-Range '%s': reading it from the start",
+			    what, range, cr);
+			g.range = NULL;
+		} else if (!again && redirected(r, target, *out) &&
+			   (s == 400 || s == 401 || s == 403 || s == 404 || s == 410)) {
+			/* a signed object-storage URL that expired: ask the registry again */
+			say(r, "%s: the redirect target answered HTTP %d: asking the registry again",
+			    what, s);
+		} else {
+			status_error(r, *out, what, e);
+			goto fail;
+		}
+		http_response_free(*out);
+		*out = NULL;
 	}
 	if (size >= 0 && http_response_expect_length(*out, (uint64_t)size, e) < 0)
 		goto fail;
@@ -504,29 +649,74 @@ int registry_get_blob_all(struct registry *r, const char *digest, int64_t size, 
 			  char **out, size_t *len, struct err *e)
 {
 	struct http_response *resp;
+	uint64_t skip;
 	int rc;
 
 	*out = NULL;
 	if (size >= 0 && (uint64_t)size > max)
 		return err_set(e, 0, "blob %s: %lld bytes, more than the %zu we accept", digest,
 			       (long long)size, max);
-	if (open_blob(r, digest, size, &resp, e) < 0)
+	if (open_blob(r, digest, size, 0, &resp, &skip, e) < 0)
 		return -1;
 	rc = http_response_read_all(resp, max, out, len, e);
 	http_response_free(resp);
 	return rc;
 }
 
+/* The caller's feed, behind what a resume needs: the count of bytes fed,
+ * bytes to drop first, and whether the feed itself refused. */
+struct blobfeed {
+	int (*feed)(void *ctx, const void *buf, size_t len, struct err *e);
+	void *ctx;
+	uint64_t fed, skip;
+	int refused;
+};
+
+static int blob_cb(void *arg, const void *data, size_t len, struct err *e)
+{
+	struct blobfeed *b = arg;
+	const char *p = data;
+
+	if (b->skip) {
+		size_t k = b->skip < len ? (size_t)b->skip : len;
+		p += k;
+		len -= k;
+		b->skip -= k;
+		if (!len)
+			return 0;
+	}
+	if (b->feed(b->ctx, p, len, e) < 0) {
+		b->refused = 1;
+		return -1;
+	}
+	b->fed += len;
+	return 0;
+}
+
 int registry_get_blob(struct registry *r, const char *digest, int64_t size,
 		      int (*feed)(void *ctx, const void *buf, size_t len, struct err *e),
 		      void *ctx, struct err *e)
 {
-	struct http_response *resp;
-	int rc;
+	struct blobfeed bf = { feed, ctx, 0, 0, 0 };
 
-	if (open_blob(r, digest, size, &resp, e) < 0)
-		return -1;
-	rc = http_response_stream(resp, feed, ctx, e);
-	http_response_free(resp);
-	return rc;
+	for (int resumes = 0;; resumes++) {
+		struct http_response *resp;
+		int rc, dropped;
+
+		if (open_blob(r, digest, size, bf.fed, &resp, &bf.skip, e) < 0)
+			return -1;
+		rc = http_response_stream(resp, blob_cb, &bf, e);
+		dropped = rc < 0 && !bf.refused && http_response_dropped(resp);
+		http_response_free(resp);
+		if (rc == 0)
+			return 0;
+		/* only a blob of known size can be resumed, and only so often */
+		if (!dropped || size < 0 || resumes == REGISTRY_RESUMES) {
+			if (dropped && size >= 0)
+				err_wrap(e, "blob %s: gave up after %d resumes", digest, resumes);
+			return -1;
+		}
+		say(r, "blob %s: resuming at byte %llu of %lld (%d of %d) after: %s", digest,
+		    (unsigned long long)bf.fed, (long long)size, resumes + 1, REGISTRY_RESUMES, e->msg);
+	}
 }

@@ -17,24 +17,44 @@
  *   registry_get_blob(r, digest, size, feed, ctx, e);             // layers
  *   registry_free(r);
  *
- * Transport: HTTPS with the system CAs, plus the CA files (*.crt) and client
- * pairs (*.cert + *.key) of --cert-dir DIR, or else of the first existing
- * /etc/containers/certs.d/HOST[:PORT]/ and /etc/docker/certs.d/HOST[:PORT]/
- * (always host paths, never under --root).  The environment variable
- * SYSCONTAINER_CERTS_D (a ':'-separated list of base directories) replaces
- * those two bases: it exists for the test suite, which must not write to the
- * host's /etc.  tls_verify = 0 (--tls-verify=false, or the http: prefix)
- * skips certificate checks and allows plain HTTP: https is tried first and
- * http is used when the TLS handshake fails.  Without it, a registry that
- * answers plain HTTP is refused: "registry 'H' speaks plain HTTP: pass
- * --tls-verify=false to allow it".
+ * Transport: HTTPS with the system CAs (the target's bundle first under
+ * --root), plus the CA files (*.crt) and client pairs (*.cert + *.key) of
+ * --cert-dir DIR, or else of the first existing certs.d directory among
+ * ROOT/etc/containers/certs.d/HOST[:PORT], ROOT/etc/docker/certs.d/HOST[:PORT]
+ * (under --root ROOT only), /etc/containers/certs.d/HOST[:PORT],
+ * /etc/docker/certs.d/HOST[:PORT].  A certificate from an unknown CA is
+ * refused with the directories looked in and a mention of --cert-dir.
+ *
+ * Schemes: tls_verify = 0 (--tls-verify=false, insecure = true in
+ * registries.conf) skips certificate checks and allows plain HTTP: https is
+ * tried first, and http when the TLS handshake fails.  plain_first (the
+ * http: prefix) tries plain HTTP first, and https (unverified) when an
+ * HTTPS server answers there.  Without either, a registry that speaks plain
+ * HTTP is refused: "registry 'H' speaks plain HTTP: pass --tls-verify=false
+ * to allow it".  Messages show the URL of the scheme actually used.
+ *
+ * Deadlines: timeout_s (--timeout) bounds each response head and is the
+ * window of the minimum body rate (http.h); 0 keeps the defaults.
  *
  * Retries: connection resets and HTTP 408/429/500/502/503/504 are retried
  * with exponential backoff (or the Retry-After the server asks for), at most
  * REGISTRY_RETRIES more times and REGISTRY_RETRY_BUDGET_MS of waiting in all
- * per request.  A blob is never retried once its first byte was fed.
+ * per request.
+ *
+ * Resume: a blob whose connection drops (closed early or reset) is asked
+ * for again from the first byte not yet fed, with Range, at most
+ * REGISTRY_RESUMES times; the feed's hash state simply carries on.  A server
+ * that ignores Range (200) or answers with another Content-Range than asked
+ * is read from its first byte again, the bytes already fed dropped (the
+ * digest check covers every byte either way).  Each resume asks the
+ * registry afresh, so a redirect to object storage gets a new signed URL;
+ * a redirect target that refuses (400, 401, 403, 404, 410: an expired
+ * signature) is also asked for through the registry once more.
  *
  * Credentials (auth.h) never appear in any message.
+ *
+ * Server-chosen text (reason phrases, error documents) is shown with
+ * control characters as '?'.
  *
  * Ownership: registry_free() frees everything registry_open() made
  * (NULL is a no-op); bodies handed out are malloc'd and the caller's. */
@@ -71,6 +91,7 @@ enum {
 	REGISTRY_MANIFEST_TOKENS = 1 << 16,
 	REGISTRY_RETRIES = 4,
 	REGISTRY_RETRY_BUDGET_MS = 60000,
+	REGISTRY_RESUMES = 5,              /* per blob */
 };
 
 /* ---- platforms ---- */
@@ -149,14 +170,23 @@ int registry_digest_ok(const char *s, size_t len);
 
 /* ---- client ---- */
 
+/* Says one -v line (msg without a trailing newline). */
+typedef void (*registry_note_fn)(void *ctx, const char *msg);
+
 struct registry_options {
-	const char *registry;         /* as in the reference: "docker.io",
-	                                 "127.0.0.1:5000" (certs.d, messages) */
+	const char *registry;         /* the endpoint as in a reference:
+	                                 "docker.io", "127.0.0.1:5000" (certs.d,
+	                                 credentials, messages) */
 	const char *api_host;         /* where to talk to: imgref_api_host() */
 	const char *path;             /* repository path: "library/busybox" */
 	int tls_verify;               /* 0: no certificate checks, plain HTTP allowed */
+	int plain_first;              /* try plain HTTP before HTTPS (http:) */
 	const char *cert_dir;         /* --cert-dir, or NULL for certs.d */
+	const char *root;             /* --root: certs.d and CAs there first */
 	const struct auth_creds *creds; /* NULL: none (anonymous) */
+	int timeout_s;                /* --timeout; 0: the defaults */
+	registry_note_fn note;        /* NULL: say nothing */
+	void *note_ctx;
 };
 
 struct registry;

@@ -211,7 +211,8 @@ static int is_v1_type(const char *mt)
 }
 
 /* A string member into dst (""when absent); -1 when present but not a
- * string or too long. */
+ * string, too long, or holding a control character (these strings end up
+ * quoted in messages, which are one line). */
 static int get_str(const struct json *j, int obj, const char *key, char *dst, size_t sz)
 {
 	int n = json_get(j, obj, key);
@@ -224,6 +225,11 @@ static int get_str(const struct json *j, int obj, const char *key, char *dst, si
 		free(s);
 		return -1;
 	}
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			free(s);
+			return -1;
+		}
 	memcpy(dst, s, strlen(s) + 1);
 	free(s);
 	return 0;

@@ -1,6 +1,7 @@
 #include "source.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +13,25 @@
 int source_open(struct source **out, const struct imgref *ref, const struct source_opts *o,
 		struct err *e)
 {
-	struct source *src = calloc(1, sizeof *src);
-	int r;
+	struct source *src;
+	int r = -1;
 
-	if (!src)
+	if (ref->transport == IMGREF_DOCKER_DAEMON)
+		return source_open_engine(out, ref, 1, o, e);
+	if (!(src = calloc(1, sizeof *src)))
 		return err_set(e, ENOMEM, "open source");
 	switch (ref->transport) {
 	case IMGREF_REGISTRY:
 		r = source_registry_open(src, ref, o, e);
 		break;
 	case IMGREF_DOCKER_ARCHIVE:
-		r = source_docker_archive_open(src, ref, e);
+	case IMGREF_OCI_ARCHIVE:
+		r = source_archive_file_open(src, ref, o, e);
 		break;
-	default:
-		r = err_set(e, 0, "%s sources are not supported yet (registries, dockertar: and "
-			    "docker-archive: are)", ref->transport == IMGREF_OCI ? "oci:"
-			    : ref->transport == IMGREF_OCI_ARCHIVE ? "oci-archive:" : "docker:");
+	case IMGREF_OCI:
+		r = source_oci_dir_open(src, ref, o, e);
+		break;
+	case IMGREF_DOCKER_DAEMON:
 		break;
 	}
 	if (r < 0) {
@@ -36,6 +40,26 @@ int source_open(struct source **out, const struct imgref *ref, const struct sour
 	}
 	*out = src;
 	return 0;
+}
+
+int source_platform(const struct source_opts *o, struct registry_platform *p, struct err *e)
+{
+	if (o && o->platform)
+		return registry_platform_parse(o->platform, strlen(o->platform), p, e);
+	return registry_platform_host(p, e);
+}
+
+void source_warn(const struct source_opts *o, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!o || !o->pull || !o->pull->warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->pull->warn(o->pull->ctx, msg);
 }
 
 void source_free(struct source *src)

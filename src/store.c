@@ -1107,6 +1107,9 @@ int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 	const char *refs[3] = { primary, NULL, NULL };
 	int r;
 
+	if (m->unreferenced)
+		refs[0] = NULL;
+
 	if (!ostree_mutable_tree_get_metadata_checksum(l->root)) {
 		g_autofree char *dm = NULL;
 		if (dirmeta(l, 0, 0, 0755, NULL, &dm, e) < 0) {
@@ -1117,7 +1120,7 @@ int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 	}
 	meta = layer_metadata(l, m);
 	store_layer_ref(m->diff_id, primary);
-	if (m->blob_digest && strcmp(m->blob_digest, m->diff_id)) {
+	if (!m->unreferenced && m->blob_digest && strcmp(m->blob_digest, m->diff_id)) {
 		store_layer_ref(m->blob_digest, alias);
 		refs[1] = alias;
 	}
@@ -1554,6 +1557,32 @@ out:
 	if (r < 0)
 		unlinkat(dirfd, name, 0);
 	return r;
+}
+
+int store_verify(struct store *s, const char *const *commits, size_t n, unsigned *objects,
+		 struct err *e)
+{
+	g_autoptr(GHashTable) reachable = ostree_repo_traverse_new_reachable();
+	GHashTableIter it;
+	gpointer key;
+	GError *ge = NULL;
+
+	*objects = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ostree_repo_traverse_commit_union(s->repo, commits[i], 0, reachable, NULL, &ge))
+			return gerr(e, ge, "commit %s", commits[i]);
+	g_hash_table_iter_init(&it, reachable);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const char *sum;
+		OstreeObjectType type;
+
+		ostree_object_name_deserialize(key, &sum, &type);
+		/* Re-hashes the object's content and metadata against its name. */
+		if (!ostree_repo_fsck_object(s->repo, type, sum, NULL, &ge))
+			return gerr(e, ge, "object %s", sum);
+		(*objects)++;
+	}
+	return 0;
 }
 
 /* ---- space ------------------------------------------------------------------ */

@@ -67,10 +67,12 @@ struct store_layer_meta {
 	const char *blob_digest;      /* "sha256:<hex>" as served, NULL if the same */
 	uint64_t size;                /* bytes as served */
 	uint64_t uncompressed_size;
+	int unreferenced;             /* commit only: a stream's layer, named by
+	                                 refs once its image is verified */
 };
-/* Commit the layer and write its refs: ociimage/<diff ID hex>, plus
- * ociimage/<blob hex> when the blob was compressed.  commit[65] receives
- * the commit checksum. */
+/* Commit the layer and write its refs (unless m->unreferenced):
+ * ociimage/<diff ID hex>, plus ociimage/<blob hex> when the blob was
+ * compressed.  commit[65] receives the commit checksum. */
 int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 		       char commit[65], struct err *e);
 void store_layer_abort(struct store_layer *l);
@@ -170,6 +172,12 @@ int store_object_write(struct store *s, const char *checksum, int fd, uint64_t m
  * following links), with its owner, mode and xattrs. */
 int store_object_copy(struct store *s, const char *checksum, int dirfd, const char *name,
 		      struct err *e);
+
+/* Re-hash every object the commits reach (their trees, directories and
+ * files) against its name; *objects counts them.  The first bad one is
+ * the error. */
+int store_verify(struct store *s, const char *const *commits, size_t n, unsigned *objects,
+		 struct err *e);
 
 /* ---- space ----------------------------------------------------------------
  * A transaction refused or aborted leaves no staging data (README, Design,

@@ -3,10 +3,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -32,13 +35,14 @@ const char *const tls_system_ca_files[] = {
 
 struct tls_config {
 	mbedtls_ssl_config conf;
-	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_x509_crt ca;
 	mbedtls_x509_crt cert[TLS_MAX_CLIENT_CERTS];
 	mbedtls_pk_context key[TLS_MAX_CLIENT_CERTS];
 	int ncerts;
 	int insecure;
+	enum tls_failure failure;
+	char bundle[PATH_MAX];          /* the system bundle loaded, or "" */
 };
 
 /* What the verify callback saw, for the error message. */
@@ -54,12 +58,15 @@ struct tls_conn {
 	mbedtls_ssl_context ssl;
 	struct tls_config *cfg;
 	int fd;
-	int timeout_ms;
+	int64_t deadline;
 	int have_ioerr;
+	int clean_eof;                  /* the peer sent close_notify */
 	struct err ioerr;               /* cause of the last failed bio call */
 	const char *host;               /* during the handshake only */
 	unsigned char ip[16];           /* host as an address literal ... */
 	size_t iplen;                   /* ... 4 or 16, or 0 for a name */
+	time_t now;                     /* what validity is checked against */
+	int floored;                    /* now is the build date, not the clock */
 	struct verify_report rep;
 };
 
@@ -88,17 +95,62 @@ time_t tls_build_epoch(void)
 #endif
 }
 
-int tls_check_clock(time_t now, time_t built, struct err *e)
+time_t tls_check_time(time_t now, time_t built, int *floored)
+{
+	*floored = now < built;
+	return now < built ? built : now;
+}
+
+int tls_validity(time_t not_before, time_t not_after, time_t now)
+{
+	if (now > not_after)
+		return TLS_CERT_EXPIRED;
+	if (now < not_before)
+		return TLS_CERT_FUTURE;
+	return 0;
+}
+
+void tls_format_day(time_t t, char *out, size_t outsz)
 {
 	struct tm tm;
-	char day[32];
 
-	if (now >= built)
-		return 0;
-	if (!gmtime_r(&now, &tm) || !strftime(day, sizeof day, "%Y-%m-%d", &tm))
-		snprintf(day, sizeof day, "%lld s after 1970", (long long)now);
-	return err_set(e, 0, "system clock is %s, before this program was built: "
-		       "certificates cannot be checked", day);
+	if (!gmtime_r(&t, &tm) || !strftime(out, outsz, "%Y-%m-%d", &tm))
+		snprintf(out, outsz, "%lld s after 1970", (long long)t);
+}
+
+static time_t x509_time(const mbedtls_x509_time *x)
+{
+	struct tm tm = { .tm_year = x->year - 1900, .tm_mon = x->mon - 1, .tm_mday = x->day,
+			 .tm_hour = x->hour, .tm_min = x->min, .tm_sec = x->sec };
+	return timegm(&tm);
+}
+
+/* ---- entropy ---- */
+
+/* getrandom() needs no /dev; /dev/urandom serves kernels before 3.17. */
+static int entropy(void *arg, unsigned char *out, size_t len)
+{
+	int fd = -1;
+
+	(void)arg;
+	while (len) {
+		ssize_t n = fd < 0 ? getrandom(out, len, 0) : read(fd, out, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && fd < 0 && errno == ENOSYS &&
+		    (fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0)
+			continue;
+		if (n <= 0) {
+			if (fd >= 0)
+				close(fd);
+			return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+		}
+		out += n;
+		len -= (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
 }
 
 /* ---- config ---- */
@@ -126,16 +178,39 @@ int tls_config_ca_count(const struct tls_config *c)
 	return ca_count(&c->ca);
 }
 
-static void load_system_cas(struct tls_config *c)
+const char *tls_config_bundle(const struct tls_config *c)
 {
-	for (int i = 0; tls_system_ca_files[i]; i++) {
-		/* > 0 means some certificates of the bundle did not parse
-		 * (algorithms mbedtls lacks): the rest are still good */
-		if (mbedtls_x509_crt_parse_file(&c->ca, tls_system_ca_files[i]) >= 0 &&
-		    ca_count(&c->ca) > 0)
+	return c->bundle;
+}
+
+enum tls_failure tls_config_last_failure(const struct tls_config *c)
+{
+	return c->failure;
+}
+
+/* The first bundle under root (when given) that yields a certificate,
+ * else the first on the running system. */
+static void load_system_cas(struct tls_config *c, const char *root)
+{
+	char p[PATH_MAX];
+
+	for (int pass = root && strcmp(root, "/") ? 0 : 1; pass < 2; pass++) {
+		const char *pre = pass ? "" : root;
+		for (int i = 0; tls_system_ca_files[i]; i++) {
+			snprintf(p, sizeof p, "%s%s", pre, tls_system_ca_files[i]);
+			/* > 0 means some certificates of the bundle did not parse
+			 * (algorithms mbedtls lacks): the rest are still good */
+			if (mbedtls_x509_crt_parse_file(&c->ca, p) >= 0 && ca_count(&c->ca) > 0) {
+				snprintf(c->bundle, sizeof c->bundle, "%s", p);
+				return;
+			}
+		}
+		snprintf(p, sizeof p, "%s/etc/ssl/certs", pre);
+		if (mbedtls_x509_crt_parse_path(&c->ca, p) >= 0 && ca_count(&c->ca) > 0) {
+			snprintf(c->bundle, sizeof c->bundle, "%s", p);
 			return;
+		}
 	}
-	mbedtls_x509_crt_parse_path(&c->ca, "/etc/ssl/certs");
 }
 
 static int config_setup(struct tls_config *c, struct err *e)
@@ -143,10 +218,11 @@ static int config_setup(struct tls_config *c, struct err *e)
 	static const char pers[] = "syscontainer tls";
 	int ret;
 
-	ret = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
-				    (const unsigned char *)pers, sizeof pers - 1);
+	ret = mbedtls_ctr_drbg_seed(&c->drbg, entropy, NULL, (const unsigned char *)pers,
+				    sizeof pers - 1);
 	if (ret)
-		return mbed_err(e, ret, "%s", "seed the random generator");
+		return err_set(e, 0, "seed the random generator: neither getrandom() nor "
+			       "/dev/urandom gave random bytes");
 	ret = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
 					  MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (ret)
@@ -168,7 +244,6 @@ int tls_config_new(const struct tls_options *o, struct tls_config **out, struct 
 	if (!c)
 		return err_set(e, errno, "tls configuration");
 	mbedtls_ssl_config_init(&c->conf);
-	mbedtls_entropy_init(&c->entropy);
 	mbedtls_ctr_drbg_init(&c->drbg);
 	mbedtls_x509_crt_init(&c->ca);
 	for (int i = 0; i < TLS_MAX_CLIENT_CERTS; i++) {
@@ -181,7 +256,7 @@ int tls_config_new(const struct tls_options *o, struct tls_config **out, struct 
 		return -1;
 	}
 	if (!c->insecure && !(o && o->no_system_cas))
-		load_system_cas(c);
+		load_system_cas(c, o ? o->root : NULL);
 	*out = c;
 	return 0;
 }
@@ -192,7 +267,6 @@ void tls_config_free(struct tls_config *c)
 		return;
 	mbedtls_ssl_config_free(&c->conf);
 	mbedtls_ctr_drbg_free(&c->drbg);
-	mbedtls_entropy_free(&c->entropy);
 	mbedtls_x509_crt_free(&c->ca);
 	for (int i = 0; i < TLS_MAX_CLIENT_CERTS; i++) {
 		mbedtls_x509_crt_free(&c->cert[i]);
@@ -270,7 +344,11 @@ static void add_name(char *list, size_t size, const char *name, size_t len)
 			strcpy(list + used, used ? ", ..." : "...");
 		return;
 	}
-	snprintf(list + used, size - used, "%s'%.*s'", used ? ", " : "", (int)len, name);
+	used += (size_t)snprintf(list + used, size - used, "%s'", used ? ", " : "");
+	/* names come from the server: nothing but printable ASCII in messages */
+	for (size_t i = 0; i < len; i++)
+		list[used++] = name[i] > 0x20 && name[i] < 0x7f ? name[i] : '?';
+	strcpy(list + used, "'");
 }
 
 /* The names an end-entity certificate is for: SAN DNS names and addresses,
@@ -295,12 +373,19 @@ static void describe_names(const mbedtls_x509_crt *crt, char *list, size_t size)
 }
 
 /* Called for each certificate of the chain, the root first, the server's
- * own (depth 0) last. */
+ * own (depth 0) last.  Validity dates are ours to check: mbedtls compares
+ * them with the raw clock, we with the clock floor. */
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	struct tls_conn *t = arg;
 	struct verify_report *r = &t->rep;
+	int v = tls_validity(x509_time(&crt->valid_from), x509_time(&crt->valid_to), t->now);
 
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	if (v == TLS_CERT_EXPIRED)
+		*flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	if (v == TLS_CERT_FUTURE)
+		*flags |= MBEDTLS_X509_BADCERT_FUTURE;
 	if (depth == 0 && t->iplen) {
 		/* mbedtls was given no host name to check (it cannot match
 		 * addresses): the address check is ours */
@@ -343,11 +428,20 @@ static int verify_error(const struct tls_conn *t, struct err *e)
 		return err_set(e, 0, "certificate for '%s' expired on %s", t->host, when);
 	}
 	if (r->flags & MBEDTLS_X509_BADCERT_FUTURE) {
+		char clock[32], floor[32];
 		fmt_time(&r->future_from, when, sizeof when);
-		return err_set(e, 0, "certificate for '%s' is not valid before %s", t->host, when);
+		if (!t->floored)
+			return err_set(e, 0, "certificate for '%s' is not valid before %s", t->host, when);
+		tls_format_day(time(NULL), clock, sizeof clock);
+		tls_format_day(t->now, floor, sizeof floor);
+		return err_set(e, 0, "certificate for '%s' is not valid before %s (the system clock "
+			       "says %s, so certificates are checked as of this program's build, %s: "
+			       "set the clock)", t->host, when, clock, floor);
 	}
-	if (r->flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+	if (r->flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+		t->cfg->failure = TLS_FAIL_UNTRUSTED;
 		return err_set(e, 0, "certificate for '%s' is not signed by a trusted CA", t->host);
+	}
 	if (r->flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
 		if (!r->names[0])
 			return err_set(e, 0, "certificate for '%s' does not match: it names no host",
@@ -371,7 +465,7 @@ static int bio_send(void *arg, const unsigned char *buf, size_t len)
 
 	if (len > INT_MAX)
 		len = INT_MAX;
-	n = net_send(t->fd, buf, len, t->timeout_ms, &t->ioerr);
+	n = net_send(t->fd, buf, len, t->deadline, &t->ioerr);
 	if (n < 0) {
 		t->have_ioerr = 1;
 		return MBEDTLS_ERR_NET_SEND_FAILED;
@@ -386,7 +480,7 @@ static int bio_recv(void *arg, unsigned char *buf, size_t len)
 
 	if (len > INT_MAX)
 		len = INT_MAX;
-	n = net_recv(t->fd, buf, len, t->timeout_ms, &t->ioerr);
+	n = net_recv(t->fd, buf, len, t->deadline, &t->ioerr);
 	if (n < 0) {
 		t->have_ioerr = 1;
 		return MBEDTLS_ERR_NET_RECV_FAILED;
@@ -421,8 +515,11 @@ static int handshake_error(struct tls_conn *t, int ret, struct err *e)
 	const char *name = "unknown alert";
 	int code;
 
-	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
+	t->cfg->failure = TLS_FAIL_HANDSHAKE;
+	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+		t->cfg->failure = TLS_FAIL_VERIFY;
 		return verify_error(t, e);
+	}
 	if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
 		code = t->ssl.in_msg ? t->ssl.in_msg[1] : -1;
 		for (size_t i = 0; i < sizeof alerts / sizeof alerts[0]; i++)
@@ -439,27 +536,25 @@ static int handshake_error(struct tls_conn *t, int ret, struct err *e)
 	return err_wrap(e, "tls handshake with '%s'", t->host);
 }
 
-int tls_connect(struct tls_config *c, int fd, const char *host, int timeout_ms,
+int tls_connect(struct tls_config *c, int fd, const char *host, int64_t deadline,
 		struct tls_conn **out, struct err *e)
 {
 	struct tls_conn *t;
 	int ret;
 
 	*out = NULL;
-	if (!c->insecure && tls_check_clock(time(NULL), tls_build_epoch(), e) < 0)
-		return err_wrap(e, "tls handshake with '%s'", host);
-	if (!c->insecure && ca_count(&c->ca) == 0)
-		return err_set(e, 0, "tls handshake with '%s': no trusted CA certificates "
-			       "(no system bundle in %s, /etc/pki/tls/certs, ...)", host,
-			       tls_system_ca_files[0]);
+	/* no trusted CA at all (a bare initramfs) is found out by the
+	 * handshake: "not signed by a trusted CA", like any unknown CA */
+	c->failure = TLS_FAIL_HANDSHAKE;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return err_set(e, errno, "tls handshake with '%s'", host);
 	mbedtls_ssl_init(&t->ssl);
 	t->cfg = c;
 	t->fd = fd;
-	t->timeout_ms = timeout_ms;
+	t->deadline = deadline;
 	t->host = host;
+	t->now = tls_check_time(time(NULL), tls_build_epoch(), &t->floored);
 	if (inet_pton(AF_INET, host, t->ip) == 1)
 		t->iplen = 4;
 	else if (inet_pton(AF_INET6, host, t->ip) == 1)
@@ -481,6 +576,7 @@ int tls_connect(struct tls_config *c, int fd, const char *host, int timeout_ms,
 		handshake_error(t, ret, e);
 		goto fail;
 	}
+	c->failure = TLS_OK;
 	t->host = NULL;
 	*out = t;
 	return 0;
@@ -490,28 +586,34 @@ fail:
 	return -1;
 }
 
-ssize_t tls_recv(struct tls_conn *t, void *buf, size_t len, int timeout_ms, struct err *e)
+ssize_t tls_recv(struct tls_conn *t, void *buf, size_t len, int64_t deadline, struct err *e)
 {
 	int ret;
 
 	if (len > INT_MAX)
 		len = INT_MAX;
-	t->timeout_ms = timeout_ms;
+	t->deadline = deadline;
 	t->have_ioerr = 0;
 	ret = mbedtls_ssl_read(&t->ssl, buf, len);
 	if (ret >= 0)
 		return ret;
+	t->clean_eof = ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY;
 	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF)
 		return 0;
 	return io_error(t, ret, e);
 }
 
-int tls_send_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms,
+int tls_closed_cleanly(const struct tls_conn *t)
+{
+	return t->clean_eof;
+}
+
+int tls_send_all(struct tls_conn *t, const void *buf, size_t len, int64_t deadline,
 		 struct err *e)
 {
 	const unsigned char *p = buf;
 
-	t->timeout_ms = timeout_ms;
+	t->deadline = deadline;
 	t->have_ioerr = 0;
 	while (len) {
 		int ret = mbedtls_ssl_write(&t->ssl, p, len);
@@ -533,7 +635,7 @@ void tls_close(struct tls_conn *t)
 	if (!t)
 		return;
 	/* a courtesy: never wait long for it */
-	t->timeout_ms = 100;
+	t->deadline = net_now_ms() + 100;
 	mbedtls_ssl_close_notify(&t->ssl);
 	mbedtls_ssl_free(&t->ssl);
 	free(t);

@@ -163,7 +163,7 @@ for i in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.1; done
 SYSCONTAINER_LOCK_TIMEOUT=1 sc images prune
 assert_eq "prune while another process holds the lock: exit 1" "$rc" 1
 assert_eq "prune says it waits, then gives up naming the lock" "$errout" "syscontainer: waiting for the repository lock on '$R' (up to 1 s)
-syscontainer: images prune repository '$R': exclusive lock still busy after 1 s"
+syscontainer: images prune: repository '$R': exclusive lock still busy after 1 s"
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
 
 # Prune racing pulls (bounded): pulls never fail, and every image ref left

@@ -32,8 +32,9 @@ printf '127.0.0.1 localhost LOCALDOMAIN localdomain\n::1 localhost\n' > "$T/host
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$T/resolv.conf"
 mount --bind "$T/hosts" /etc/hosts && mount --bind "$T/resolv.conf" /etc/resolv.conf ||
 	{ not_ok "replace /etc/hosts and /etc/resolv.conf in the test's mount namespace"; done_testing; exit 1; }
-# The host's certs.d and credentials are never read.
-export SYSCONTAINER_CERTS_D=$T/no-certs.d HOME=$T/home
+# The host's credentials are never read; its certs.d directories are only
+# looked at for this test's own random ports, where nothing can be.
+export HOME=$T/home
 unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR
 
 H64=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef

@@ -109,9 +109,9 @@ assert_eq "layers never fetched again" "$(blob_gets "$LOG" "${blobs[1]}")" 1
 
 # http: prefix means --tls-verify=false
 use_checkout "$T/co-http"
-sc --quiet pull "http:$REG/test/multi:t"
+sc pull "http:$REG/test/multi:t"
 assert_eq "http: prefix: exit 0 without --tls-verify=false" "$rc" 0
-assert_match "http: prefix: same image" "$out" "Pulled $REG/test/multi:t (IMAGE ID ${cfg:7:12}): *"
+assert_match "http: prefix: same image" "$out" "*Pulled $REG/test/multi:t (IMAGE ID ${cfg:7:12}): *"
 assert_eq "http: prefix: syscontainer.source keeps it" "$(meta_str "$img" syscontainer.source)" "http:$REG/test/multi:t"
 
 # ---------------------------------------------------------------- Docker schema 2
@@ -170,23 +170,23 @@ for c in "linux/arm64:$scfg:$sdigest" "linux/aarch64:$scfg:$sdigest" "linux/arm6
 	want=${rest%%:sha256:*} wmd=sha256:${rest##*:sha256:}
 	use_checkout "$T/co-plat"
 	rm -rf "$T/co-plat"
-	sc --quiet pull --tls-verify=false --platform "$plat" "$REG/test/multiarch"
+	sc pull --tls-verify=false --platform "$plat" "$REG/test/multiarch"
 	assert_eq "index, --platform $plat: exit 0" "$rc" 0
-	assert_match "index, --platform $plat: that image" "$out" "Pulled $REG/test/multiarch:latest (IMAGE ID ${want:7:12}): *"
+	assert_match "index, --platform $plat: that image" "$out" "*Pulled $REG/test/multiarch:latest (IMAGE ID ${want:7:12}): *"
 	assert_eq "index, --platform $plat: docker.digest is the platform manifest's" \
 		"$(meta_str "$(image_ref "$REG/test/multiarch:latest")" docker.digest)" "$wmd"
 done
 rm -rf "$T/co-plat"
-sc --quiet pull --tls-verify=false "$REG/test/multiarch"
+sc pull --tls-verify=false "$REG/test/multiarch"
 case $host in
 x86_64) assert_match "index, no --platform: this machine's (amd64)" "$out" "*(IMAGE ID ${cfg:7:12})*" ;;
 aarch64) assert_match "index, no --platform: this machine's (arm64)" "$out" "*(IMAGE ID ${scfg:7:12})*" ;;
 *) skip "index: no image for this machine's architecture $host" ;;
 esac
 rm -rf "$T/co-plat"
-sc --quiet pull --tls-verify=false --platform linux/arm64 "$REG/test/multiarch@$idigest"
+sc pull --tls-verify=false --platform linux/arm64 "$REG/test/multiarch@$idigest"
 assert_eq "index by digest: exit 0" "$rc" 0
-assert_match "index by digest: named by the index digest" "$out" "Pulled $REG/test/multiarch@$idigest (IMAGE ID ${scfg:7:12}): *"
+assert_match "index by digest: named by the index digest" "$out" "*Pulled $REG/test/multiarch@$idigest (IMAGE ID ${scfg:7:12}): *"
 rm -rf "$T/co-plat"
 expect_fail "index: no image for the platform lists what it offers" 1 \
 	"syscontainer: pull $REG/test/multiarch: manifest 'test/multiarch:latest': no image for linux/riscv64 in the index; it offers linux/amd64, linux/arm64" \

@@ -1,15 +1,15 @@
 #!/bin/bash
 # Issue 4, HTTPS: docker-registry with a certificate from a test CA (DNS
 # localhost and IP 127.0.0.1), reached through both names with the CA from
-# --cert-dir or a certs.d directory; an untrusted CA, a certificate for
-# another name, --tls-verify=false, and client certificates.  Every failure
-# leaves the repository unchanged.
+# --cert-dir, a certs.d directory or the CA bundle of the --root target; an
+# untrusted CA (the message says where a CA was looked for), a certificate
+# for another name, --tls-verify=false, and client certificates.  Every
+# failure leaves the repository unchanged.  The host's certs.d directories
+# are only ever looked at for 127.0.0.1 and localhost on this test's own
+# random ports, where nothing can be.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/helpers/pull-lib.sh"
 . "$top/tests/helpers/registry-lib.sh"
-
-# The host's /etc/containers/certs.d and /etc/docker/certs.d are never read.
-export SYSCONTAINER_CERTS_D=$T/no-certs.d
 
 if ! build_umoci; then
 	not_ok "build the fixtures (mkimage-umoci.sh)"
@@ -69,14 +69,29 @@ assert_eq "by host name localhost: exit 0" "$rc" 0
 assert_match "by host name: every layer already there" "$out" "*Pulled localhost:$P/test/multi:t (IMAGE ID ${cfg:7:12}): 0 layers stored, 3 skipped, 0 B"
 assert_fsck "$R" "after the HTTPS pulls"
 
-use_checkout "$T/co-certsd"
-mkdir -p "$T/certs.d/localhost:$P"
-cp "$C/ca.crt" "$T/certs.d/localhost:$P/ca.crt"
-SYSCONTAINER_CERTS_D=$T/nothing-here:$T/certs.d sc --quiet pull "localhost:$P/test/multi:t"
-assert_eq "certs.d/HOST:PORT/ca.crt trusted without --cert-dir: exit 0" "$rc" 0
-SYSCONTAINER_CERTS_D=$T/certs.d expect_fail "certs.d of another HOST:PORT does not apply" 1 \
-	"syscontainer: pull 127.0.0.1:$P/test/multi:t: GET https://127.0.0.1:$P/v2/: certificate for '127.0.0.1' is not signed by a trusted CA" \
-	pull "127.0.0.1:$P/test/multi:t"
+# certs.d of the target: --root ROOT looks in ROOT/etc/docker/certs.d too
+TR=$T/target
+use_checkout /co-certsd
+mkdir -p "$TR/etc/docker/certs.d/localhost:$P"
+cp "$C/ca.crt" "$TR/etc/docker/certs.d/localhost:$P/ca.crt"
+sc --quiet --root "$TR" pull "localhost:$P/test/multi:t"
+assert_eq "ROOT/etc/docker/certs.d/HOST:PORT/ca.crt trusted without --cert-dir: exit 0" "$rc" 0
+bundle=$(ls /etc/ssl/certs/ca-certificates.crt 2> /dev/null)
+trusted=${bundle:+the system bundle \'$bundle\'}
+use_checkout /co-certsd-other
+expect_fail "certs.d of another HOST:PORT does not apply; the message says where a CA was looked for" 1 \
+	"syscontainer: pull 127.0.0.1:$P/test/multi:t: GET https://127.0.0.1:$P/v2/: certificate for '127.0.0.1' is not signed by a trusted CA (no CA for it in '$TR/etc/containers/certs.d/127.0.0.1:$P', '$TR/etc/docker/certs.d/127.0.0.1:$P', '/etc/containers/certs.d/127.0.0.1:$P', '/etc/docker/certs.d/127.0.0.1:$P'; trusted: ${trusted:-no system bundle}; put its CA in one of those directories or give --cert-dir DIR)" \
+	--root "$TR" pull "127.0.0.1:$P/test/multi:t"
+R=$TR/co-certsd-other/.storage/ostree
+unchanged "certs.d of another HOST:PORT"
+
+# the target's own CA bundle comes before the running system's
+mkdir -p "$TR/etc/ssl/certs"
+cat "$C/ca.crt" > "$TR/etc/ssl/certs/ca-certificates.crt"
+use_checkout /co-bundle
+sc --quiet --root "$TR" pull "127.0.0.1:$P/test/multi:t"
+assert_eq "ROOT/etc/ssl/certs/ca-certificates.crt is the bundle under --root: exit 0" "$rc" 0
+rm -r "$TR/etc/ssl"
 
 use_checkout "$T/co-insecure"
 sc --quiet pull --tls-verify=false "localhost:$P/test/multi:t"
@@ -88,12 +103,12 @@ assert_eq "http: prefix over HTTPS: no CA needed either" "$rc" 0
 use_checkout "$T/co-fail"
 for via in 127.0.0.1 localhost; do
 	expect_fail "untrusted CA via $via" 1 \
-		"syscontainer: pull $via:$P/test/multi:t: GET https://$via:$P/v2/: certificate for '$via' is not signed by a trusted CA" \
+		"syscontainer: pull $via:$P/test/multi:t: GET https://$via:$P/v2/: certificate for '$via' is not signed by a trusted CA (no CA for it in '/etc/containers/certs.d/$via:$P', '/etc/docker/certs.d/$via:$P'; trusted: ${trusted:-no system bundle}; put its CA in one of those directories or give --cert-dir DIR)" \
 		pull "$via:$P/test/multi:t"
 	unchanged "untrusted CA via $via"
 done
 expect_fail "a CA that did not sign it (--cert-dir)" 1 \
-	"syscontainer: pull localhost:$P/test/multi:t: GET https://localhost:$P/v2/: certificate for 'localhost' is not signed by a trusted CA" \
+	"syscontainer: pull localhost:$P/test/multi:t: GET https://localhost:$P/v2/: certificate for 'localhost' is not signed by a trusted CA (trusted: the CAs in --cert-dir '$T/certs-wrongca' and ${trusted:-no system bundle})" \
 	pull --cert-dir "$T/certs-wrongca" "localhost:$P/test/multi:t"
 expect_fail "--cert-dir that does not exist" 1 \
 	"syscontainer: pull localhost:$P/test/multi:t: certificate directory '$T/nonexistent': No such file or directory" \

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Issue 11: a full disk is said plainly and leaves nothing behind.  On a
-# small tmpfs and a loop-mounted ext4: a gzip bomb, a plain layer larger
-# than the disk, a disk filled by something else, libostree's reserve
-# switched off (the kernel's ENOSPC), a file system out of inodes.  Each
+# small tmpfs and a loop-mounted ext4: a gzip bomb (from a file and from a
+# pipe), a plain layer larger than the disk, a disk filled by something
+# else, libostree's reserve switched off (the kernel's ENOSPC), a file
+# system out of inodes.  Each
 # time: one line naming the file system, about how much more is needed
 # and how much is free; the store unchanged (refs and objects), no staging
 # data left, fsck clean; and once space is freed, the pull works.
@@ -78,6 +79,16 @@ snapshot "$T/before"
 no_space "tmpfs, gzip bomb" "$fx/gzip-bomb.tar" "$D" "$GIB"
 # a plain 100 MiB layer
 no_space "tmpfs, plain layer larger than the disk" "$fx/big-raw.tar" "$D" $((100 * 1024 * 1024))
+# the bomb as a stream (a pipe on standard input), whose layers come
+# before its manifest: the same line, the estimate from the layer alone
+sc pull docker-archive:- < <(cat "$fx/gzip-bomb.tar")
+assert_eq "tmpfs, gzip bomb on a pipe: exit status" "$rc" 1
+assert_match "tmpfs, gzip bomb on a pipe: one line naming the file system" "$errout" \
+	"syscontainer: pull docker-archive:-: no space left on $D (needs about * MB more; $(usable_mb "$D") MB free)"
+snapshot "$T/after"
+assert_eq "tmpfs, gzip bomb on a pipe: the store is unchanged" \
+	"$(diff "$T/before" "$T/after" | head -5)" ""
+assert_eq "tmpfs, gzip bomb on a pipe: no staging data left" "$(staging)" ""
 
 # Something else fills the disk up to the reserve: the pull of shared (one
 # new, small layer) fails; once that is deleted, the same pull works.
@@ -173,6 +184,10 @@ expect_fail "--max-layer-size 100M stops the bomb" 1 \
 snapshot "$T/after"
 assert_eq "--max-layer-size: the store is unchanged" "$(diff "$T/before" "$T/after" | head -5)" ""
 assert_eq "--max-layer-size: no staging data left" "$(staging)" ""
+expect_fail "--max-layer-size stops the bomb on a pipe too" 1 \
+	"syscontainer: pull docker-archive:-: standard input: layer '$(info "$fx/gzip-bomb.info" 'd["images"][0]["manifest_layers"][0]')': larger than 10 MiB uncompressed (--max-layer-size)" \
+	pull --max-layer-size 10M docker-archive:- < <(cat "$fx/gzip-bomb.tar")
+assert_eq "--max-layer-size on a pipe: no staging data left" "$(staging)" ""
 sc pull --max-layer-size=2G "dockertar:$fx/gzip-bomb.tar"
 assert_eq "--max-layer-size=2G lets the 1 GiB layer through" "$rc" 0
 for bad in 0 1x -5 M 99999999999999999999G; do

@@ -7,6 +7,11 @@
 #            (10,000 and 40,000 files: the cost per file must not grow), and
 #            of 1,000,000 empty files on ext4 (past its hardlink limit),
 #            against `ostree checkout` of the same layer
+#   streams: the big image as docker save writes it (layer uncompressed),
+#            read as a stream from a pipe (docker-archive:-) and from
+#            podman's Docker API (docker:), which syscontainer keeps no copy
+#            of (podman writes one of its own before it sends it): peak RSS
+#            against the archive's size
 # Figures are wall time and peak RSS; ratios are syscontainer / peer.
 # BENCH_MB sets the size of the big file (default 1024).  Generated images
 # are kept in .build/bench (rebuilt when hostile.py changes).  The file
@@ -18,7 +23,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 MB=${BENCH_MB:-1024}
 RSS_LIMIT_KB=$((32 * 1024))
 T=$(mktemp -d /var/tmp/scbench.XXXXXX)
+svc=
 cleanup() {
+	[ -z "$svc" ] || { kill "$svc"; wait "$svc"; } 2> /dev/null
 	for m in $(grep " $T" /proc/self/mounts | cut -d' ' -f2 | sort -r); do umount "$m"; done
 	rm -rf "$T"
 }
@@ -42,6 +49,7 @@ fixture() {
 
 echo "bench: building the images (cached in .build/bench)..."
 BIG=$(fixture big-file --big-mb "$MB")
+RAW=$(fixture big-raw --big-mb "$MB")
 MANY=$(fixture many-entries)
 TREE=$(fixture big-tree --big-mb 2048 --files 75000)
 TREE10=$(fixture big-tree --big-mb 40 --files 10000)
@@ -90,6 +98,34 @@ row "20k files" "$MANY"
 row "2 GiB, 75k files" "$TREE"
 if [ "$scm" -le "$RSS_LIMIT_KB" ]; then verdict=within; else verdict=OVER; fi
 printf '%-22s peak RSS %d KiB: %s the %d KiB limit\n' "" "$scm" "$verdict" "$RSS_LIMIT_KB"
+
+echo "streams: the ${MB} MiB image as docker save writes it, read once, front to back:"
+stream_row() {   # stream_row NAME ARCHIVE_BYTES CMD...: time, peak RSS, RSS / archive
+	name=$1 bytes=$2
+	shift 2
+	rm -rf "$T/ck"
+	sync
+	ATOMIC_OSTREE_CHECKOUT_PATH=$T/ck measure "$name" "$@"
+	printf '%-22s syscontainer %7.2fs %7d KiB | archive %d MiB | RSS / archive %.4f\n' \
+		"$name" "$secs" "$kib" $((bytes >> 20)) "$(ratio "$kib * 1024" "$bytes")"
+}
+BYTES=$(stat -c %s "$RAW")
+stream_row "${MB} MiB pipe" "$BYTES" sh -c "cat '$RAW' | '$SC' --quiet pull docker-archive:-"
+E=$T/engine
+mkdir -p "$E/tmp"
+# podman on storage and state of its own under $E, never the host's
+PM="podman --root $E/storage --runroot $E/run --tmpdir $E/libpod --storage-driver=vfs
+	--events-backend=file --cgroup-manager=cgroupfs"
+TMPDIR=$E/tmp sh "$top/tests/helpers/contained.sh" "$E/ov" $PM load -i "$RAW" > /dev/null 2>&1
+(TMPDIR=$E/tmp exec sh "$top/tests/helpers/contained.sh" "$E/ov" $PM system service --time=0 \
+	"unix://$E/docker.sock" > "$E/log" 2>&1) &
+svc=$!
+for i in $(seq 100); do [ -S "$E/docker.sock" ] && break; sleep 0.1; done
+DOCKER_HOST=unix://$E/docker.sock stream_row "${MB} MiB docker:" "$BYTES" \
+	"$SC" --quiet pull docker:localhost/test/big-raw   # podman names short names localhost/
+kill "$svc"
+wait "$svc" 2> /dev/null || true
+svc=
 
 # A target root for installs under --root (a runtime that does nothing).
 newroot() {

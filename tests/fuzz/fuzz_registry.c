@@ -1,13 +1,14 @@
 /* Fuzz target for the registry's pure readers (src/registry_manifest.c,
- * the auth-file lookup of src/auth.c).
+ * the auth-file lookup of src/auth.c, a credential helper's answer).
  *
  * fuzz_manifest: the input as a manifest or index, read without a
  *   Content-Type and with each kind's; every promise of registry.h about a
  *   parsed manifest is checked (digests well formed, sizes >= 0, counts
  *   within the limits, image layers of a type we import, index platforms
  *   normalised), an index is asked for a few platforms; the same bytes as
- *   an auth file (looked up for a nested path) and, cut to 80 bytes, as a
- *   --platform value.  Any broken invariant abort()s. */
+ *   an auth file (both formats, looked up for a nested path), as a
+ *   credential helper's answer and, cut to 80 bytes, as a --platform
+ *   value.  Any broken invariant abort()s. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,9 +100,20 @@ int fuzz_manifest(const uint8_t *data, size_t size)
 	memcpy(copy, buf, size);
 	for (size_t i = 0; i < sizeof ctypes / sizeof ctypes[0]; i++)
 		one_manifest(copy, size, ctypes[i]);
-	memset(&c, 0, sizeof c);
-	if (auth_file_lookup(copy, size, "r.example:5000", "a/b/c", &c, &e) == 1)
-		CHECK(c.set && c.user[0] && memchr(c.pass, '\0', sizeof c.pass));
+	for (int legacy = 0; legacy < 2; legacy++) {
+		char helper[64];
+		int r;
+		memset(&c, 0, sizeof c);
+		r = auth_file_lookup(copy, size, legacy, "r.example:5000", "a/b/c", &c, helper, &e);
+		if (r == 1)
+			CHECK(c.set && c.user[0] && memchr(c.pass, '\0', sizeof c.pass));
+		if (r == 2)
+			CHECK(helper[0] && strlen(helper) < 64 && !strchr(helper, '/'));
+	}
+	if (auth_helper_parse(copy, size, &c, &e) == 0)
+		CHECK(c.set && c.user[0] && c.pass[0] && !strchr(c.user, ':'));
+	else
+		CHECK(!c.set && memchr(e.msg, '\0', sizeof e.msg));
 	if (registry_platform_parse(copy, size < 80 ? size : 80, &p, &e) == 0)
 		check_platform_normal(&p);
 	else

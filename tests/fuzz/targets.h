@@ -15,4 +15,8 @@
 	X(spec, fuzz_spec) \
 	X(manifest, fuzz_manifest) \
 	X(dockerarchive, fuzz_dockerarchive) \
-	X(policy, fuzz_policy)
+	X(policy, fuzz_policy) \
+	X(toml, fuzz_toml) \
+	X(archive_docker, fuzz_archive_docker) \
+	X(archive_oci, fuzz_archive_oci) \
+	X(stream, fuzz_stream)

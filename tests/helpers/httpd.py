@@ -37,6 +37,10 @@ Paths (all roles):
                       the connection closed without an answer (a keep-alive
                       race the client must survive by retrying once)
   /client-cert        "cn=CN" of the client certificate (mtls)
+  /trickle-head       the response head one byte every 100 ms (3 s in all)
+  /trickle-body?n=N&every=MS   Content-Length N, one byte every MS ms
+  /close-notify       like /close, but over TLS the server says close_notify
+                      first (/close over TLS just ends: a possible truncation)
 """
 import http.server
 import os
@@ -222,6 +226,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"until the end")
             self.close_connection = True
+        elif path == "/trickle-head":
+            head = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 26 + b"\r\nContent-Length: 3\r\n\r\n"
+            for i in range(len(head)):
+                self.wfile.write(head[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.1)
+            self.wfile.write(b"end")
+        elif path == "/trickle-body":
+            n, every = int(q.get("n", "100")), int(q.get("every", "100"))
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            for i in range(n):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(every / 1000)
+        elif path == "/close-notify":
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"until the end")
+            self.close_connection = True
+            if self.server.ssl_ctx:
+                self.request.unwrap()
         elif path == "/arm-drop":
             self.drop_next = True
             self.reply(200, b"armed\n")

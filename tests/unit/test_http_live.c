@@ -193,8 +193,8 @@ static struct tls_config *tls_with(const char *ca, int insecure)
 static struct http_client *client_with(struct tls_config *t, int io_ms,
 				       const struct net_proxy_env *px)
 {
-	struct http_client_options o = { .tls = t, .io_timeout_ms = io_ms,
-					 .connect_timeout_ms = io_ms,
+	struct http_client_options o = { .tls = t, .head_timeout_ms = io_ms,
+					 .rate_window_ms = io_ms,
 					 .proxy = px ? px : &no_proxy_env };
 	struct http_client *c;
 	struct err e;
@@ -370,9 +370,14 @@ static void test_bodies(struct http_client *c)
 	ok(get(c, url(PLAIN, "127.0.0.1", "/short"), &b, &e) < 0 &&
 		   strstr(e.msg, "connection closed after 5 of 10 body bytes"),
 	   "truncated body detected (%s)", e.msg);
+	struct http_request sq = { "GET", url(PLAIN, "127.0.0.1", "/short"), NULL, 0, NULL, 0, 0 };
+	ok(http_request(c, &sq, &r, &e) == 0 && http_response_stream(r, sink_cb, &s, &e) < 0 &&
+		   http_response_dropped(r),
+	   "a body cut short says the connection dropped (a caller may resume)");
+	http_response_free(r);
 	ok(http_request(c, &rq, &r, &e) == 0 && http_response_stream(r, fail_cb, NULL, &e) < 0 &&
-		   !strcmp(e.msg, "the consumer gave up"),
-	   "a failing callback stops the stream with its own error");
+		   !strcmp(e.msg, "the consumer gave up") && !http_response_dropped(r),
+	   "a failing callback stops the stream with its own error, not a drop");
 	http_response_free(r);
 	ok(get(c, url(PLAIN, "127.0.0.1", "/hello"), &b, &e) == 200,
 	   "the client works after an abandoned body");
@@ -446,7 +451,7 @@ static void test_redirects(struct http_client *c)
 static void test_failures(void)
 {
 	struct http_client *c = client_with(NULL, 500, NULL);
-	char want[256], u[128], *b;
+	char want[400], u[128], *b;
 	struct err e;
 	unsigned p = free_port();
 	int64_t t0;
@@ -461,13 +466,44 @@ static void test_failures(void)
 		   !strncmp(e.msg, dns, sizeof dns - 1) && strlen(e.msg) > sizeof dns,
 	   "DNS failure: '%s'", e.msg);
 	t0 = now_ms();
-	ok(get(c, url(PLAIN, "127.0.0.1", "/slow-head"), &b, &e) < 0 &&
-		   strstr(e.msg, "/slow-head: no data received for 500 ms") && now_ms() - t0 < 2500,
-	   "no-progress timeout waiting for the head: '%s'", e.msg);
+	snprintf(want, sizeof want, "GET %s: no complete response head from '127.0.0.1' port %u "
+		 "within 500 ms", url(PLAIN, "127.0.0.1", "/slow-head"), port[PLAIN]);
+	ok(get(c, url(PLAIN, "127.0.0.1", "/slow-head"), &b, &e) < 0 && !strcmp(e.msg, want) &&
+		   e.errnum == ETIMEDOUT && now_ms() - t0 < 2500,
+	   "head deadline, nothing sent: '%s'", e.msg);
+	/* the 3 bytes before the pause come with the head or just after it */
+	snprintf(want, sizeof want, "GET %s: '127.0.0.1' port %u sent ", url(PLAIN, "127.0.0.1",
+		 "/slow-body"), port[PLAIN]);
 	ok(get(c, url(PLAIN, "127.0.0.1", "/slow-body"), &b, &e) < 0 &&
-		   strstr(e.msg, "no data received for 500 ms"),
-	   "no-progress timeout in the middle of the body");
+		   !strncmp(e.msg, want, strlen(want)) &&
+		   (!strcmp(e.msg + strlen(want), "0 bytes in 500 ms, under the minimum of 1000 bytes/s") ||
+		    !strcmp(e.msg + strlen(want), "3 bytes in 500 ms, under the minimum of 1000 bytes/s")),
+	   "minimum rate, a body that stops: '%s'", e.msg);
 	ok(get(c, url(PLAIN, "127.0.0.1", "/hello"), &b, &e) == 200, "the client recovers");
+	free(b);
+	http_client_free(c);
+}
+
+/* What a per-read timeout never catches: bytes that keep coming, slowly. */
+static void test_trickles(void)
+{
+	struct http_client *c = client_with(NULL, 1000, NULL);
+	char want[300], *b;
+	struct err e;
+	int64_t t0 = now_ms();
+
+	snprintf(want, sizeof want, "GET %s: no complete response head from '127.0.0.1' port %u "
+		 "within 1 s", url(PLAIN, "127.0.0.1", "/trickle-head"), port[PLAIN]);
+	ok(get(c, url(PLAIN, "127.0.0.1", "/trickle-head"), &b, &e) < 0 && !strcmp(e.msg, want) &&
+		   now_ms() - t0 < 2000,
+	   "a head trickling a byte every 100 ms misses its deadline: '%s'", e.msg);
+	t0 = now_ms();
+	ok(get(c, url(PLAIN, "127.0.0.1", "/trickle-body?n=2000&every=20"), &b, &e) < 0 &&
+		   strstr(e.msg, "bytes in 1 s, under the minimum of 1000 bytes/s") &&
+		   now_ms() - t0 < 2500,
+	   "a body at 50 bytes/s is below the minimum rate: '%s'", e.msg);
+	ok(get(c, url(PLAIN, "127.0.0.1", "/big?n=3000000"), &b, &e) == 200,
+	   "the same deadlines let a fast 3 MB body through");
 	free(b);
 	http_client_free(c);
 }
@@ -495,7 +531,7 @@ static void test_connect_timeout(void)
 	snprintf(u, sizeof u, "http://127.0.0.1:%u/", ntohs(a.sin_port));
 	int rc = get(c, u, &b, &e);
 	hung = rc < 0 && strstr(e.msg, "timed out after 300 ms");
-	if (rc < 0 && !hung && strstr(e.msg, "no data received"))
+	if (rc < 0 && !hung && strstr(e.msg, "no complete response head"))
 		ok(1, "connect timeout # SKIP this kernel accepts beyond the backlog (%s)", e.msg);
 	else
 		ok(hung, "connect timeout: '%s'", rc < 0 ? e.msg : "connected");
@@ -572,6 +608,13 @@ static void test_tls(void)
 	free(b);
 	ok(tls_config_add_ca_file(ca2, path_in("ports"), &e) < 0 &&
 		   strstr(e.msg, "CA file '"), "a CA file without certificates: '%s'", e.msg);
+	ok(tls_fetch(ca, TLS, "localhost", "/close", &b, &e) < 0 &&
+		   strstr(e.msg, "/close: the connection ended without a TLS close_notify after 13 "
+				 "body bytes: the body may be truncated"),
+	   "a body delimited by the end of a TLS connection without close_notify: '%s'", e.msg);
+	ok(tls_fetch(ca, TLS, "localhost", "/close-notify", &b, &e) == 200 &&
+		   !strcmp(b, "until the end"), "the same body ended by close_notify is whole");
+	free(b);
 
 	struct http_client *c = client_with(ca, 5000, NULL);
 	ok(count(c, TLS, &c1, &r1) == 0 && count(c, TLS, &c2, &r2) == 0 && c1 == c2 && r2 == r1 + 1,
@@ -649,7 +692,7 @@ static unsigned start_tinyproxy(void)
 static void test_proxy(void)
 {
 	struct tls_config *ca = tls_with("ca.crt", 0);
-	char good[128], bad[128], dead[128], *b;
+	char good[128], bad[128], dead[128], want[400], *b;
 	struct net_proxy_env env = { 0 };
 	struct http_client *c;
 	struct err e;
@@ -693,6 +736,14 @@ static void test_proxy(void)
 	http_client_free(c);
 
 	env.https_proxy = dead;
+	env.https_var = "HTTPS_PROXY";
+	c = client_with(ca, 5000, &env);
+	snprintf(want, sizeof want, "GET %s: proxy '127.0.0.1' port %s (from HTTPS_PROXY): connect "
+		 "to '127.0.0.1' port %s: Connection refused", url(TLS, "localhost", "/hello"),
+		 strrchr(dead, ':') + 1, strrchr(dead, ':') + 1);
+	ok(get(c, url(TLS, "localhost", "/hello"), &b, &e) < 0 && !strcmp(e.msg, want),
+	   "a dead proxy is named, with the variable it came from: '%s'", e.msg);
+	http_client_free(c);
 	env.no_proxy = "localhost,127.0.0.1";
 	c = client_with(ca, 5000, &env);
 	ok(get(c, url(TLS, "localhost", "/hello"), &b, &e) == 200, "no_proxy bypasses the proxy");
@@ -724,6 +775,7 @@ int main(void)
 	test_redirects(c);
 	http_client_free(c);
 	test_failures();
+	test_trickles();
 	test_connect_timeout();
 	test_tls();
 	test_proxy();

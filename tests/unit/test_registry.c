@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define D64 "sha256:" H64
@@ -265,11 +266,13 @@ static const struct acase {
 
 static void test_auth_files(void)
 {
+	char helper[64];
+
 	for (size_t i = 0; i < sizeof auths / sizeof auths[0]; i++) {
 		struct auth_creds c = { 0 };
 		struct err e;
-		int rc = auth_file_lookup(authfile, strlen(authfile), auths[i].registry,
-					  auths[i].path, &c, &e);
+		int rc = auth_file_lookup(authfile, strlen(authfile), 0, auths[i].registry,
+					  auths[i].path, &c, helper, &e);
 		if (auths[i].user)
 			ok(rc == 1 && !strcmp(c.user, auths[i].user) && !strcmp(c.pass, auths[i].pass),
 			   "auth file: %s/%s -> %s (%s)", auths[i].registry, auths[i].path,
@@ -281,11 +284,79 @@ static void test_auth_files(void)
 	{
 		struct auth_creds c = { 0 };
 		struct err e;
-		ok(auth_file_lookup("{\"auths\":[]}", 12, "x", "y", &c, &e) < 0,
+		ok(auth_file_lookup("{\"auths\":[]}", 12, 0, "x", "y", &c, helper, &e) < 0,
 		   "auths that is not an object is an error");
-		ok(auth_file_lookup("{", 1, "x", "y", &c, &e) < 0 && strstr(e.msg, "invalid JSON"),
-		   "a broken auth file is an error");
-		ok(auth_file_lookup("{}", 2, "x", "y", &c, &e) == 0, "no auths: nothing");
+		ok(auth_file_lookup("{", 1, 0, "x", "y", &c, helper, &e) < 0 &&
+			   strstr(e.msg, "invalid JSON"), "a broken auth file is an error");
+		ok(auth_file_lookup("{}", 2, 0, "x", "y", &c, helper, &e) == 0, "no auths: nothing");
+	}
+}
+
+/* Docker's order inside one file: credHelpers for the registry, then the
+ * file's own auths, then credsStore; and the legacy ~/.dockercfg shape. */
+static const struct hcase {
+	const char *file;
+	int legacy;
+	const char *registry;
+	int want;
+	const char *got, *why;
+} helper_cases[] = {
+	{ "{\"credHelpers\":{\"r.example\":\"pass\"},\"auths\":{\"r.example\":{\"auth\":\"YWxpY2U6czNjcmV0\"}}}",
+	  0, "r.example", 2, "pass", "credHelpers wins over auths" },
+	{ "{\"credHelpers\":{\"other.example\":\"pass\"},\"auths\":{\"r.example\":{\"auth\":\"YWxpY2U6czNjcmV0\"}}}",
+	  0, "r.example", 1, "alice", "a helper for another registry does not apply" },
+	{ "{\"credsStore\":\"secretservice\",\"auths\":{\"r.example\":{\"auth\":\"YWxpY2U6czNjcmV0\"}}}",
+	  0, "r.example", 1, "alice", "auths before credsStore" },
+	{ "{\"credsStore\":\"secretservice\",\"auths\":{\"https://index.docker.io/v1/\":{}}}",
+	  0, "docker.io", 2, "secretservice", "credsStore for an entry without auth (docker login's)" },
+	{ "{\"credsStore\":\"\"}", 0, "docker.io", 0, "", "an empty credsStore is none" },
+	{ "{\"credHelpers\":{\"r.example\":\"../evil\"}}", 0, "r.example", -1, "",
+	  "a helper name with a path is refused" },
+	{ "{\"r.example\":{\"auth\":\"YWxpY2U6czNjcmV0\",\"email\":\"x\"}}", 1, "r.example", 1,
+	  "alice", "~/.dockercfg: entries at the top level" },
+	{ "{\"auths\":{\"r.example\":{\"auth\":\"YWxpY2U6czNjcmV0\"}}}", 1, "r.example", 0, "",
+	  "~/.dockercfg has no auths wrapper: 'auths' is just a registry name there" },
+};
+
+static void test_auth_helpers_in_files(void)
+{
+	for (size_t i = 0; i < sizeof helper_cases / sizeof helper_cases[0]; i++) {
+		const struct hcase *h = &helper_cases[i];
+		struct auth_creds c = { 0 };
+		struct err e;
+		char helper[64] = "";
+		int rc = auth_file_lookup(h->file, strlen(h->file), h->legacy, h->registry, "x/y", &c,
+					  helper, &e);
+		const char *got = rc == 2 ? helper : rc == 1 ? c.user : "";
+		ok(rc == h->want && !strcmp(got, h->got), "auth file: %s (%d %s)", h->why, rc,
+		   rc < 0 ? e.msg : got);
+	}
+}
+
+static void test_helper_answers(void)
+{
+	static const struct { const char *out, *user, *msg, *why; } cases[] = {
+		{ "{\"ServerURL\":\"r.example\",\"Username\":\"bob\",\"Secret\":\"s3\"}", "bob", NULL,
+		  "a credentials document" },
+		{ "{\"Username\":\"<token>\",\"Secret\":\"refresh\"}", NULL,
+		  "it gave an identity token, which is not supported", "an identity token" },
+		{ "{\"Username\":\"bob\"}", NULL, "its answer has no Username and Secret", "no Secret" },
+		{ "hunter2 is my password\n", NULL, "its answer is not a JSON object",
+		  "garbage, never quoted" },
+		{ "[1]", NULL, "its answer is not a JSON object", "an array" },
+		{ "{\"Username\":\"a:b\",\"Secret\":\"x\"}", NULL,
+		  "its Username or Secret is empty, too long or holds ':'", "':' in the user" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct auth_creds c;
+		struct err e = { 0 };
+		int rc = auth_helper_parse(cases[i].out, strlen(cases[i].out), &c, &e);
+		if (cases[i].user)
+			ok(rc == 0 && c.set && !strcmp(c.user, cases[i].user) && !strcmp(c.pass, "s3"),
+			   "helper answer: %s", cases[i].why);
+		else
+			ok(rc < 0 && !c.set && !strcmp(e.msg, cases[i].msg) && !strstr(e.msg, "hunter2"),
+			   "helper answer refused: %s: %s", cases[i].why, e.msg);
 	}
 }
 
@@ -319,12 +390,29 @@ static void test_creds_option(void)
 	struct auth_creds c;
 	struct err e = { 0 };
 
-	ok(auth_creds_from_option("u:p:q", &c, &e) == 0 && !strcmp(c.user, "u") &&
+	ok(auth_creds_from_option("u:p:q", 0, &c, &e) == 0 && !strcmp(c.user, "u") &&
 	   !strcmp(c.pass, "p:q") && c.set, "--creds splits at the first ':'");
-	ok(auth_creds_from_option(":p", &c, &e) < 0 && e.status == EXIT_USAGE,
+	ok(auth_creds_from_option(":p", 0, &c, &e) < 0 && e.status == EXIT_USAGE,
 	   "--creds with an empty user is a usage error");
-	ok(auth_creds_from_option("u:", &c, &e) == 0 && !strcmp(c.pass, ""),
+	ok(auth_creds_from_option("u:", 0, &c, &e) == 0 && !strcmp(c.pass, ""),
 	   "--creds u: is an empty password, not a prompt");
+	ok(auth_creds_from_option("u:p", 1, &c, &e) < 0 && e.status == EXIT_USAGE &&
+		   !strcmp(e.msg, "--password-stdin: --creds already holds a password"),
+	   "--password-stdin with an inline password is a usage error");
+
+	/* --password-stdin: one line of standard input, newline and CR dropped */
+	int p[2], saved = dup(0);
+	if (pipe(p) == 0) {
+		if (write(p[1], "pw with spaces\r\nnext line\n", 27) != 27)
+			p[1] = -1;
+		close(p[1]);
+		dup2(p[0], 0);
+		close(p[0]);
+		ok(auth_creds_from_option("u", 1, &c, &e) == 0 && !strcmp(c.pass, "pw with spaces"),
+		   "--password-stdin reads the first line: '%s'", c.pass);
+		dup2(saved, 0);
+	}
+	close(saved);
 }
 
 int main(void)
@@ -336,6 +424,8 @@ int main(void)
 	test_manifests();
 	test_index_choose();
 	test_auth_files();
+	test_auth_helpers_in_files();
+	test_helper_answers();
 	test_base64();
 	test_creds_option();
 	return tap_done();
