@@ -1,9 +1,29 @@
 # syscontainer: rules only; settings are in config.mk.
+HOST_ARCH := $(shell uname -m)
 include config.mk
 
-VP  = vendor/prefix
-VST = vendor/.stamps
-PKGCONF = vendor/.tools/pkg-config
+# A cross build (ARCH other than this machine's) has its own dependency
+# tree, objects and binary, so builds for several targets coexist.
+ifeq ($(ARCH),$(HOST_ARCH))
+SFX =
+GNU_PREFIX =
+REL = .build/release
+RELBIN = syscontainer
+else
+SFX = -$(ARCH)
+GNU_PREFIX = $(ARCH)-linux-gnu-
+REL = .build/$(ARCH)
+RELBIN = syscontainer-$(ARCH)
+endif
+VP  = vendor/prefix$(SFX)
+VST = vendor/.stamps$(SFX)
+VT  = vendor/.tools$(SFX)
+PKGCONF = $(VT)/pkg-config
+# musl is built by vendor/musl with the target's GNU C compiler; everything
+# else is compiled through musl's gcc wrapper.
+GNU_CC = $(GNU_PREFIX)gcc
+CC = $(CURDIR)/$(VT)/musl/bin/musl-gcc
+SIZE_CEILING = $(SIZE_CEILING_$(ARCH))
 
 SRC    = $(wildcard src/*.c)
 LIBSRC = $(filter-out src/main.c,$(SRC))
@@ -18,7 +38,7 @@ SC_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DSC_VERSION='"$(VERSION)"' -Isrc \
 	-Wall -Wextra -Werror -Wno-format-truncation -ffunction-sections -fdata-sections
 
 ifeq ($(SANITIZE),)
-B = .build/release
+B = $(REL)
 XCC = $(CC)
 XCFLAGS = $(SC_CFLAGS) $(CFLAGS) -ffile-prefix-map=$(CURDIR)/= \
 	-isystem $(VP)/kernel-include -isystem $(VP)/usr/include \
@@ -26,8 +46,11 @@ XCFLAGS = $(SC_CFLAGS) $(CFLAGS) -ffile-prefix-map=$(CURDIR)/= \
 XLIBS = -static -Wl,--gc-sections $(LDFLAGS) $$($(PKGCONF) --libs ostree-1) \
 	-lmbedtls -lmbedx509 -lmbedcrypto -lz
 LIBDEPS = $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
-BIN = syscontainer
+BIN = $(RELBIN)
 else
+ifneq ($(SFX),)
+$(error SANITIZE=1 builds for this machine only, not ARCH=$(ARCH))
+endif
 B = .build/san
 XCC = $(SAN_CC)
 XCFLAGS = $(filter-out -Wno-format-truncation,$(SC_CFLAGS)) $(SAN_CFLAGS) $$(pkg-config --cflags ostree-1)
@@ -44,13 +67,17 @@ all: $(BIN)
 
 # --- dependencies (vendor/): each rebuilt only when its recipe changes -----
 $(VST)/tools: vendor/tools.sh vendor/lib.sh
-	CC='$(CC)' sh vendor/tools.sh
-$(VST)/zlib $(VST)/mbedtls $(VST)/libffi $(VST)/pcre2 $(VST)/xz $(VST)/jsmn: $(VST)/%: vendor/%/recipe vendor/build.sh $(VST)/tools
+	CC='$(GNU_CC)' sh vendor/tools.sh
+$(VST)/musl: vendor/musl/recipe vendor/build.sh $(VST)/tools
+	CC='$(GNU_CC)' sh vendor/build.sh musl
+$(VST)/zlib $(VST)/mbedtls $(VST)/libffi $(VST)/pcre2 $(VST)/xz $(VST)/jsmn: $(VST)/%: vendor/%/recipe vendor/build.sh $(VST)/musl
 	CC='$(CC)' sh vendor/build.sh $*
 $(VST)/glib: vendor/glib/recipe $(VST)/zlib $(VST)/libffi $(VST)/pcre2
 	CC='$(CC)' sh vendor/build.sh glib
 $(VST)/ostree: vendor/ostree/recipe vendor/ostree/shim/ext2fs/ext2_fs.h $(VST)/glib $(VST)/xz $(VST)/zlib
 	CC='$(CC)' sh vendor/build.sh ostree
+# A recipe's patches are part of it.
+$(foreach d,$(patsubst vendor/%/recipe,%,$(wildcard vendor/*/recipe)),$(eval $(VST)/$(d): $(wildcard vendor/$(d)/*.patch)))
 .build/san-deps: tests/deps.sh
 	sh tests/deps.sh sanitize
 	@mkdir -p .build && touch $@
@@ -65,14 +92,14 @@ $(B)/syscontainer: $(OBJ)
 	$(XCC) -o $@ $(OBJ) $(XLIBS)
 
 # The shipped binary is stripped; the sanitizer build is tested in place.
-syscontainer: .build/release/syscontainer
-	cp .build/release/syscontainer $@
-	strip $@
-	@echo "syscontainer: $$(stat -c %s $@) bytes stripped (ceiling $(SIZE_CEILING))"
+$(RELBIN): $(REL)/syscontainer
+	cp $(REL)/syscontainer $@
+	$(GNU_PREFIX)strip $@
+	@echo "$@: $$(stat -c %s $@) bytes stripped (ceiling $(SIZE_CEILING))"
 
-.build/THIRD-PARTY-NOTICES: $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
-	@mkdir -p .build
-	sh vendor/notices.sh > $@
+$(REL)/THIRD-PARTY-NOTICES: $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
+	@mkdir -p $(REL)
+	sh vendor/notices.sh $(VP) > $@
 
 $(B)/test_%: tests/unit/test_%.c tests/unit/tap.h $(LIBOBJ)
 	$(XCC) $(XCFLAGS) -o $@ $< $(LIBOBJ) $(XLIBS)
@@ -107,10 +134,10 @@ demo: $(BIN)
 bench: syscontainer
 	sh tests/bench/run.sh $(CURDIR)/syscontainer
 
-install: $(BIN) .build/THIRD-PARTY-NOTICES
-	install -Dm755 syscontainer $(DESTDIR)$(PREFIX)/bin/syscontainer
+install: $(RELBIN) $(REL)/THIRD-PARTY-NOTICES
+	install -Dm755 $(RELBIN) $(DESTDIR)$(PREFIX)/bin/syscontainer
 	install -Dm644 src/syscontainer.1 $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
-	install -Dm644 .build/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES
+	install -Dm644 $(REL)/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES
 	install -Dm644 LICENSE $(DESTDIR)$(DOCPREFIX)/LICENSE
 
 uninstall:
@@ -118,13 +145,15 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCPREFIX)
 
 clean:
-	rm -rf .build syscontainer
+	rm -rf .build syscontainer syscontainer-*
 
 distclean: clean
-	rm -rf vendor/prefix vendor/src vendor/dl vendor/.stamps vendor/.tools
+	rm -rf vendor/prefix vendor/prefix-* vendor/src vendor/src-* vendor/dl \
+		vendor/.stamps vendor/.stamps-* vendor/.tools vendor/.tools-*
 
 options:
 	@echo "syscontainer $(VERSION) build options:"
+	@echo "ARCH      = $(ARCH)"
 	@echo "CC        = $(CC)"
 	@echo "CFLAGS    = $(CFLAGS)"
 	@echo "LDFLAGS   = $(LDFLAGS)"
