@@ -47,6 +47,7 @@ XLIBS = -static -Wl,--gc-sections $(LDFLAGS) $$($(PKGCONF) --libs ostree-1) \
 	-lmbedtls -lmbedx509 -lmbedcrypto -lz
 LIBDEPS = $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
 BIN = $(RELBIN)
+MAP = -Wl,-Map,$(B)/syscontainer.map
 else
 ifneq ($(SFX),)
 $(error SANITIZE=1 builds for this machine only, not ARCH=$(ARCH))
@@ -89,13 +90,17 @@ $(B)/%.o: src/%.c src/*.h $(LIBDEPS)
 	$(XCC) $(XCFLAGS) -c -o $@ $<
 
 $(B)/syscontainer: $(OBJ)
-	$(XCC) -o $@ $(OBJ) $(XLIBS)
+	$(XCC) -o $@ $(OBJ) $(XLIBS) $(MAP)
 
 # The shipped binary is stripped; the sanitizer build is tested in place.
 $(RELBIN): $(REL)/syscontainer
 	cp $(REL)/syscontainer $@
 	$(GNU_PREFIX)strip $@
 	@echo "$@: $$(stat -c %s $@) bytes stripped (ceiling $(SIZE_CEILING))"
+
+# What each library adds to the binary, from the link map.
+size: $(RELBIN)
+	@sh vendor/size.sh $(REL)/syscontainer.map $(RELBIN) $(SIZE_DETAIL)
 
 $(REL)/THIRD-PARTY-NOTICES: $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
 	@mkdir -p $(REL)
@@ -161,5 +166,5 @@ options:
 	@echo "SANITIZE  = $(SANITIZE)"
 	@echo "SIZE_CEILING = $(SIZE_CEILING)"
 
-.PHONY: all deps check fuzz demo bench install uninstall clean distclean options
+.PHONY: all deps check size fuzz demo bench install uninstall clean distclean options
 .SECONDARY:

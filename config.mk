@@ -30,5 +30,8 @@ FUZZ_SECONDS = 60
 SIZE_CEILING_x86_64 = 4194304
 SIZE_CEILING_aarch64 = 4194304
 
+# `make size SIZE_DETAIL=libgio-2.0.a`: also that library's largest members.
+SIZE_DETAIL =
+
 # Tests that need a booted systemd fail rather than skip unless this is set.
 ALLOW_SKIP =
