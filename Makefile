@@ -3,7 +3,8 @@ HOST_ARCH := $(shell uname -m)
 include config.mk
 
 # A cross build (ARCH other than this machine's) has its own dependency
-# tree, objects and binary, so builds for several targets coexist.
+# tree, objects and binary, so builds for several targets coexist; the
+# target's programs run under qemu-user.
 ifeq ($(ARCH),$(HOST_ARCH))
 SFX =
 GNU_PREFIX =
@@ -14,6 +15,7 @@ SFX = -$(ARCH)
 GNU_PREFIX = $(ARCH)-linux-gnu-
 REL = .build/$(ARCH)
 RELBIN = syscontainer-$(ARCH)
+EMU = qemu-$(ARCH)-static
 endif
 VP  = vendor/prefix$(SFX)
 VST = vendor/.stamps$(SFX)
@@ -117,8 +119,12 @@ $(B)/fuzz-replay: tests/fuzz/fuzz.c $(FUZZSRC) $(LIBOBJ)
 check: $(BIN) $(UNITBIN) $(B)/fuzz-replay
 	@sh tests/deps.sh
 	@SC_BIN=$(CURDIR)/$(BIN) SC_BUILD=$(CURDIR)/$(B) SIZE_CEILING=$(SIZE_CEILING) \
-	 SANITIZE='$(SANITIZE)' ALLOW_SKIP='$(ALLOW_SKIP)' \
-	 sh tests/run.sh $(UNITBIN)
+	 SANITIZE='$(SANITIZE)' ALLOW_SKIP='$(ALLOW_SKIP)' SC_ARCH=$(ARCH) SC_EMU='$(EMU)' \
+	 SC_TESTS='$(if $(EMU),$(CROSS_TESTS))' sh tests/run.sh $(UNITBIN)
+
+# The same tests for CROSS_ARCH's binary, under qemu-user.
+check-cross:
+	$(MAKE) ARCH=$(CROSS_ARCH) check
 
 # --- fuzzing (clang, libFuzzer, host libraries) ---------------------------
 FZ = .build/fuzz
@@ -166,5 +172,5 @@ options:
 	@echo "SANITIZE  = $(SANITIZE)"
 	@echo "SIZE_CEILING = $(SIZE_CEILING)"
 
-.PHONY: all deps check size fuzz demo bench install uninstall clean distclean options
+.PHONY: all deps check check-cross size fuzz demo bench install uninstall clean distclean options
 .SECONDARY:
