@@ -18,11 +18,12 @@ LDFLAGS =
 
 # `make check-cross`: the architecture built and tested under qemu-user,
 # and the shell tests run for it after every unit test and the corpus
-# replay: build, repository, pulls from archives, images, a pull over TLS,
-# install under --root, early boot in a chroot (the others test code that
-# does not depend on the architecture, and cost CI minutes under qemu).
+# replay: build, repository, pulls from archives, the platform check,
+# images, a pull over TLS, install under --root, early boot in a chroot (the
+# others test code that does not depend on the architecture, and cost CI
+# minutes under qemu).
 CROSS_ARCH = aarch64
-CROSS_TESTS = t0001 t0002 t0010 t0011 t0020 t0031 t0040 t0041
+CROSS_TESTS = t0001 t0002 t0010 t0011 t0019 t0020 t0031 t0040 t0041
 
 # `make check SANITIZE=1`: our code built by the host compiler with ASan and
 # UBSan, linked against Debian's -dev packages of the same library versions.

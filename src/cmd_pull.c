@@ -17,6 +17,7 @@
 #include "imgref.h"
 #include "json.h"
 #include "layer.h"
+#include "platform.h"
 #include "pull.h"
 #include "registry.h"
 #include "sha256.h"
@@ -198,7 +199,8 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 
 	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
 		return -1;
-	if (source_open(&src, ref, o, e) < 0)
+	if (source_open(&src, ref, o, e) < 0 ||
+	    platform_check(src->img.config, src->img.config_len, o->platform, NULL, NULL, e) < 0)
 		goto out;
 	res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	if (!res) {

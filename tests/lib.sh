@@ -17,6 +17,14 @@ if [ -n "$SC_EMU" ]; then
 	printf '#!/bin/sh\nexec %s %s "$@"\n' "$SC_EMU" "'$SC_FILE'" > "$SC"
 	chmod +x "$SC"
 fi
+# Test images name the tested binary's architecture (in Go's words), or pull
+# would refuse them.
+case ${SC_ARCH:-$(uname -m)} in
+x86_64) IMAGE_ARCH=amd64 ;;
+aarch64) IMAGE_ARCH=arm64 ;;
+*) IMAGE_ARCH=${SC_ARCH:-$(uname -m)} ;;
+esac
+export IMAGE_ARCH
 export ATOMIC_OSTREE_CHECKOUT_PATH=$T/checkout
 unset ATOMIC_OSTREE_REPO
 export LC_ALL=C
