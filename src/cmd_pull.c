@@ -24,6 +24,7 @@
 #include "imgref.h"
 #include "json.h"
 #include "layer.h"
+#include "platform.h"
 #include "pull.h"
 #include "registry.h"
 #include "sha256.h"
@@ -329,9 +330,12 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
 	return import_layer(c, s, src, i, res, e);
 }
 
-/* Store an opened source's image; the caller holds the shared lock. */
-static int pull_source(struct cli *c, struct store *s, struct source *src, char *name_out,
-		       struct err *e)
+/* Store an opened source's image; the caller holds the shared lock.  An
+ * image of another platform than want (--platform, NULL: this machine's) is
+ * refused before any ref is written: a stream's layers, imported as they
+ * passed, stay without refs for the next prune. */
+static int pull_source(struct cli *c, struct store *s, struct source *src, const char *want,
+		       char *name_out, struct err *e)
 {
 	struct layer_result *res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	size_t stored = 0, skipped = 0;
@@ -341,6 +345,8 @@ static int pull_source(struct cli *c, struct store *s, struct source *src, char 
 
 	if (!res)
 		return err_set(e, ENOMEM, "pull");
+	if (platform_check(src->img.config, src->img.config_len, want, NULL, NULL, e) < 0)
+		goto out;
 	for (size_t i = 0; i < src->img.nlayers; i++) {
 		if (store_layer(c, s, src, i, &res[i], &now, e) < 0) {
 			err_wrap(e, "layer %.12s", src->img.layers[i].diff_id + 7);
@@ -401,7 +407,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	so.pull = &pl.hooks;
 	r = source_open(&src, ref, &so, e);
 	if (r == 0)
-		r = pull_source(c, s, src, name_out, e);
+		r = pull_source(c, s, src, o->platform, name_out, e);
 	source_free(src);
 	store_unlock(s, e);
 	return r;
@@ -689,7 +695,7 @@ static size_t pull_all(struct cli *c, struct store *s, const char **images,
 		if (r == 0 && c->atomic)
 			cli_say(c, "Image %s is being pulled to ostree ...\n", images[i]);
 		if (r == 0)
-			r = pull_source(c, s, srcs[i], NULL, &errs[i]);
+			r = pull_source(c, s, srcs[i], o->platform, NULL, &errs[i]);
 		source_free(srcs[i]);
 		if (r == 0)
 			continue;
