@@ -15,4 +15,5 @@
 	X(spec, fuzz_spec) \
 	X(manifest, fuzz_manifest) \
 	X(dockerarchive, fuzz_dockerarchive) \
-	X(policy, fuzz_policy)
+	X(policy, fuzz_policy) \
+	X(applyfile, fuzz_applyfile)
