@@ -107,15 +107,31 @@ demo: $(BIN)
 bench: syscontainer
 	sh tests/bench/run.sh $(CURDIR)/syscontainer
 
-install: $(BIN) .build/THIRD-PARTY-NOTICES
+# The early-boot hooks, with the path of the installed binary written in.
+.build/boot/%: src/boot/% config.mk
+	@mkdir -p .build/boot
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
+
+DRACUTMOD = $(DESTDIR)$(DRACUTDIR)/modules.d/95syscontainer
+ITOOLS = $(DESTDIR)$(INITRAMFSTOOLSDIR)
+
+install: $(BIN) .build/THIRD-PARTY-NOTICES .build/boot/dracut-module-setup.sh .build/boot/initramfs-tools-hook
 	install -Dm755 syscontainer $(DESTDIR)$(PREFIX)/bin/syscontainer
 	install -Dm644 src/syscontainer.1 $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
 	install -Dm644 .build/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES
 	install -Dm644 LICENSE $(DESTDIR)$(DOCPREFIX)/LICENSE
+	install -Dm755 .build/boot/dracut-module-setup.sh $(DRACUTMOD)/module-setup.sh
+	install -Dm755 src/boot/dracut-pre-pivot.sh $(DRACUTMOD)/pre-pivot.sh
+	install -Dm644 src/boot/syscontainer-boot.sh $(DRACUTMOD)/syscontainer-boot.sh
+	install -Dm755 .build/boot/initramfs-tools-hook $(ITOOLS)/hooks/syscontainer
+	install -Dm755 src/boot/initramfs-tools-init-bottom $(ITOOLS)/scripts/init-bottom/syscontainer
+	install -Dm644 src/boot/syscontainer-boot.sh $(ITOOLS)/scripts/syscontainer-boot
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/syscontainer $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
-	rm -rf $(DESTDIR)$(DOCPREFIX)
+	rm -rf $(DESTDIR)$(DOCPREFIX) $(DRACUTMOD)
+	rm -f $(ITOOLS)/hooks/syscontainer $(ITOOLS)/scripts/init-bottom/syscontainer \
+		$(ITOOLS)/scripts/syscontainer-boot
 
 clean:
 	rm -rf .build syscontainer
@@ -129,6 +145,8 @@ options:
 	@echo "CFLAGS    = $(CFLAGS)"
 	@echo "LDFLAGS   = $(LDFLAGS)"
 	@echo "PREFIX    = $(PREFIX)"
+	@echo "DRACUTDIR = $(DRACUTDIR)"
+	@echo "INITRAMFSTOOLSDIR = $(INITRAMFSTOOLSDIR)"
 	@echo "SANITIZE  = $(SANITIZE)"
 	@echo "SIZE_CEILING = $(SIZE_CEILING)"
 
