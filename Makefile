@@ -107,25 +107,24 @@ demo: $(BIN)
 bench: syscontainer
 	sh tests/bench/run.sh $(CURDIR)/syscontainer
 
-# The early-boot hooks, with the path of the installed binary written in.
-.build/boot/%: src/boot/% config.mk
-	@mkdir -p .build/boot
-	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
-
 DRACUTMOD = $(DESTDIR)$(DRACUTDIR)/modules.d/95syscontainer
 ITOOLS = $(DESTDIR)$(INITRAMFSTOOLSDIR)
+# The early-boot hooks get the installed binary's path written in.
+BOOTSED = sed 's|@BINDIR@|$(PREFIX)/bin|g'
 
-install: $(BIN) .build/THIRD-PARTY-NOTICES .build/boot/dracut-module-setup.sh .build/boot/initramfs-tools-hook
+install: $(BIN) .build/THIRD-PARTY-NOTICES
 	install -Dm755 syscontainer $(DESTDIR)$(PREFIX)/bin/syscontainer
 	install -Dm644 src/syscontainer.1 $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
 	install -Dm644 .build/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES
 	install -Dm644 LICENSE $(DESTDIR)$(DOCPREFIX)/LICENSE
-	install -Dm755 .build/boot/dracut-module-setup.sh $(DRACUTMOD)/module-setup.sh
-	install -Dm755 src/boot/dracut-pre-pivot.sh $(DRACUTMOD)/pre-pivot.sh
-	install -Dm644 src/boot/syscontainer-boot.sh $(DRACUTMOD)/syscontainer-boot.sh
-	install -Dm755 .build/boot/initramfs-tools-hook $(ITOOLS)/hooks/syscontainer
-	install -Dm755 src/boot/initramfs-tools-init-bottom $(ITOOLS)/scripts/init-bottom/syscontainer
-	install -Dm644 src/boot/syscontainer-boot.sh $(ITOOLS)/scripts/syscontainer-boot
+	install -d $(DRACUTMOD) $(ITOOLS)/hooks $(ITOOLS)/scripts/init-bottom
+	$(BOOTSED) src/boot/dracut-module-setup.sh > $(DRACUTMOD)/module-setup.sh
+	$(BOOTSED) src/boot/initramfs-tools-hook > $(ITOOLS)/hooks/syscontainer
+	chmod 755 $(DRACUTMOD)/module-setup.sh $(ITOOLS)/hooks/syscontainer
+	install -m755 src/boot/dracut-pre-pivot.sh $(DRACUTMOD)/pre-pivot.sh
+	install -m644 src/boot/syscontainer-boot.sh $(DRACUTMOD)/syscontainer-boot.sh
+	install -m755 src/boot/initramfs-tools-init-bottom $(ITOOLS)/scripts/init-bottom/syscontainer
+	install -m644 src/boot/syscontainer-boot.sh $(ITOOLS)/scripts/syscontainer-boot
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/syscontainer $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
