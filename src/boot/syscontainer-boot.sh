@@ -23,13 +23,18 @@ SC_BOOT_LOG=/run/syscontainer/boot.log
 # The value of NAME=VALUE on the kernel command line (the last one), or
 # $2 when it is not there.
 sc_boot_arg() {
-	local _v _w
+	local _v _c
 	_v=$2
-	if [ -r /proc/cmdline ]; then
-		for _w in $(cat /proc/cmdline); do
-			case $_w in "$1="*) _v=${_w#*=} ;; esac
-		done
-	fi
+	_c=
+	[ -r /proc/cmdline ] && read -r _c < /proc/cmdline
+	# word by word without splitting the line (no glob expansion)
+	_c=" $_c "
+	while :; do
+		case $_c in
+		*" $1="*) _c=${_c#*" $1="}; _v=${_c%% *} ;;
+		*) break ;;
+		esac
+	done
 	echo "$_v"
 }
 
