@@ -22,16 +22,21 @@ assert_eq "not opted in: the module stays out" "$(grep -c -e syscontainer "$T/pl
 echo 'add_dracutmodules+=" syscontainer "' > "$SYSROOT/etc/dracut.conf.d/90-syscontainer.conf"
 start=$(date +%s)
 vm_chroot sh -c "dracut $DRACUT_ARGS /boot/initrd.img" > "$T/dracut.log" 2>&1
-assert_eq "dracut builds the initramfs: exit 0" "$?" 0
+rc=$?
+assert_eq "dracut builds the initramfs: exit 0" "$rc" 0
+[ "$rc" = 0 ] || tail -20 "$T/dracut.log" | sed 's/^/#   /'
 note "dracut took $(($(date +%s) - start)) s"
 assert_eq "dracut: the missing archive is named when building" \
 	"$(grep -o "syscontainer: '/usr/share/sctest/gone.tar'.*" "$T/dracut.log")" \
 	"syscontainer: '/usr/share/sctest/gone.tar', named in '/etc/syscontainer/boot.conf', does not exist: its line will fail at boot"
 vm_chroot lsinitrd /boot/initrd.img > "$T/lsinitrd.log" 2>&1
-assert_eq "the initramfs holds the program, the file, the archives, the hook" \
+assert_eq "the initramfs holds the program, the file, the archives, the CA (no key), the hook" \
 	"$(grep -o -e ' usr/bin/syscontainer$' -e ' etc/syscontainer/boot.conf$' -e ' usr/share/sctest/[a-z]*.tar$' \
-		-e ' usr/lib/dracut/hooks/pre-pivot/50-pre-pivot.sh$' -e ' usr/lib/syscontainer-boot.sh$' "$T/lsinitrd.log" | sort)" \
-	" etc/syscontainer/boot.conf
+		-e ' usr/lib/dracut/hooks/pre-pivot/50-pre-pivot.sh$' -e ' usr/lib/syscontainer-boot.sh$' \
+		-e ' etc/containers/certs.d/.*' "$T/lsinitrd.log" | sort)" \
+	" etc/containers/certs.d/registry.example:5000
+ etc/containers/certs.d/registry.example:5000/ca.crt
+ etc/syscontainer/boot.conf
  usr/bin/syscontainer
  usr/lib/dracut/hooks/pre-pivot/50-pre-pivot.sh
  usr/lib/syscontainer-boot.sh

@@ -26,14 +26,19 @@ mv "$SYSROOT/usr/local/bin/syscontainer.keep" "$SYSROOT/usr/local/bin/syscontain
 . "$top/tests/helpers/vm-target.sh"
 start=$(date +%s)
 vm_chroot mkinitramfs -o /boot/initrd.img "$VM_KVER" > "$T/mkinitramfs.log" 2>&1
-assert_eq "mkinitramfs builds the initramfs: exit 0" "$?" 0
+rc=$?
+assert_eq "mkinitramfs builds the initramfs: exit 0" "$rc" 0
+[ "$rc" = 0 ] || tail -20 "$T/mkinitramfs.log" | sed 's/^/#   /'
 note "mkinitramfs took $(($(date +%s) - start)) s"
 assert_eq "mkinitramfs: the missing archive is named when building" "$(cat "$T/mkinitramfs.log")" \
 	"W: syscontainer: '/usr/share/sctest/gone.tar', named in '/etc/syscontainer/boot.conf', cannot be copied: its line will fail at boot"
 vm_chroot lsinitramfs /boot/initrd.img > "$T/lsinitramfs.log" 2>&1
-assert_eq "the initramfs holds the program, the file, the archives, the scripts" \
-	"$(grep -e syscontainer -e sctest "$T/lsinitramfs.log" | sort)" \
-	"etc/syscontainer
+assert_eq "the initramfs holds the program, the file, the archives, the CA (no key), the scripts" \
+	"$(grep -e syscontainer -e sctest -e certs.d "$T/lsinitramfs.log" | sort)" \
+	"etc/containers/certs.d
+etc/containers/certs.d/registry.example:5000
+etc/containers/certs.d/registry.example:5000/ca.crt
+etc/syscontainer
 etc/syscontainer/boot.conf
 scripts/init-bottom/syscontainer
 scripts/syscontainer-boot

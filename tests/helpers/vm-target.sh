@@ -7,6 +7,8 @@
 #          (/var/lib/web/data/boots) and sleeps: proof it ran, each boot
 #   bad    a truncated copy of web's archive: its line fails every boot
 #   gone   an archive that does not exist when the initramfs is built
+# and a registry's certs.d with a CA (which the initramfs gets) and a client
+# key (which it must not).
 #
 # The reporter's lines start "SCTEST: " (vm_lines strips it):
 #   web.service STATE / ran this boot: N / boots: N / log: LINE... (the
@@ -77,6 +79,10 @@ WantedBy=multi-user.target
 EOF
 ln -s /etc/systemd/system/sctest-report.service \
 	"$SYSROOT/etc/systemd/system/multi-user.target.wants/sctest-report.service"
+# a registry's CA (goes into the initramfs) and a client key (never does)
+mkdir -p "$SYSROOT/etc/containers/certs.d/registry.example:5000"
+echo "not really a CA" > "$SYSROOT/etc/containers/certs.d/registry.example:5000/ca.crt"
+echo "not really a key" > "$SYSROOT/etc/containers/certs.d/registry.example:5000/client.key"
 printf '127.0.0.1 localhost\n' > "$SYSROOT/etc/hosts"
 : > "$SYSROOT/etc/resolv.conf"
 
