@@ -156,9 +156,11 @@ static int record_read(struct apply *x, char **buf, size_t *len, struct err *e)
 	return 0;
 }
 
-static int listed(const struct apply *x, const char *name)
+/* 1 when one of the first n lines names it (a bad line counts: its
+ * container is still the file's). */
+static int listed(const struct apply *x, size_t n, const char *name)
 {
-	for (size_t i = 0; i < x->af.n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!strcmp(x->af.v[i].name, name))
 			return 1;
 	return 0;
@@ -206,14 +208,16 @@ static int record_update(struct apply *x, struct err *e)
 		char name[65];
 		snprintf(name, sizeof name, "%.*s", (int)(n < 64 ? n : 64), p);
 		p += n + (p[n] == '\n');
-		if (n > 64 || !sc_valid_name(name) || listed(x, name))
+		if (n > 64 || !sc_valid_name(name) || listed(x, x->af.n, name))
 			continue;
 		if (unlisted(x, name))
 			buf_appendf(&nb, "%s\n", name);
 	}
-	for (size_t i = 0; i < x->af.n; i++)
-		if (x->af.v[i].name[0] && !x->af.v[i].error[0] && slot_live(x->ckfd, x->af.v[i].name) >= 0)
-			buf_appendf(&nb, "%s\n", x->af.v[i].name);
+	for (size_t i = 0; i < x->af.n; i++) {
+		const char *name = x->af.v[i].name;
+		if (name[0] && !listed(x, i, name) && slot_live(x->ckfd, name) >= 0)
+			buf_appendf(&nb, "%s\n", name);
+	}
 	if (nb.oom)
 		r = err_set(e, ENOMEM, "'%s'", RECORD);
 	else if (nb.len != len || (len && memcmp(nb.data, old, len)))

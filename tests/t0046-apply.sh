@@ -125,6 +125,10 @@ assert_eq "bad lines: nothing of the bad ones on the target" \
 rs apply --prune "$F"
 assert_match "a file with errors is never pruned" "$out" "*db: no longer listed; left installed (not pruned: the file has errors)*"
 check "db is still installed" test -L "$CK/db"
+printf 'web dockertar:%s/img/web2.tar --bad\n' "$T" > "$T/failing.conf"
+rs apply "$T/failing.conf"
+assert_eq "a bad line keeps its container recorded (the file still lists it)" \
+	"$(sort "$CK/.storage/applied" | tr '\n' ' ')" "db new2 web "
 
 # --- --prune: only what apply installed ---------------------------------------------
 rs install --name byhand test/db:1
