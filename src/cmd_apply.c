@@ -149,8 +149,12 @@ static int record_read(struct apply *x, char **buf, size_t *len, struct err *e)
 	}
 	n = util_pread_all(fd, *buf, APPLYFILE_ENTRIES_MAX * 66, 0);
 	close(fd);
-	if (n < 0)
-		return err_set(e, errno, "'%s'", RECORD);
+	if (n < 0) {
+		err_set(e, errno, "'%s'", RECORD);
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
 	(*buf)[n] = '\0';
 	*len = (size_t)n;
 	return 0;
