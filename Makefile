@@ -145,17 +145,32 @@ demo: $(BIN)
 bench: syscontainer
 	sh tests/bench/run.sh $(CURDIR)/syscontainer
 
+DRACUTMOD = $(DESTDIR)$(DRACUTDIR)/modules.d/95syscontainer
+ITOOLS = $(DESTDIR)$(INITRAMFSTOOLSDIR)
+# The early-boot hooks get the installed binary's path written in.
+BOOTSED = sed 's|@BINDIR@|$(PREFIX)/bin|g'
+
 install: $(RELBIN) $(REL)/THIRD-PARTY-NOTICES
 	install -Dm755 $(RELBIN) $(DESTDIR)$(PREFIX)/bin/syscontainer
 	install -Dm644 src/syscontainer.1 $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1
 	install -Dm644 src/syscontainer.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syscontainer
 	install -Dm644 $(REL)/THIRD-PARTY-NOTICES $(DESTDIR)$(DOCPREFIX)/THIRD-PARTY-NOTICES
 	install -Dm644 LICENSE $(DESTDIR)$(DOCPREFIX)/LICENSE
+	install -d $(DRACUTMOD) $(ITOOLS)/hooks $(ITOOLS)/scripts/init-bottom
+	$(BOOTSED) src/boot/dracut-module-setup.sh > $(DRACUTMOD)/module-setup.sh
+	$(BOOTSED) src/boot/initramfs-tools-hook > $(ITOOLS)/hooks/syscontainer
+	chmod 755 $(DRACUTMOD)/module-setup.sh $(ITOOLS)/hooks/syscontainer
+	install -m755 src/boot/dracut-pre-pivot.sh $(DRACUTMOD)/pre-pivot.sh
+	install -m644 src/boot/syscontainer-boot.sh $(DRACUTMOD)/syscontainer-boot.sh
+	install -m755 src/boot/initramfs-tools-init-bottom $(ITOOLS)/scripts/init-bottom/syscontainer
+	install -m644 src/boot/syscontainer-boot.sh $(ITOOLS)/scripts/syscontainer-boot
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/syscontainer $(DESTDIR)$(MANPREFIX)/man1/syscontainer.1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/syscontainer
-	rm -rf $(DESTDIR)$(DOCPREFIX)
+	rm -rf $(DESTDIR)$(DOCPREFIX) $(DRACUTMOD)
+	rm -f $(ITOOLS)/hooks/syscontainer $(ITOOLS)/scripts/init-bottom/syscontainer \
+		$(ITOOLS)/scripts/syscontainer-boot
 
 clean:
 	rm -rf .build syscontainer syscontainer-*
@@ -171,6 +186,8 @@ options:
 	@echo "CFLAGS    = $(CFLAGS)"
 	@echo "LDFLAGS   = $(LDFLAGS)"
 	@echo "PREFIX    = $(PREFIX)"
+	@echo "DRACUTDIR = $(DRACUTDIR)"
+	@echo "INITRAMFSTOOLSDIR = $(INITRAMFSTOOLSDIR)"
 	@echo "SANITIZE  = $(SANITIZE)"
 	@echo "SIZE_CEILING = $(SIZE_CEILING)"
 

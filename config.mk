@@ -6,6 +6,10 @@ VERSION = 0.1.0
 PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 DOCPREFIX = $(PREFIX)/share/doc/syscontainer
+# The early-boot hooks go where dracut and initramfs-tools look for them,
+# whatever PREFIX is; they run $(PREFIX)/bin/syscontainer.
+DRACUTDIR = /usr/lib/dracut
+INITRAMFSTOOLSDIR = /usr/share/initramfs-tools
 
 # The release build: musl, fully static, for ARCH: this machine's unless
 # given (`make ARCH=aarch64` cross-builds).  musl is built from Debian's
