@@ -24,6 +24,7 @@
 #include "imgref.h"
 #include "json.h"
 #include "layer.h"
+#include "platform.h"
 #include "pull.h"
 #include "registry.h"
 #include "sha256.h"
@@ -392,9 +393,12 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
 	return import_layer(c, s, src, i, max_size, res, e);
 }
 
-/* Store an opened source's image; the caller holds the shared lock. */
-static int pull_source(struct cli *c, struct store *s, struct source *src, uint64_t max_size,
-		       char *name_out, struct err *e)
+/* Store an opened source's image; the caller holds the shared lock.  An
+ * image of another platform than want (--platform, NULL: this machine's) is
+ * refused before any ref is written: a stream's layers, imported as they
+ * passed, stay without refs for the next prune. */
+static int pull_source(struct cli *c, struct store *s, struct source *src, const char *want,
+		       uint64_t max_size, char *name_out, struct err *e)
 {
 	struct layer_result *res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	size_t stored = 0, skipped = 0;
@@ -404,6 +408,8 @@ static int pull_source(struct cli *c, struct store *s, struct source *src, uint6
 
 	if (!res)
 		return err_set(e, ENOMEM, "pull");
+	if (platform_check(src->img.config, src->img.config_len, want, NULL, NULL, e) < 0)
+		goto out;
 	for (size_t i = 0; i < src->img.nlayers; i++) {
 		if (store_layer(c, s, src, i, max_size, &res[i], &now, e) < 0) {
 			if (e->code == ERR_NO_SPACE)
@@ -475,7 +481,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	if (r < 0 && e->code == ERR_NO_SPACE)
 		say_no_space(s, NULL, 0, pl.need, e);
 	if (r == 0)
-		r = pull_source(c, s, src, so.max_layer_size, name_out, e);
+		r = pull_source(c, s, src, o->platform, so.max_layer_size, name_out, e);
 	source_free(src);
 	store_unlock(s, e);
 	return r;
@@ -773,7 +779,7 @@ static size_t pull_all(struct cli *c, struct store *s, const char **images,
 		if (r == 0 && c->atomic)
 			cli_say(c, "Image %s is being pulled to ostree ...\n", images[i]);
 		if (r == 0)
-			r = pull_source(c, s, srcs[i], o->max_layer_size, NULL, &errs[i]);
+			r = pull_source(c, s, srcs[i], o->platform, o->max_layer_size, NULL, &errs[i]);
 		source_free(srcs[i]);
 		if (r == 0)
 			continue;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "applyfile.h"
 #include "image.h"
 #include "install.h"
 #include "json.h"
@@ -223,6 +224,7 @@ struct opts {
 	const char *name, *rebase;
 	unsigned timeout;
 	int no_health;
+	int exact;      /* vals replace the recorded --set values (apply) */
 	struct values vals;
 };
 
@@ -302,11 +304,14 @@ static int update(struct cli *c, struct opts *o, struct store *s, int ckfd, stru
 				o->rebase ? o->rebase : l.image);
 		goto out;
 	}
-	if ((changed = merge_sets(&l, &o->vals, e)) < 0)
+	if (o->exact)
+		changed = !applyfile_same_sets(o->vals.sets, o->vals.nsets, l.sets, l.nsets);
+	else if ((changed = merge_sets(&l, &o->vals, e)) < 0)
 		goto out;
 	if (!changed && !strcmp(im.id, l.image_id)) {
-		cli_say(c, "Latest version already installed.\n");
-		r = 0;
+		if (!o->exact)
+			cli_say(c, "Latest version already installed.\n");
+		r = 1;
 		goto out;
 	}
 	p.vals = o->vals;
@@ -356,26 +361,45 @@ out:
 	return r;
 }
 
-int cmd_containers_update(struct cli *c, int argc, char **argv, struct err *e)
+/* An update as parsed: 1 when nothing changed, 0 when updated, -1. */
+static int update_named(struct cli *c, struct opts *o, struct err *e)
 {
-	struct opts o = { 0 };
 	struct store *s = NULL;
 	int ckfd = -1, lockfd = -1, r = -1;
 
-	if (parse(argc, argv, 1, &o, e) < 0)
-		goto out;
-	if (open_all(c, o.name, &s, &ckfd, &lockfd, e) < 0 || update(c, &o, s, ckfd, e) < 0) {
-		err_wrap(e, "%s", o.name);
-		goto out;
-	}
-	r = 0;
-out:
+	if (open_all(c, o->name, &s, &ckfd, &lockfd, e) < 0 || (r = update(c, o, s, ckfd, e)) < 0)
+		err_wrap(e, "%s", o->name);
 	if (lockfd >= 0)
 		close(lockfd);
 	if (ckfd >= 0)
 		close(ckfd);
-	values_free(&o.vals);
 	store_free(s);
+	return r;
+}
+
+int cmd_containers_update(struct cli *c, int argc, char **argv, struct err *e)
+{
+	struct opts o = { 0 };
+	int r = -1;
+
+	if (parse(argc, argv, 1, &o, e) == 0)
+		r = update_named(c, &o, e) < 0 ? -1 : 0;
+	values_free(&o.vals);
+	return r;
+}
+
+int containers_update_exact(struct cli *c, const char *name, const char *image,
+			    char *const *sets, size_t nsets, struct err *e)
+{
+	struct opts o = { .name = name, .rebase = image, .timeout = HEALTH_TIMEOUT, .exact = 1 };
+	int r = -1;
+
+	for (size_t i = 0; i < nsets; i++)
+		if (values_add_set(&o.vals, sets[i], e) < 0)
+			goto out;
+	r = update_named(c, &o, e);
+out:
+	values_free(&o.vals);
 	return r;
 }
 

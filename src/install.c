@@ -20,6 +20,7 @@
 #include "path.h"
 #include "owners.h"
 #include "plan.h"
+#include "platform.h"
 #include "pull.h"
 #include "slot.h"
 #include "source.h"
@@ -229,6 +230,17 @@ static int find_image(struct inst *in, const char *image, struct err *e)
 	    image_resolve(in->s, name, &in->im, e) < 0)
 		return -1;
 named:
+	if (in->im.config) {
+		char plat[PLATFORM_MAX];
+		int foreign;
+
+		if (platform_check(in->im.config, strlen(in->im.config), in->src_opts.platform,
+				   &foreign, plat, e) < 0)
+			return -1;
+		if (foreign)
+			fprintf(stderr, "syscontainer: warning: %s is for %s: it will not run "
+				"natively on this machine\n", in->im.name, plat);
+	}
 	if (!in->name[0]) {
 		struct imgref r;
 		if (imgref_parse_name(&r, in->im.name, strlen(in->im.name), e) < 0)

@@ -14,6 +14,14 @@ int cmd_stop(struct cli *c, int argc, char **argv, struct err *e);
 
 int cmd_containers_update(struct cli *c, int argc, char **argv, struct err *e);
 int cmd_containers_rollback(struct cli *c, int argc, char **argv, struct err *e);
+int cmd_apply(struct cli *c, int argc, char **argv, struct err *e);
+
+/* What apply does to a container it lists that is installed: follow image
+ * with exactly these --set values (the recorded ones are replaced, not
+ * merged).  1 when image and values are those installed (nothing touched,
+ * nothing said), 0 when updated, -1 on an error (wrapped with name). */
+int containers_update_exact(struct cli *c, const char *name, const char *image,
+			    char *const *sets, size_t nsets, struct err *e);
 
 struct store;
 struct owners;

@@ -270,26 +270,33 @@ static void blocks_armv8(uint32_t h[8], const uint8_t *p, size_t nblocks)
 	vst1q_u32(&h[0], abcd);
 	vst1q_u32(&h[4], efgh);
 }
-
-static int cpu_has_armv8_sha2(void)
-{
-	return (getauxval(AT_HWCAP) & HWCAP_SHA2) != 0;
-}
 #endif /* SHA256_HAVE_ARMV8 */
 
 /* ---- dispatch ---- */
 
-static sha256_blocks_fn *blocks_best(void)
+/* The choice for a CPU whose AT_HWCAP is hwcap (aarch64: the kernel's word
+ * for the SHA2 instructions; unused elsewhere). */
+static sha256_blocks_fn *blocks_for(unsigned long hwcap)
 {
 #ifdef SHA256_HAVE_SHANI
 	if (cpu_has_shani())
 		return blocks_shani;
 #endif
 #ifdef SHA256_HAVE_ARMV8
-	if (cpu_has_armv8_sha2())
+	if (hwcap & HWCAP_SHA2)
 		return blocks_armv8;
 #endif
+	(void)hwcap;
 	return blocks_portable;
+}
+
+static sha256_blocks_fn *blocks_best(void)
+{
+#ifdef SHA256_HAVE_ARMV8
+	return blocks_for(getauxval(AT_HWCAP));
+#else
+	return blocks_for(0);
+#endif
 }
 
 /* Mutable global, on purpose: the CPU does not change under a running
@@ -312,6 +319,11 @@ void sha256_force_portable(int on)
 {
 	__atomic_store_n(&blocks_active, on ? blocks_portable : blocks_best(),
 			 __ATOMIC_RELAXED);
+}
+
+void sha256_dispatch_hwcap(unsigned long hwcap)
+{
+	__atomic_store_n(&blocks_active, blocks_for(hwcap), __ATOMIC_RELAXED);
 }
 
 const char *sha256_impl(void)

@@ -44,5 +44,9 @@ const char *sha256_impl(void);
 /* For tests and benchmarks: on != 0 selects the portable code, 0 goes back
  * to the best implementation this CPU supports. */
 void sha256_force_portable(int on);
+/* For tests: choose again as a CPU reporting these AT_HWCAP bits would
+ * (aarch64: HWCAP_SHA2 selects "armv8"; elsewhere the bits are ignored), so
+ * the choice without the extension is tested on hardware that has it. */
+void sha256_dispatch_hwcap(unsigned long hwcap);
 
 #endif

@@ -28,7 +28,7 @@ _syscontainer_containers()
 _syscontainer()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local verbs="pull install uninstall containers run stop images info version"
+	local verbs="pull install uninstall containers run stop images info version apply"
 	local global="--repo --root --quiet --verbose --version --help"
 	local i verb= sub= words
 
@@ -62,6 +62,8 @@ _syscontainer()
 	images/list)	words="-a -q -n --no-trunc --filter --json" ;;
 	containers/list) words="-a -q --no-trunc --filter --json" ;;
 	containers/update) words="--set --rebase --timeout --no-health-check $(_syscontainer_containers)" ;;
+	apply/)		words="--prune --list-files"
+			[[ $cur != -* ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
 	uninstall/)	words="--purge --force $(_syscontainer_containers)" ;;
 	run/|stop/|containers/rollback)
 			words=$(_syscontainer_containers) ;;

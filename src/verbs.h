@@ -79,6 +79,13 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "  --no-health-check  do not wait for it; never roll back by itself\n" }, \
 	{ "containers", "rollback", cmd_containers_rollback, "NAME", \
 	  "Switch back to the previous deployment", "" }, \
+	{ NULL, "apply", cmd_apply, "[--prune | --list-files] FILE", \
+	  "Install or update the containers FILE lists (NAME SOURCE [--set K=V]...\n" \
+	  "                       a line); change nothing when they are as listed", \
+	  "  --prune        uninstall containers an earlier apply installed that FILE\n" \
+	  "                 no longer lists (their data is kept, as by uninstall)\n" \
+	  "  --list-files   print the archives FILE names, one a line; change nothing\n" \
+	  "                 (what an initramfs must hold)\n" }, \
 	{ NULL, "run", cmd_run, "NAME [CMD...]", \
 	  "Start NAME (systemctl start when systemd runs, else in the foreground);\n" \
 	  "                       with CMD, run it in the container", "" }, \

@@ -8,8 +8,26 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export PATH=$top/tests/helpers/bin:$PATH
-SC=${SC_BIN:-$top/syscontainer}
+SC_FILE=${SC_BIN:-$top/syscontainer}   # the binary itself: inspected, copied into chroots
+SC=$SC_FILE                            # the command that runs it
 T=$(mktemp -d "${TMPDIR:-/tmp}/sctest.XXXXXX")
+# Another architecture's binary (`make check-cross`) runs under qemu-user
+# (SC_EMU): $SC becomes a wrapper, so tests run it as they run a native one.
+SC_EMU=${SC_EMU:-}
+if [ -n "$SC_EMU" ]; then
+	SC=$T/.emu/syscontainer
+	mkdir -p "$T/.emu"
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$SC_EMU" "'$SC_FILE'" > "$SC"
+	chmod +x "$SC"
+fi
+# Test images name the tested binary's architecture (in Go's words), or pull
+# would refuse them.
+case ${SC_ARCH:-$(uname -m)} in
+x86_64) IMAGE_ARCH=amd64 ;;
+aarch64) IMAGE_ARCH=arm64 ;;
+*) IMAGE_ARCH=${SC_ARCH:-$(uname -m)} ;;
+esac
+export IMAGE_ARCH
 export ATOMIC_OSTREE_CHECKOUT_PATH=$T/checkout
 unset ATOMIC_OSTREE_REPO
 export LC_ALL=C
@@ -74,6 +92,18 @@ expect_fail() {
 assert_fsck() {
 	if ostree fsck --repo="$1" > "$T/.fsck" 2>&1; then ok "ostree fsck clean: ${2:-$1}"
 	else not_ok "ostree fsck clean: ${2:-$1}"; sed 's/^/#   /' "$T/.fsck" | tail -20; fi
+}
+
+# sc_into_root DIR PATH: copy the binary to DIR/PATH for a chroot at DIR and
+# set $sc_in_root to the command that runs it there (PATH, or PATH under a
+# copy of the emulator put next to it).
+sc_into_root() {
+	cp "$SC_FILE" "$1$2"
+	sc_in_root=$2
+	if [ -n "$SC_EMU" ]; then
+		cp "$(command -v "$SC_EMU")" "$1${2%/*}/qemu-user"
+		sc_in_root="${2%/*}/qemu-user $2"
+	fi
 }
 
 # Tests that need what a machine may lack: fail unless ALLOW_SKIP is set.

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The test runner behind `make check`: every C unit test binary (TAP) given as
-# an argument, the fuzz corpus replay, then every tests/tNNNN-*.sh, each
-# checked to leave the host's own places alone.  Prints one line per test
-# file and ends with "N passed, N failed[, N skipped]"; exits non-zero on any
-# failure.
+# an argument, the fuzz corpus replay, then every tests/tNNNN-*.sh (or those
+# SC_TESTS names, e.g. "t0001 t0010"), each checked to leave the host's own
+# places alone.  Prints one line per test file and ends with "N passed, N
+# failed[, N skipped]"; exits non-zero on any failure.
+# Another architecture's programs run under the emulator SC_EMU (qemu-user).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-logs=$top/.build/test-logs
+logs=$top/.build/test-logs${SC_EMU:+-$SC_ARCH}
 rm -rf "$logs" && mkdir -p "$logs"
 pass=0 fail=0 skip=0 bad_files=
 
@@ -37,7 +38,7 @@ count() {
 for u in "$@"; do
 	name=unit/$(basename "$u")
 	log=$logs/$(basename "$u").log
-	"$u" > "$log" 2>&1
+	${SC_EMU:-} "$u" > "$log" 2>&1
 	count "$log" "$name" $?
 done
 
@@ -45,11 +46,11 @@ done
 log=$logs/fuzz-replay.log
 : > "$log"
 n=0
-for t in $("$SC_BUILD/fuzz-replay" --list); do
+for t in $(${SC_EMU:-} "$SC_BUILD/fuzz-replay" --list); do
 	for f in "$top/tests/fuzz/corpus/$t"/*; do
 		[ -f "$f" ] || continue
 		n=$((n + 1))
-		if "$SC_BUILD/fuzz-replay" "$t" "$f" >> "$log" 2>&1; then
+		if ${SC_EMU:-} "$SC_BUILD/fuzz-replay" "$t" "$f" >> "$log" 2>&1; then
 			echo "ok $n - fuzz corpus $t/$(basename "$f")" >> "$log"
 		else
 			echo "not ok $n - fuzz corpus $t/$(basename "$f")" >> "$log"
@@ -79,6 +80,9 @@ host_state > "$logs/host.before"
 for t in "$top"/tests/t[0-9][0-9][0-9][0-9]-*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t")
+	if [ -n "${SC_TESTS:-}" ]; then
+		case " $SC_TESTS " in *" ${name%%-*} "*) ;; *) continue ;; esac
+	fi
 	log=$logs/$name.log
 	(cd "$top" && bash "$t") > "$log" 2>&1 < /dev/null
 	rc=$?

@@ -6,13 +6,13 @@
 if [ -n "${SANITIZE:-}" ]; then
 	skip "static-binary checks apply to the release build, not SANITIZE=1"
 else
-	f=$(file -b "$SC")
+	f=$(file -b "$SC_FILE")
 	assert_match "file says statically linked" "$f" "*statically linked*"
-	assert_match "ldd says not a dynamic executable" "$(ldd "$SC" 2>&1)" "*not a dynamic executable*"
-	assert_eq "no vendor/ path baked into the binary" "$(strings "$SC" | grep -c vendor/)" 0
-	size=$(stat -c %s "$SC")
+	assert_match "ldd says not a dynamic executable" "$(ldd "$SC_FILE" 2>&1)" "*not a dynamic executable*"
+	assert_eq "no vendor/ path baked into the binary" "$(strings "$SC_FILE" | grep -c vendor/)" 0
+	size=$(stat -c %s "$SC_FILE")
 	check "stripped size $size <= ceiling $SIZE_CEILING" [ "$size" -le "$SIZE_CEILING" ]
-	check "stripped" sh -c "file -b '$SC' | grep -q ', stripped'"
+	check "stripped" sh -c "file -b '$SC_FILE' | grep -q ', stripped'"
 fi
 
 sc --version
@@ -47,8 +47,8 @@ if [ -n "${SANITIZE:-}" ]; then
 	skip "the empty chroot needs the static release binary, not SANITIZE=1's"
 elif [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
 	mkdir -p "$T/empty"
-	cp "$SC" "$T/empty/syscontainer"
-	v=$(env -i "$(command -v chroot)" "$T/empty" /syscontainer --version 2>&1)
+	sc_into_root "$T/empty" /syscontainer
+	v=$(env -i "$(command -v chroot)" "$T/empty" $sc_in_root --version 2>&1)
 	assert_match "--version works in an empty chroot" "$v" "syscontainer *libostree*"
 	# Creating a repository there too, with no /proc: libostree needs a
 	# boot id, and without /proc (and no OSTREE_BOOTID) we make one up.
@@ -56,7 +56,7 @@ elif [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
 	{"layers": [[{"path": "hello", "data": "hi\n"}]]}
 	SPEC
 	v=$(env -i ATOMIC_OSTREE_CHECKOUT_PATH=/ck \
-		"$(command -v chroot)" "$T/empty" /syscontainer pull dockertar:/one.tar 2>&1)
+		"$(command -v chroot)" "$T/empty" $sc_in_root pull dockertar:/one.tar 2>&1)
 	assert_match "a pull creates a repository in the empty chroot" "$v" "*Pulled docker.io/test/one:1 *"
 	assert_fsck "$T/empty/ck/.storage/ostree" "the empty chroot's repository"
 else

@@ -95,6 +95,8 @@ complete_words() {   # complete_words WORD...: what completing the last word off
 }
 assert_eq "completion is registered" "$(bash -c '. "$1"; complete -p syscontainer' - "$top/src/syscontainer.bash")" "complete -F _syscontainer syscontainer"
 assert_eq "completion: verbs" "$(complete_words "$SC" im)" "images "
+assert_eq "completion: every verb --help lists" "$(complete_words "$SC" "")" \
+	"$("$SC" --help | awk '/^Verbs:/{on=1; next} /^$/{on=0} on && /^  [a-z]/{print $1}' | sort -u | tr '\n' ' ')"
 assert_eq "completion: a group's sub-commands" "$(complete_words "$SC" images "")" "delete info list prune tag update verify "
 assert_eq "completion: stored images, under --root" "$(complete_words "$SC" --root "$ROOT" install gscr)" "gscrivano/etcd:latest "
 assert_eq "completion: installed containers" "$(complete_words "$SC" --root "$ROOT" uninstall "")" "--force --purge kv "

@@ -150,22 +150,30 @@ fi
 assert_fsck "$R" "after opaque"
 
 # ---------------------------------------------------------------- multi-arch index
-mlen=$(stat -c %s "$T/multi.manifest")
-slen=$(stat -c %s "$T/shared.manifest")
-sdigest=sha256:$(sha256 "$T/shared.manifest")
-check "push multi into test/multiarch" push "oci:$fx/oci:multi" "$REG/test/multiarch:amd64"
-check "push shared into test/multiarch" push "oci:$fx/oci:shared" "$REG/test/multiarch:arm64"
+# Each image of the index names in its config the platform the index gives
+# it, as a real multi-arch image's do (pull checks it): multi as amd64,
+# shared as arm64.
+umoci config --image "$fx/oci:multi" --tag multi-amd64 --architecture amd64 --no-history
+umoci config --image "$fx/oci:shared" --tag shared-arm64 --architecture arm64 --no-history
+check "push multi (amd64) into test/multiarch" push "oci:$fx/oci:multi-amd64" "$REG/test/multiarch:amd64"
+check "push shared (arm64) into test/multiarch" push "oci:$fx/oci:shared-arm64" "$REG/test/multiarch:arm64"
+manifest_of "$P" test/multiarch amd64 > "$T/amd64.manifest"
+manifest_of "$P" test/multiarch arm64 > "$T/arm64.manifest"
+mlen=$(stat -c %s "$T/amd64.manifest") xdigest=sha256:$(sha256 "$T/amd64.manifest")
+slen=$(stat -c %s "$T/arm64.manifest") adigest=sha256:$(sha256 "$T/arm64.manifest")
+xcfg=$(json_get 'd["config"]["digest"]' < "$T/amd64.manifest")
+acfg=$(json_get 'd["config"]["digest"]' < "$T/arm64.manifest")
 cat > "$T/index.json" <<EOF
 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
- {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$mdigest","size":$mlen,"platform":{"os":"linux","architecture":"amd64"}},
- {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$sdigest","size":$slen,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]}
+ {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$xdigest","size":$mlen,"platform":{"os":"linux","architecture":"amd64"}},
+ {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$adigest","size":$slen,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]}
 EOF
 check "put the index" curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
 	--data-binary "@$T/index.json" "http://$REG/v2/test/multiarch/manifests/latest" -o /dev/null
 idigest=sha256:$(sha256 "$T/index.json")
-host=$(uname -m)
-for c in "linux/arm64:$scfg:$sdigest" "linux/aarch64:$scfg:$sdigest" "linux/arm64/v8:$scfg:$sdigest" \
-	"linux/amd64:$cfg:$mdigest" "linux/x86_64:$cfg:$mdigest"; do
+host=${SC_ARCH:-$(uname -m)}
+for c in "linux/arm64:$acfg:$adigest" "linux/aarch64:$acfg:$adigest" "linux/arm64/v8:$acfg:$adigest" \
+	"linux/amd64:$xcfg:$xdigest" "linux/x86_64:$xcfg:$xdigest"; do
 	plat=${c%%:*} rest=${c#*:}
 	want=${rest%%:sha256:*} wmd=sha256:${rest##*:sha256:}
 	use_checkout "$T/co-plat"
@@ -179,14 +187,14 @@ done
 rm -rf "$T/co-plat"
 sc pull --tls-verify=false "$REG/test/multiarch"
 case $host in
-x86_64) assert_match "index, no --platform: this machine's (amd64)" "$out" "*(IMAGE ID ${cfg:7:12})*" ;;
-aarch64) assert_match "index, no --platform: this machine's (arm64)" "$out" "*(IMAGE ID ${scfg:7:12})*" ;;
+x86_64) assert_match "index, no --platform: this machine's (amd64)" "$out" "*(IMAGE ID ${xcfg:7:12})*" ;;
+aarch64) assert_match "index, no --platform: this machine's (arm64)" "$out" "*(IMAGE ID ${acfg:7:12})*" ;;
 *) skip "index: no image for this machine's architecture $host" ;;
 esac
 rm -rf "$T/co-plat"
 sc pull --tls-verify=false --platform linux/arm64 "$REG/test/multiarch@$idigest"
 assert_eq "index by digest: exit 0" "$rc" 0
-assert_match "index by digest: named by the index digest" "$out" "*Pulled $REG/test/multiarch@$idigest (IMAGE ID ${scfg:7:12}): *"
+assert_match "index by digest: named by the index digest" "$out" "*Pulled $REG/test/multiarch@$idigest (IMAGE ID ${acfg:7:12}): *"
 rm -rf "$T/co-plat"
 expect_fail "index: no image for the platform lists what it offers" 1 \
 	"syscontainer: pull $REG/test/multiarch: manifest 'test/multiarch:latest': no image for linux/riscv64 in the index; it offers linux/amd64, linux/arm64" \

@@ -71,7 +71,7 @@ unchanged "DNS failure"
 
 # ---------------------------------------------------------------- damaged documents
 mode pass
-sc --quiet pull --tls-verify=false "$PX/test/multi:t" --platform linux/amd64
+sc --quiet pull --tls-verify=false "$PX/test/multi:t" --platform "linux/$IMAGE_ARCH"
 assert_eq "through the proxy, undamaged: exit 0" "$rc" 0
 use_checkout "$T/co-bad"
 

@@ -24,8 +24,8 @@ if [ -n "${SANITIZE:-}" ]; then
 	done_testing
 	exit
 fi
-if ! file -L "$SC" | grep -q 'statically linked'; then
-	not_ok "the binary '$SC' is not statically linked: it cannot run in an empty chroot"
+if ! file -L "$SC_FILE" | grep -q 'statically linked'; then
+	not_ok "the binary '$SC_FILE' is not statically linked: it cannot run in an empty chroot"
 	done_testing
 	exit
 fi
@@ -39,7 +39,7 @@ cp "$BB" "$C/bin/busybox"
 for a in $("$BB" --list); do
 	[ -e "$C/bin/$a" ] || ln -s busybox "$C/bin/$a"
 done
-cp "$SC" "$C/bin/syscontainer"
+sc_into_root "$C" /bin/syscontainer
 # The target's runtime: found in /sysroot's PATH and written as /usr/bin/runc.
 cp "$(command -v runc)" "$S/usr/bin/runc"
 cat > "$T/early.json" <<EOF
@@ -57,7 +57,7 @@ assert_eq "the chroot has no /etc, /proc, /dev or /tmp" "$(ls "$C" | tr '\n' ' '
 # is told the boot id (it names its staging directories with it).
 BOOTID=0123456789abcdef0123456789abcdef
 in_chroot() {
-	timeout 120 env -i PATH=/bin OSTREE_BOOTID=$BOOTID "$CHROOT" "$C" /bin/sh -c 'exec syscontainer "$@"' sh "$@" \
+	timeout 120 env -i PATH=/bin OSTREE_BOOTID=$BOOTID "$CHROOT" "$C" /bin/sh -c "exec $sc_in_root \"\$@\"" sh "$@" \
 		> "$T/.out" 2> "$T/.err"
 	rc=$?
 	out=$(cat "$T/.out")

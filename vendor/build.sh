@@ -1,7 +1,8 @@
 #!/bin/sh
 # vendor/build.sh NAME: fetch NAME's Debian source package, check the upstream
 # archive against the sha256 in vendor/NAME/recipe, unpack it and build it into
-# the private sysroot vendor/prefix.  Writes vendor/.stamps/NAME on success.
+# the private sysroot vendor/prefix[-ARCH].  Writes vendor/.stamps[-ARCH]/NAME on
+# success.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -61,9 +62,10 @@ for p in "$V/$name"/*.patch; do
 	patch -d "$S" -p1 -s < "$p"
 done
 
-export PATH="$TOOLS:$PATH" PKG_CONFIG="$TOOLS/pkg-config" CC
+export PATH="$TOOLS:$PATH" PKG_CONFIG="$TOOLS/pkg-config" CC AR RANLIB
 export CFLAGS="$VCFLAGS -isystem $PREFIX/kernel-include -I$PREFIX/usr/include"
-export LDFLAGS="-L$PREFIX/usr/lib"
+# musl is built static-only: configure's and meson's test programs too.
+export LDFLAGS="-L$PREFIX/usr/lib -static"
 log "$name: building (log: $S.log)"
 # Not `(...) || die`: that context would switch off set -e inside build().
 set +e

@@ -4,11 +4,33 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+# The target comes from the GNU C compiler (CC: gcc, or a cross gcc such as
+# aarch64-linux-gnu-gcc); musl is built with it by vendor/musl.
+case ${CC##*/} in
+gcc) cross= ;;
+*-gcc) cross=${CC##*/} cross=${cross%gcc} ;;
+*) die "CC '$CC': give gcc or a Debian cross compiler (TRIPLET-gcc)" ;;
+esac
+
 # command-or-file  package
-need='musl-gcc:musl-tools meson:meson ninja:ninja-build autoreconf:autoconf automake:automake
+need='meson:meson ninja:ninja-build autoreconf:autoconf automake:automake
 libtoolize:libtool bison:bison flex:flex autopoint:autopoint gtkdocize:gtk-doc-tools
 pkgconf:pkgconf /usr/include/linux/fs.h:linux-libc-dev xz:xz-utils bzip2:bzip2
 apt-get:apt make:make gcc:gcc sha256sum:coreutils'
+if [ -n "$cross" ]; then
+	# Debian's cross gcc, binutils and kernel headers for the target (its
+	# Debian architecture names the headers' package), and qemu-user to run
+	# the test programs of configure and meson.
+	t=${cross%-}
+	case ${t%%-*} in
+	aarch64) debarch=arm64 ;;
+	x86_64) debarch=amd64 ;;
+	*) die "no Debian architecture known for $t: add it to vendor/tools.sh" ;;
+	esac
+	pkgt=$(echo "$t" | tr _ -)
+	need="$need ${cross}gcc:gcc-$pkgt ${cross}strip:binutils-$pkgt
+/usr/$t/include/linux/fs.h:linux-libc-dev-$debarch-cross qemu-${t%%-*}-static:qemu-user-static"
+fi
 missing=
 for pair in $need; do
 	what=${pair%%:*} pkg=${pair#*:}
@@ -58,15 +80,20 @@ SRC
 fi
 
 target_facts
-# musl-gcc has no kernel headers: give it only linux/, asm/ and asm-generic/.
+# musl has no kernel headers: give it only linux/, asm/ and asm-generic/,
+# from Debian's cross package for a cross build.
 kinc=$PREFIX/kernel-include
 mkdir -p "$kinc"
-asm=/usr/include/$TRIPLET/asm
-[ -d "$asm" ] || asm=/usr/include/asm
-[ -d "$asm" ] || die "no kernel asm headers for $TRIPLET (linux-libc-dev)"
-ln -sfn /usr/include/linux "$kinc/linux"
+if [ -n "$CROSS" ]; then
+	kdir=/usr/$TRIPLET/include asm=$kdir/asm
+else
+	kdir=/usr/include asm=/usr/include/$TRIPLET/asm
+	[ -d "$asm" ] || asm=/usr/include/asm
+fi
+[ -d "$asm" ] && [ -d "$kdir/linux" ] || die "no kernel headers for $TRIPLET in $kdir"
+ln -sfn "$kdir/linux" "$kinc/linux"
 ln -sfn "$asm" "$kinc/asm"
-ln -sfn /usr/include/asm-generic "$kinc/asm-generic"
+ln -sfn "$kdir/asm-generic" "$kinc/asm-generic"
 
 # pkg-config that only ever sees our sysroot and always links statically.
 mkdir -p "$TOOLS"

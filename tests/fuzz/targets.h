@@ -19,4 +19,5 @@
 	X(toml, fuzz_toml) \
 	X(archive_docker, fuzz_archive_docker) \
 	X(archive_oci, fuzz_archive_oci) \
-	X(stream, fuzz_stream)
+	X(stream, fuzz_stream) \
+	X(applyfile, fuzz_applyfile)

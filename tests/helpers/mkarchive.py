@@ -10,8 +10,9 @@ ENTRY: {"path": "exports/x", "data": "text"}            regular file (0644)
        {"path": "l", "symlink": "target"}
        any entry may add "xattrs": {"user.x": "v"} (pax SCHILY.xattr) and
        "uid"/"gid"; "config" may hold "Labels" etc. as a config's "config"
-Deterministic: uid/gid 0, mtime 0, uncompressed layers."""
-import hashlib, io, json, sys, tarfile
+Deterministic: uid/gid 0, mtime 0, uncompressed layers.  The config names
+the architecture of the binary under test ($IMAGE_ARCH, amd64 by default)."""
+import hashlib, io, json, os, sys, tarfile
 
 def layer_bytes(entries):
     buf = io.BytesIO()
@@ -40,7 +41,7 @@ def main():
     out, name, spec = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
     layers = [layer_bytes(l) for l in spec["layers"]]
     diff_ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
-    config = {"architecture": "amd64", "os": "linux",
+    config = {"architecture": os.environ.get("IMAGE_ARCH", "amd64"), "os": "linux",
               "created": "2024-01-02T03:04:05Z",
               "config": {}, "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     config.update(spec.get("config", {}))

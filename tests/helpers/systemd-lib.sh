@@ -28,7 +28,7 @@ for c in debootstrap systemd-nspawn nsenter runc pgrep flock timeout python3; do
 	command -v "$c" > /dev/null || need="$need $c"
 done
 file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || need="$need busybox-static"
-file -L "$SC" 2>/dev/null | grep -q 'statically linked' || need="$need a-static-$SC"
+file -L "$SC_FILE" 2>/dev/null | grep -q 'statically linked' || need="$need a-static-$SC_FILE"
 # The notify image needs an sd_notify client; busybox has none: ours, static.
 for cc in musl-gcc cc; do
 	$cc -static -Os -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/sdnotify" \
@@ -99,7 +99,7 @@ trap 'stop_machine; _cleanup' EXIT
 
 # What the container gets: the binary, runc where Debian puts it, busybox for
 # the test's own probes, and the images.
-cp "$SC" "$ROOT/usr/local/bin/syscontainer"
+cp "$SC_FILE" "$ROOT/usr/local/bin/syscontainer"
 cp "$(command -v runc)" "$ROOT/usr/sbin/runc"
 cp /bin/busybox "$ROOT/usr/local/bin/busybox"
 mkdir -p "$ROOT/root/images"

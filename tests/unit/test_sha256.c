@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __aarch64__
+#include <sys/auxv.h>
+#define SHA2_BIT (1UL << 6) /* HWCAP_SHA2 in the kernel's asm/hwcap.h */
+#endif
 
 /* Deterministic PRNG (xorshift64*): failures are reproducible. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -252,5 +256,26 @@ int main(void)
 
 	sha256_force_portable(0);
 	ok(strcmp(sha256_impl(), best) == 0, "force_portable(0) restores %s", best);
+
+#ifdef __aarch64__
+	/* The kernel says in AT_HWCAP whether the SHA2 instructions exist (under
+	 * qemu-user: -cpu max has them).  Without the bit the portable code must
+	 * be chosen, and give the same digests. */
+	{
+		unsigned long hw = getauxval(AT_HWCAP);
+
+		if (hw & SHA2_BIT)
+			ok(strcmp(best, "armv8") == 0,
+			   "AT_HWCAP has SHA2, so the armv8 path is selected (got %s)", best);
+		else
+			printf("# AT_HWCAP has no SHA2: this CPU runs the portable code\n");
+		sha256_dispatch_hwcap(hw & ~SHA2_BIT);
+		ok(strcmp(sha256_impl(), "portable") == 0,
+		   "AT_HWCAP without SHA2 selects portable (got %s)", sha256_impl());
+		run_all();
+		sha256_dispatch_hwcap(hw);
+		ok(strcmp(sha256_impl(), best) == 0, "AT_HWCAP as reported selects %s again", best);
+	}
+#endif
 	return tap_done();
 }
