@@ -9,6 +9,7 @@
 #include <mbedtls/version.h>
 #include <zlib.h>
 
+#include "progress.h"
 #include "store.h"
 #include "text.h"
 
@@ -79,14 +80,20 @@ void cli_print_versions(FILE *f)
 
 void cli_say(const struct cli *c, const char *fmt, ...)
 {
-	char line[4096];
+	char line[4096], shown[4 * sizeof line + 2];
 	va_list ap;
+	size_t n;
+	int nl;
 
 	if (c->quiet)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	text_printf(stdout, "%s", line);
-	fflush(stdout);
+	n = strlen(line);
+	nl = n && line[n - 1] == '\n';  /* the line end the caller wrote stays one */
+	n = text_escape(shown, sizeof shown - 1, line, n - nl, 0);
+	if (nl)
+		memcpy(shown + n, "\n", 2);
+	progress_print(stdout, shown);
 }

@@ -25,6 +25,7 @@
 #include "json.h"
 #include "layer.h"
 #include "platform.h"
+#include "progress.h"
 #include "pull.h"
 #include "registry.h"
 #include "sha256.h"
@@ -33,13 +34,12 @@
 #include "text.h"
 #include "util.h"
 
+/* One layer being imported: its import and its line on the display. */
 struct progress {
 	const struct cli *c;
 	struct layer_import *li;
-	int tty;
-	char label[80];           /* "layer <12 hex>" or "layer '<member>'" */
-	int64_t total;
-	struct timespec last;
+	struct progress_item *item;
+	char label[80];           /* "layer <12 hex>" or "layer '<member>'", for warnings */
 	uint64_t *need;           /* where a failure for space puts what the
 	                             layer needs (layer_import_needs) */
 };
@@ -62,34 +62,15 @@ void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s)
 
 static void on_warn(void *ctx, const char *path, const char *what)
 {
-	const char *label = ctx;
-	char shown[256];
+	const struct progress *p = ctx;
+	char shown[256], line[512];
 
+	if (p->c->quiet)
+		return;
 	text_escape(shown, sizeof shown, path, strlen(path), TEXT_QUOTE);
-	fprintf(stderr, "syscontainer: warning: %s: skipped %s '%s' (OSTree cannot store it)\n",
-		label, what, shown);
-}
-
-static void show_progress(struct progress *p, int final)
-{
-	char done[32], total[32];
-	struct timespec now;
-
-	if (!p->tty || p->c->quiet)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!final && (now.tv_sec - p->last.tv_sec) * 1000 +
-	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 200)
-		return;
-	p->last = now;
-	util_human_size(layer_import_fed(p->li), done, sizeof done);
-	if (p->total >= 0)
-		util_human_size((unsigned long long)p->total, total, sizeof total);
-	printf("\r  %.40s: %s%s%s\033[K", p->label + 6, done, p->total >= 0 ? " / " : "",
-	       p->total >= 0 ? total : "");
-	if (final)
-		printf("\r\033[K");
-	fflush(stdout);
+	snprintf(line, sizeof line, "syscontainer: warning: %s: skipped %s '%s' (OSTree cannot store it)\n",
+		 p->label, what, shown);
+	progress_print(stderr, line);
 }
 
 static int feed(void *ctx, const void *buf, size_t len, struct err *e)
@@ -100,7 +81,26 @@ static int feed(void *ctx, const void *buf, size_t len, struct err *e)
 			*p->need = layer_import_needs(p->li);
 		return -1;
 	}
-	show_progress(p, 0);
+	progress_item_bytes(p->item, layer_import_fed(p->li));
+	return 0;
+}
+
+/* The layer's bytes are in: write its commit, and say how it went. */
+static int import_end(struct progress *p, struct layer_result *res, struct err *e)
+{
+	progress_item_storing(p->item);
+	if (layer_import_end(p->li, res, e) < 0) {
+		if (e->code == ERR_NO_SPACE && p->need)
+			*p->need = res->need;
+		progress_item_failed(p->item);
+		return -1;
+	}
+	if (res->present && !p->item)
+		return 0;
+	if (res->present)
+		progress_item_skipped(p->item, res->diff_id + 7);
+	else
+		progress_item_done(p->item, res->diff_id + 7, res->entries);
 	return 0;
 }
 
@@ -114,19 +114,21 @@ static int import_layer(struct cli *c, struct store *s, struct source *src, size
 		.blob_size = l->size,
 		.max_size = max_size,
 	};
-	struct progress p = { .c = c, .tty = isatty(STDOUT_FILENO), .total = l->size,
-			      .need = &res->need };
+	struct progress p = { .c = c, .need = &res->need };
+	char start[100];
 
 	snprintf(p.label, sizeof p.label, "layer %.12s", l->diff_id + 7);
-	if (layer_import_begin(s, &x, on_warn, p.label, &p.li, e) < 0)
+	if (layer_import_begin(s, &x, on_warn, &p, &p.li, e) < 0)
 		return -1;
+	snprintf(start, sizeof start, "Pulling layer %s\n", l->diff_id + 7);
+	p.item = progress_item_start(l->diff_id + 7, src->remote ? "fetching" : "reading", l->size,
+				     start);
 	if (src->ops->fetch_layer(src, i, feed, &p, e) < 0) {
-		show_progress(&p, 1);
+		progress_item_failed(p.item);
 		layer_import_abort(p.li);
 		return -1;
 	}
-	show_progress(&p, 1);
-	return layer_import_end(p.li, res, e);
+	return import_end(&p, res, e);
 }
 
 /* ---- the hooks stream sources import layers through ---- */
@@ -154,8 +156,7 @@ static int stored_by_name(struct puller *pl, const char *hex, struct layer_resul
 	free(diff);
 	res->compressed = strcmp(res->blob_digest, res->diff_id) != 0;
 	res->present = 1;
-	if (!pl->c->atomic)
-		cli_say(pl->c, "Skipping layer %s: already present\n", res->diff_id + 7);
+	progress_skipped(res->diff_id + 7);
 	return 1;
 }
 
@@ -176,13 +177,12 @@ static int hook_begin(void *ctx, const char *member, uint64_t size, const char *
 	text_escape(shown, sizeof shown, member, strlen(member), TEXT_QUOTE);
 	snprintf(p->label, sizeof p->label, "layer '%s'", shown);
 	p->c = pl->c;
-	p->tty = isatty(STDOUT_FILENO);
-	p->total = (int64_t)size;
 	p->need = &pl->need;
-	if (layer_import_begin(pl->s, &x, on_warn, p->label, &p->li, e) < 0) {
+	if (layer_import_begin(pl->s, &x, on_warn, p, &p->li, e) < 0) {
 		free(p);
 		return -1;
 	}
+	p->item = progress_item_start(hint ? hint : member, "reading", (int64_t)size, NULL);
 	*layer = p;
 	return 0;
 }
@@ -195,15 +195,8 @@ static int hook_feed(void *layer, const void *buf, size_t len, struct err *e)
 static int hook_end(void *layer, struct layer_result *res, struct err *e)
 {
 	struct progress *p = layer;
-	int r;
+	int r = import_end(p, res, e);
 
-	show_progress(p, 1);
-	r = layer_import_end(p->li, res, e);
-	if (r < 0 && e->code == ERR_NO_SPACE)
-		*p->need = res->need;
-	if (r == 0 && !(res->present && p->c->atomic))
-		cli_say(p->c, res->present ? "Skipping layer %s: already present\n" :
-			"Pulling layer %s\n", res->diff_id + 7);
 	free(p);
 	return r;
 }
@@ -212,15 +205,21 @@ static void hook_abort(void *layer)
 {
 	struct progress *p = layer;
 
-	show_progress(p, 1);
+	progress_item_failed(p->item);
 	layer_import_abort(p->li);
 	free(p);
 }
 
 static void hook_warn(void *ctx, const char *msg)
 {
-	(void)ctx;
-	text_printf(stderr, "syscontainer: warning: %s\n", msg);
+	const struct puller *pl = ctx;
+	char shown[1024], line[1100];
+
+	if (pl->c->quiet)
+		return;
+	text_escape(shown, sizeof shown, msg, strlen(msg), 0);
+	snprintf(line, sizeof line, "syscontainer: warning: %s\n", shown);
+	progress_print(stderr, line);
 }
 
 static void puller_init(struct puller *pl, struct cli *c, struct store *s, uint64_t max_size)
@@ -380,8 +379,8 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
 	if ((have = store_ref_get(s, lref, res->commit, e)) < 0)
 		return -1;
 	if (have) {
-		if (!l->staged && !c->atomic)  /* a stream said so as it passed */
-			cli_say(c, "Skipping layer %s: already present\n", l->diff_id + 7);
+		if (!l->staged)       /* a stream said so as it passed */
+			progress_skipped(l->diff_id + 7);
 		return stored_layer(s, res->commit, res, e);
 	}
 	*stored = 1;
@@ -389,7 +388,6 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
 		*res = l->staged_res;
 		return layer_write_refs(s, res, e);
 	}
-	cli_say(c, "Pulling layer %s\n", l->diff_id + 7);
 	return import_layer(c, s, src, i, max_size, res, e);
 }
 

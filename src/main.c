@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "progress.h"
 #include "store.h"
 #include "text.h"
 
@@ -138,7 +139,7 @@ int main(int argc, char **argv)
 	struct err e = { 0 };
 	const struct verb *v;
 	char verbname[64];
-	int i, used, bad = 0;
+	int i, used, bad = 0, r;
 
 	/* Every mode we create is the one we chose: the repository's
 	 * directories, deployments and host files must not depend on the
@@ -233,7 +234,10 @@ int main(int argc, char **argv)
 				break;
 			}
 	/* The verb sees its own arguments, argv[0] being the verb name. */
-	if (v->run(&c, argc - i + 1, argv + i - 1, &e) < 0)
+	progress_init(c.quiet, c.atomic, c.verbose);
+	r = v->run(&c, argc - i + 1, argv + i - 1, &e);
+	progress_finish();        /* the display ends before any error line */
+	if (r < 0)
 		return fail(verbname, bare(verbname), &e);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "path.h"
 #include "pull.h"
+#include "progress.h"
 #include "store.h"
 #include "text.h"
 #include "util.h"
@@ -81,7 +82,11 @@ static int checkout(const struct slot_ctx *x, const struct image_info *im, const
 				       im->diff_ids[i] + 7);
 		commits[i] = cbuf[i];
 	}
-	cli_say(x->c, "Extracting to %s\n", shown);
+	if (!x->c->quiet) {
+		char line[4200];
+		snprintf(line, sizeof line, "Extracting to %s\n", shown);
+		progress_activity(line);  /* a spinner on a terminal, till it is out */
+	}
 	if (mkdirat(x->ckfd, dir, 0700) < 0)
 		return err_set(e, errno, "mkdir '%s'", shown);
 	dfd = openat(x->ckfd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -93,7 +98,10 @@ static int checkout(const struct slot_ctx *x, const struct image_info *im, const
 		err_set(e, errno, "'%s'", shown);
 		goto out;
 	}
-	if (deploy_checkout(x->s, commits, im->nlayers, rootfd, objfd, &st, e) < 0) {
+	r = deploy_checkout(x->s, commits, im->nlayers, rootfd, objfd, &st, e);
+	progress_activity_end();
+	if (r < 0) {
+		r = -1;
 		err_wrap(e, "checkout");
 		goto out;
 	}

@@ -61,6 +61,7 @@ struct source_ops {
 struct source {
 	const struct source_ops *ops;
 	void *priv;
+	int remote;                 /* layers come over the network (a registry) */
 	struct image img;
 };
 

@@ -338,6 +338,7 @@ int source_registry_open(struct source *src, const struct imgref *ref,
 		return err_set(e, ENOMEM, "registry source");
 	src->priv = s;
 	src->ops = &regsrc_ops;
+	src->remote = 1;
 	if (regconf_load(o->root, &conf, e) < 0)
 		return -1;
 	if (conf->files[0])

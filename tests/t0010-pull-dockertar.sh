@@ -32,6 +32,7 @@ assert_eq "pull multi: exit 0" "$rc" 0
 assert_eq "pull multi: nothing on stderr" "$errout" ""
 expected=
 for d in "${diffs[@]}"; do expected="${expected}Pulling layer ${d#sha256:}
+Stored layer ${d:7:12}: *
 "; done
 assert_match "pull multi: one line per layer in order, then the summary with the IMAGE ID" "$out" \
 	"${expected}Pulled docker.io/test/multi:latest (IMAGE ID ${cfg_hex:0:12}): 3 layers stored, 0 skipped, [0-9]*B"
@@ -119,6 +120,7 @@ assert_eq "pull shared: exit 0" "$rc" 0
 assert_match "pull shared: layer 1 skipped, layer 2 pulled" "$out" \
 	"Skipping layer ${sdiffs[0]#sha256:}: already present
 Pulling layer ${sdiffs[1]#sha256:}
+Stored layer ${sdiffs[1]:7:12}: *
 Pulled docker.io/test/shared:latest (IMAGE ID ${scfg:0:12}): 1 layer stored, 1 skipped, [0-9]*B"
 assert_eq "pull shared: the shared layer's commit is untouched" "$(rev "ociimage/${diffs[0]#sha256:}")" "$rev_l1"
 objects > "$T/objects.after"
@@ -237,7 +239,9 @@ sc pull "dockertar:$fx/symlinked-layer.tar"
 assert_eq "symlinked-layer: exit 0" "$rc" 0
 assert_match "symlinked-layer: layer 3 repeats layer 2 and is skipped" "$out" \
 	"Pulling layer ${sd[0]#sha256:}
+Stored layer ${sd[0]:7:12}: *
 Pulling layer ${sd[1]#sha256:}
+Stored layer ${sd[1]:7:12}: *
 Skipping layer ${sd[2]#sha256:}: already present
 Pulled docker.io/test/symlinked-layer:latest (IMAGE ID *): 2 layers stored, 1 skipped, *"
 assert_fsck "$R" "after symlinked-layer"

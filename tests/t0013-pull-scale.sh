@@ -22,6 +22,7 @@ cfg=$(info "$fx/many-entries.info" 'd["images"][0]["config"]')
 sc pull "dockertar:$fx/many-entries.tar"
 assert_eq "many-entries: exit 0" "$rc" 0
 assert_match "many-entries: output" "$out" "Pulling layer ${md[0]#sha256:}
+Stored layer ${md[0]:7:12}: *
 Pulled docker.io/test/many-entries:latest (IMAGE ID ${cfg:7:12}): 1 layer stored, 0 skipped, [0-9]*B"
 lr=ociimage/${md[0]#sha256:}
 ostree ls --repo="$R" -R "$lr" > "$T/ls" 2> "$T/ls.err"

@@ -54,6 +54,7 @@ stream() {
 nstream=0
 expected=
 for d in "${diffs[@]}"; do expected="${expected}Pulling layer ${d#sha256:}
+Stored layer ${d:7:12}: *
 "; done
 
 stream "docker-archive:- (skopeo's)" docker-archive:- cat "$fx/multi.tar"

@@ -53,6 +53,7 @@ assert_eq "docker:test/multi: exit 0" "$rc" 0
 assert_eq "docker:test/multi: nothing on stderr" "$errout" ""
 expected=
 for d in "${diffs[@]}"; do expected="${expected}Pulling layer ${d#sha256:}
+Stored layer ${d:7:12}: *
 "; done
 assert_match "docker:test/multi: a line per layer, then the summary" "$out" \
 	"${expected}Pulled docker.io/test/multi:latest (IMAGE ID ${cfg:0:12}): 3 layers stored, 0 skipped, [0-9]*"

@@ -27,13 +27,18 @@ assert_eq "four sources, one refused: its one line" "$errout" \
 	"syscontainer: pull dockertar:$W: layer ${wd[1]:7:12}: diff ID mismatch: the config says ${wd[1]}, the layer is $(info "$fx/wrong-diffid.info" 'd["images"][0]["layers"][1]["diff_id"]')"
 assert_match "four sources: every result, shared layers skipped, then the summary" "$out" \
 	"Pulling layer ${diffs[0]#sha256:}
+Stored layer ${diffs[0]:7:12}: *
 Pulling layer ${diffs[1]#sha256:}
+Stored layer ${diffs[1]:7:12}: *
 Pulling layer ${diffs[2]#sha256:}
+Stored layer ${diffs[2]:7:12}: *
 Pulled docker.io/test/multi:latest (IMAGE ID *): 3 layers stored, 0 skipped, *
 Skipping layer ${sdiffs[0]#sha256:}: already present
 Pulling layer ${sdiffs[1]#sha256:}
+Stored layer ${sdiffs[1]:7:12}: *
 Pulled docker.io/library/shared:latest (IMAGE ID *): 1 layer stored, 1 skipped, *
 Pulling layer ${wd[0]#sha256:}
+Stored layer ${wd[0]:7:12}: *
 Pulling layer ${wd[1]#sha256:}
 Skipping layer *: already present
 Skipping layer *: already present

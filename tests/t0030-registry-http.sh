@@ -41,6 +41,7 @@ assert_eq "pull multi: exit 0" "$rc" 0
 assert_eq "pull multi: nothing on stderr" "$errout" ""
 expected=
 for d in "${diffs[@]}"; do expected="${expected}Pulling layer ${d#sha256:}
+Stored layer ${d:7:12}: *
 "; done
 assert_match "pull multi: a line per layer, then the summary" "$out" \
 	"${expected}Pulled $REG/test/multi:t (IMAGE ID ${cfg:7:12}): 3 layers stored, 0 skipped, [0-9]*"

@@ -50,12 +50,14 @@ EOF
 rs apply "$F"
 assert_eq "first run: exit 0" "$rc" 0
 assert_eq "first run: stderr" "$errout" ""
-assert_eq "first run: what it says" "$out" "Pulling layer $(layer test/web:1)
+assert_match "first run: what it says" "$out" "Pulling layer $(layer test/web:1)
+Stored layer $(layer test/web:1 | cut -c1-12): 10.2 kB, * entr*
 Pulled docker.io/test/web:1 (IMAGE ID $(sc_id test/web:1)): 1 layer stored, 0 skipped, 10.2 kB
 Extracting to /var/lib/containers/atomic/web.0
 systemd is not running here: unit reload and tmpfiles happen at boot
 web: installed docker.io/test/web:1 (IMAGE ID $(sc_id test/web:1))
 Pulling layer $(layer test/db:1)
+Stored layer $(layer test/db:1 | cut -c1-12): 10.2 kB, * entr*
 Pulled docker.io/test/db:1 (IMAGE ID $(sc_id test/db:1)): 1 layer stored, 0 skipped, 10.2 kB
 Extracting to /var/lib/containers/atomic/db.0
 systemd is not running here: unit reload and tmpfiles happen at boot

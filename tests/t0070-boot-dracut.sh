@@ -50,7 +50,7 @@ vm_disk "$T/disk.img"
 # journal LOG: what dracut's pre-pivot service logged of apply, the info
 # lines then the warnings (two streams: their order between them varies).
 journal() {
-	vm_lines "$1" | sed -n 's/^journal: //p' | grep syscontainer | grep -v -e '^syscontainer: Pulling layer' \
+	vm_lines "$1" | sed -n 's/^journal: //p' | grep syscontainer | grep -v -e '^syscontainer: Pulling layer' -e '^syscontainer: Stored layer' \
 		-e '^syscontainer: Skipping layer' -e '^syscontainer: Pulled ' | sort -s -k1,1
 }
 vm_boot boot1 "$T/initrd.img" "$T/disk.img"

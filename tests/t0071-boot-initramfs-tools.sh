@@ -61,7 +61,7 @@ vm_disk "$T/disk.img"
 # console LOG: what the init-bottom script said on the console.
 console() {
 	tr -d '\r' < "$T/$1.console" | grep -a -e '^syscontainer: ' -e '^Warning: syscontainer: ' |
-		grep -v -e '^syscontainer: Pulling layer' -e '^syscontainer: Skipping layer' -e '^syscontainer: Pulled '
+		grep -v -e '^syscontainer: Pulling layer' -e '^syscontainer: Stored layer' -e '^syscontainer: Skipping layer' -e '^syscontainer: Pulled '
 }
 FAILED="Warning: syscontainer: apply /etc/syscontainer/boot.conf:3: pull dockertar:/usr/share/sctest/bad.tar: $VM_BAD_ERR
 Warning: syscontainer: apply /etc/syscontainer/boot.conf:4: pull dockertar:/usr/share/sctest/gone.tar: open '/usr/share/sctest/gone.tar': No such file or directory

@@ -8,6 +8,7 @@ ENTRY: {"path": "exports/x", "data": "text"}            regular file (0644)
        {"path": "bin/busybox", "from": "/bin/busybox", "mode": 0o755}  a host file's content
        {"path": "d/", "dir": true, "mode": 0o755}
        {"path": "l", "symlink": "target"}
+       {"path": "p", "fifo": true}                       a named pipe
        any entry may add "xattrs": {"user.x": "v"} (pax SCHILY.xattr) and
        "uid"/"gid"; "config" may hold "Labels" etc. as a config's "config"
 Deterministic: uid/gid 0, mtime 0, uncompressed layers.  The config names
@@ -26,6 +27,9 @@ def layer_bytes(entries):
                 ti.pax_headers["SCHILY.xattr." + k] = v
             if e.get("dir"):
                 ti.type = tarfile.DIRTYPE
+                t.addfile(ti)
+            elif e.get("fifo"):
+                ti.type = tarfile.FIFOTYPE
                 t.addfile(ti)
             elif "symlink" in e:
                 ti.type = tarfile.SYMTYPE

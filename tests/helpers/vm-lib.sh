@@ -145,11 +145,12 @@ vm_install_product() {
 	make -s -C "$top" install DESTDIR="$T/inst" PREFIX=/usr/local > "$T/install.log" 2>&1 ||
 		{ not_ok "make install DESTDIR=..."; sed 's/^/#   /' "$T/install.log" | tail -5; return 1; }
 	got=$(cd "$T/inst" && find . -type f -printf '%m %p\n' | grep -v -e /share/doc/ -e /man1/ | sort -k2)
-	assert_eq "make install: the binary, the dracut module, the initramfs-tools hook" "$got" \
+	assert_eq "make install: the binary, its completion, the dracut module, the initramfs-tools hook" "$got" \
 "755 ./usr/lib/dracut/modules.d/95syscontainer/module-setup.sh
 755 ./usr/lib/dracut/modules.d/95syscontainer/pre-pivot.sh
 644 ./usr/lib/dracut/modules.d/95syscontainer/syscontainer-boot.sh
 755 ./usr/local/bin/syscontainer
+644 ./usr/local/share/bash-completion/completions/syscontainer
 755 ./usr/share/initramfs-tools/hooks/syscontainer
 755 ./usr/share/initramfs-tools/scripts/init-bottom/syscontainer
 644 ./usr/share/initramfs-tools/scripts/syscontainer-boot"

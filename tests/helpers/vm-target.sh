@@ -104,7 +104,7 @@ web: installed docker.io/test/web:1 (IMAGE ID $VM_WEB_ID)"
 	assert_eq "$1: the container ran this boot" "$(echo "$lines" | sed -n 's/^ran this boot: //p')" 1
 	assert_eq "$1: boots the container ran" "$(echo "$lines" | sed -n 's/^boots: //p')" "$2"
 	assert_eq "$1: what apply did (/run/syscontainer/boot.log)" \
-		"$(echo "$log" | grep -v -e '^Pulling layer' -e '^Skipping layer' -e '^Pulled ')" "$web
+		"$(echo "$log" | grep -v -e '^Pulling layer' -e '^Stored layer' -e '^Skipping layer' -e '^Pulled ')" "$web
 syscontainer: apply /etc/syscontainer/boot.conf:3: pull dockertar:/usr/share/sctest/bad.tar: $VM_BAD_ERR
 syscontainer: apply /etc/syscontainer/boot.conf:4: pull dockertar:/usr/share/sctest/gone.tar: open '/usr/share/sctest/gone.tar': No such file or directory
 syscontainer: apply /etc/syscontainer/boot.conf: 2 of 3 lines failed"
