@@ -785,6 +785,11 @@ static int images_prune(struct cli *c, int argc, char **argv, struct err *e)
 	    store_list_refs(k.s, "ociimage/", drop_unneeded, &k, e) < 0 ||
 	    store_prune(k.s, &total, &pruned, &freed, e) < 0)
 		goto out;
+	/* opening the store removed what failed or killed pulls left staged */
+	if (store_staging_freed(k.s)) {
+		util_human_size(store_staging_freed(k.s), human, sizeof human);
+		printf("Removed %s of staging data that interrupted pulls left\n", human);
+	}
 	util_human_size(freed, human, sizeof human);
 	printf("Removed %zu ref%s and %d of %d objects, %s freed\n", k.refs_deleted,
 	       k.refs_deleted == 1 ? "" : "s", pruned, total, human);

@@ -40,6 +40,8 @@ struct progress {
 	struct layer_import *li;
 	struct progress_item *item;
 	char label[80];           /* "layer <12 hex>" or "layer '<member>'", for warnings */
+	uint64_t *need;           /* where a failure for space puts what the
+	                             layer needs (layer_import_needs) */
 };
 
 /* One pull run, for the stream hooks. */
@@ -47,6 +49,8 @@ struct puller {
 	struct cli *c;
 	struct store *s;
 	struct source_pull hooks;
+	uint64_t max_size;        /* --max-layer-size */
+	uint64_t need;            /* a stream's layer that failed for space */
 };
 
 void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s)
@@ -72,8 +76,11 @@ static void on_warn(void *ctx, const char *path, const char *what)
 static int feed(void *ctx, const void *buf, size_t len, struct err *e)
 {
 	struct progress *p = ctx;
-	if (layer_import_feed(p->li, buf, len, e) < 0)
+	if (layer_import_feed(p->li, buf, len, e) < 0) {
+		if (e->code == ERR_NO_SPACE && p->need)
+			*p->need = layer_import_needs(p->li);
 		return -1;
+	}
 	progress_item_bytes(p->item, layer_import_fed(p->li));
 	return 0;
 }
@@ -83,6 +90,8 @@ static int import_end(struct progress *p, struct layer_result *res, struct err *
 {
 	progress_item_storing(p->item);
 	if (layer_import_end(p->li, res, e) < 0) {
+		if (e->code == ERR_NO_SPACE && p->need)
+			*p->need = res->need;
 		progress_item_failed(p->item);
 		return -1;
 	}
@@ -96,15 +105,16 @@ static int import_end(struct progress *p, struct layer_result *res, struct err *
 }
 
 static int import_layer(struct cli *c, struct store *s, struct source *src, size_t i,
-			struct layer_result *res, struct err *e)
+			uint64_t max_size, struct layer_result *res, struct err *e)
 {
 	const struct image_layer *l = &src->img.layers[i];
 	struct layer_expect x = {
 		.diff_id = l->diff_id,
 		.blob_digest = l->digest[0] ? l->digest : NULL,
 		.blob_size = l->size,
+		.max_size = max_size,
 	};
-	struct progress p = { .c = c };
+	struct progress p = { .c = c, .need = &res->need };
 	char start[100];
 
 	snprintf(p.label, sizeof p.label, "layer %.12s", l->diff_id + 7);
@@ -154,7 +164,8 @@ static int hook_begin(void *ctx, const char *member, uint64_t size, const char *
 		      void **layer, struct layer_result *stored, struct err *e)
 {
 	struct puller *pl = ctx;
-	struct layer_expect x = { .diff_id = NULL, .blob_digest = NULL, .blob_size = (int64_t)size };
+	struct layer_expect x = { .diff_id = NULL, .blob_digest = NULL, .blob_size = (int64_t)size,
+				  .max_size = pl->max_size };
 	struct progress *p;
 	char shown[64];
 	int r;
@@ -166,6 +177,7 @@ static int hook_begin(void *ctx, const char *member, uint64_t size, const char *
 	text_escape(shown, sizeof shown, member, strlen(member), TEXT_QUOTE);
 	snprintf(p->label, sizeof p->label, "layer '%s'", shown);
 	p->c = pl->c;
+	p->need = &pl->need;
 	if (layer_import_begin(pl->s, &x, on_warn, p, &p->li, e) < 0) {
 		free(p);
 		return -1;
@@ -210,9 +222,9 @@ static void hook_warn(void *ctx, const char *msg)
 	progress_print(stderr, line);
 }
 
-static void puller_init(struct puller *pl, struct cli *c, struct store *s)
+static void puller_init(struct puller *pl, struct cli *c, struct store *s, uint64_t max_size)
 {
-	*pl = (struct puller){ .c = c, .s = s, .hooks = {
+	*pl = (struct puller){ .c = c, .s = s, .max_size = max_size, .hooks = {
 		.layer_begin = hook_begin, .layer_feed = hook_feed, .layer_end = hook_end,
 		.layer_abort = hook_abort, .warn = hook_warn } };
 	pl->hooks.ctx = pl;
@@ -280,7 +292,43 @@ static int synth_manifest(struct image *img, const struct layer_result *res, str
 	return 0;
 }
 
-static int write_image(struct store *s, struct image *img, char commit[65], struct err *e)
+/* Disk full, said plainly (README, Design, "Disk space"): where, about how
+ * much more space the pull needs (layer i as far as it got, extrapolated,
+ * and the layers of img still to fetch; img is NULL for a stream, whose
+ * layers come before its manifest), and how much the repository may still
+ * use now that the failed layer's staging data is gone. */
+static void say_no_space(struct store *s, const struct image *img, size_t i, uint64_t need,
+			 struct err *e)
+{
+	struct store_space sp;
+	struct err ignore;
+	uint64_t more;
+
+	for (size_t j = i + 1; img && j < img->nlayers; j++) {
+		char ref[STORE_REF_MAX];
+		store_layer_ref(img->layers[j].diff_id, ref);
+		if (img->layers[j].size > 0 && store_ref_get(s, ref, NULL, &ignore) == 0)
+			need += (uint64_t)img->layers[j].size;
+	}
+	if (store_space(s, &sp, &ignore) < 0)
+		return;
+	more = need > sp.usable ? need - sp.usable : 0;
+	if (sp.no_inodes)
+		err_setc(e, ERR_NO_SPACE, 0, "no space left on %s (no free inodes; %llu MB free)",
+			 sp.mount, (unsigned long long)(sp.usable / 1000000));
+	else
+		err_setc(e, ERR_NO_SPACE, 0, "no space left on %s (needs about %llu MB more; %llu MB "
+			 "free)", sp.mount, (unsigned long long)(more / 1000000 + 1),
+			 (unsigned long long)(sp.usable / 1000000));
+	e->errnum = ENOSPC;
+}
+
+/* Write the image commit and its ref; *fresh = 0 when the commit stored
+ * under this name already carries exactly this metadata (the same
+ * manifest, pulled the same way) and nothing was written: appliances pull
+ * on every boot, onto flash. */
+static int write_image(struct store *s, struct image *img, int *fresh, char commit[65],
+		       struct err *e)
 {
 	char enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
 	const struct store_kv kv[] = {
@@ -290,11 +338,25 @@ static int write_image(struct store *s, struct image *img, char commit[65], stru
 		{ "syscontainer.source", img->source },
 		{ "syscontainer.name", img->name },
 	};
+	size_t n = sizeof kv / sizeof kv[0], same = 0;
+	int have;
 
 	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
 		return err_set(e, 0, "image name too long");
 	snprintf(ref, sizeof ref, "ociimage/%s", enc);
-	return store_write_meta_commit(s, ref, kv, sizeof kv / sizeof kv[0], commit, e);
+	if ((have = store_ref_get(s, ref, commit, e)) < 0)
+		return -1;
+	for (size_t i = 0; have && i == same && i < n; i++) {
+		char *stored = NULL;
+		if (store_commit_meta(s, commit, kv[i].key, &stored, e) < 0)
+			return -1;
+		same += stored && !strcmp(stored, kv[i].value);
+		free(stored);
+	}
+	*fresh = same < n;
+	if (!*fresh)
+		return 0;
+	return store_write_meta_commit(s, ref, kv, n, commit, e);
 }
 
 unsigned pull_lock_timeout(void)
@@ -306,7 +368,7 @@ unsigned pull_lock_timeout(void)
 /* Layer i: skipped when stored, named when a stream staged it, else
  * fetched and imported. */
 static int store_layer(struct cli *c, struct store *s, struct source *src, size_t i,
-		       struct layer_result *res, int *stored, struct err *e)
+		       uint64_t max_size, struct layer_result *res, int *stored, struct err *e)
 {
 	const struct image_layer *l = &src->img.layers[i];
 	char lref[STORE_REF_MAX];
@@ -326,7 +388,7 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
 		*res = l->staged_res;
 		return layer_write_refs(s, res, e);
 	}
-	return import_layer(c, s, src, i, res, e);
+	return import_layer(c, s, src, i, max_size, res, e);
 }
 
 /* Store an opened source's image; the caller holds the shared lock.  An
@@ -334,21 +396,24 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
  * refused before any ref is written: a stream's layers, imported as they
  * passed, stay without refs for the next prune. */
 static int pull_source(struct cli *c, struct store *s, struct source *src, const char *want,
-		       char *name_out, struct err *e)
+		       uint64_t max_size, char *name_out, struct err *e)
 {
 	struct layer_result *res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	size_t stored = 0, skipped = 0;
 	unsigned long long bytes = 0;
 	char commit[65], human[32];
-	int r = -1, now;
+	int r = -1, now, fresh;
 
 	if (!res)
 		return err_set(e, ENOMEM, "pull");
 	if (platform_check(src->img.config, src->img.config_len, want, NULL, NULL, e) < 0)
 		goto out;
 	for (size_t i = 0; i < src->img.nlayers; i++) {
-		if (store_layer(c, s, src, i, &res[i], &now, e) < 0) {
-			err_wrap(e, "layer %.12s", src->img.layers[i].diff_id + 7);
+		if (store_layer(c, s, src, i, max_size, &res[i], &now, e) < 0) {
+			if (e->code == ERR_NO_SPACE)
+				say_no_space(s, &src->img, i, res[i].need, e);
+			else
+				err_wrap(e, "layer %.12s", src->img.layers[i].diff_id + 7);
 			goto out;
 		}
 		if (!now) {
@@ -367,14 +432,20 @@ static int pull_source(struct cli *c, struct store *s, struct source *src, const
 	}
 	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
 		goto out;
-	if (write_image(s, &src->img, commit, e) < 0)
+	if (write_image(s, &src->img, &fresh, commit, e) < 0) {
+		if (e->code == ERR_NO_SPACE)
+			say_no_space(s, &src->img, src->img.nlayers, 0, e);
 		goto out;
+	}
 	util_human_size(bytes, human, sizeof human);
 	/* Atomic printed "Pulling layer" lines only: its scripts see no more */
-	if (!c->atomic)
+	if (!c->atomic && (fresh || stored))
 		cli_say(c, "Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n",
 			src->img.name, src->img.config_digest + 7, stored, stored == 1 ? "" : "s",
 			skipped, human);
+	else if (!c->atomic)
+		cli_say(c, "Image is up to date for %s (IMAGE ID %.12s)\n", src->img.name,
+			src->img.config_digest + 7);
 	if (name_out)
 		snprintf(name_out, IMGREF_FORMAT_MAX, "%s", src->img.name);
 	r = 0;
@@ -402,11 +473,13 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	pull_opts_common(c, &so);
 	if (store_lock(s, STORE_LOCK_SHARED, pull_lock_timeout(), pull_on_wait, NULL, e) < 0)
 		return -1;
-	puller_init(&pl, c, s);
+	puller_init(&pl, c, s, so.max_layer_size);
 	so.pull = &pl.hooks;
 	r = source_open(&src, ref, &so, e);
+	if (r < 0 && e->code == ERR_NO_SPACE)
+		say_no_space(s, NULL, 0, pl.need, e);
 	if (r == 0)
-		r = pull_source(c, s, src, o->platform, name_out, e);
+		r = pull_source(c, s, src, o->platform, so.max_layer_size, name_out, e);
 	source_free(src);
 	store_unlock(s, e);
 	return r;
@@ -545,8 +618,8 @@ static int take_creds(char *val, struct source_opts *o, struct err *e)
 	return 0;
 }
 
-/* The registry options: --creds, --password-stdin, --authfile, --cert-dir,
- * --tls-verify, --platform, --timeout. */
+/* The pull options: --creds, --password-stdin, --authfile, --cert-dir,
+ * --tls-verify, --platform, --timeout (for registries), --max-layer-size. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e)
 {
 	struct registry_platform p;
@@ -567,6 +640,12 @@ int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err 
 		return n;
 	if ((n = option_value(argc, argv, i, "--cert-dir", &o->cert_dir, e)))
 		return n;
+	if ((n = option_value(argc, argv, i, "--max-layer-size", &v, e))) {
+		if (n > 0 && (util_parse_size(v, &o->max_layer_size) < 0 || !o->max_layer_size))
+			return err_usage(e, "--max-layer-size takes a size such as 512M or 64G, not "
+					 "'%s'", v);
+		return n;
+	}
 	if ((n = option_value(argc, argv, i, "--platform", &o->platform, e))) {
 		if (n > 0 && registry_platform_parse(o->platform, strlen(o->platform), &p, e) < 0)
 			return -1;
@@ -689,12 +768,16 @@ static size_t pull_all(struct cli *c, struct store *s, const char **images,
 		int r;
 
 		so.typed = images[i];   /* a short name goes through registries.conf */
+		if (o->pull)
+			((struct puller *)o->pull->ctx)->need = 0;
 		r = refs[i].transport == IMGREF_DOCKER_DAEMON ? (srcs[i] ? 0 : -1)
 			: source_open(&srcs[i], &refs[i], &so, &errs[i]);
+		if (r < 0 && errs[i].code == ERR_NO_SPACE && o->pull)
+			say_no_space(s, NULL, 0, ((struct puller *)o->pull->ctx)->need, &errs[i]);
 		if (r == 0 && c->atomic)
 			cli_say(c, "Image %s is being pulled to ostree ...\n", images[i]);
 		if (r == 0)
-			r = pull_source(c, s, srcs[i], o->platform, NULL, &errs[i]);
+			r = pull_source(c, s, srcs[i], o->platform, o->max_layer_size, NULL, &errs[i]);
 		source_free(srcs[i]);
 		if (r == 0)
 			continue;
@@ -740,7 +823,7 @@ int cmd_pull(struct cli *c, int argc, char **argv, struct err *e)
 			err_wrap(e, "%s", images[0]);
 		goto out;
 	}
-	puller_init(&pl, c, s);
+	puller_init(&pl, c, s, o.max_layer_size);
 	o.pull = &pl.hooks;
 	failed = pull_all(c, s, images, refs, n, &o, e);
 	if (n > 1)

@@ -284,5 +284,6 @@ int deploy_checkout(struct store *s, const char *const *commits, size_t n, int r
 	}
 	clear_synth(&c);
 	free(c.synth);
+	st->cross_fs = c.cross_fs;
 	return r;
 }

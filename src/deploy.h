@@ -24,6 +24,10 @@ struct store;
 struct deploy_stats {
 	uint64_t files, dirs, symlinks, whiteouts;
 	uint64_t linked, copied;     /* files hardlinked / objects copied */
+	int cross_fs;                /* copied because the repository's objects
+	                                cannot be linked at all (another file
+	                                system, a bare-user repository), not
+	                                because one reached the link limit */
 };
 
 /* Check out the layer commits (bottom first) into the empty directory

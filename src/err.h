@@ -16,6 +16,8 @@ enum err_code {
 	ERR_OTHER = 0,
 	ERR_NOT_FOUND,   /* the named image, container or object does not exist */
 	ERR_REFUSED,     /* a policy refused it (HOST FILES, tmpfiles, names) */
+	ERR_NO_SPACE,    /* the file system is full (ENOSPC, or the repository's
+	                    min-free-space reserve would be crossed) */
 };
 
 struct err {

@@ -81,12 +81,13 @@ static int undo(const struct journal_entry *en, int checkout_fd, const struct ta
 		return s ? store_set_ref(s, en->path, NULL, e) : 0;
 	case JOURNAL_TARGET:
 		dfd = target_at(t, en->path, &rel);
-		return path_remove(dfd, rel, e);
+		return path_remove(dfd, rel, e) < 0 ? -1 : path_remove_temps(dfd, rel, e);
 	case JOURNAL_DIR:
 		dfd = target_at(t, en->path, &rel);
 		return path_remove_empty_dir(dfd, rel, e) < 0 ? -1 : 0;
 	case JOURNAL_CHECKOUT:
-		return path_remove(checkout_fd, en->path, e);
+		return path_remove(checkout_fd, en->path, e) < 0 ? -1
+			: path_remove_temps(checkout_fd, en->path, e);
 	}
 	return 0;
 }
@@ -203,4 +204,20 @@ int journal_try_lock(int checkout_fd, const char *name, int *fd)
 		return 0;
 	}
 	return 1;
+}
+
+void journal_remove_stale_temp(int checkout_fd, const char *file)
+{
+	const char *end = strstr(file, ".journal.tmp-");
+	char name[65];
+	int lfd;
+
+	if (strncmp(file, "..", 2) || !end || end - file - 2 < 1 || end - file - 2 > 64)
+		return;
+	snprintf(name, sizeof name, "%.*s", (int)(end - file - 2), file + 2);
+	if (!journal_try_lock(checkout_fd, name, &lfd))
+		return;
+	unlinkat(checkout_fd, file, 0);
+	if (lfd >= 0)
+		close(lfd);
 }

@@ -67,5 +67,8 @@ int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e);
 int journal_load(int checkout_fd, const char *file, struct journal *j, struct err *e);
 /* 1 when name's lock is free (and now held, *fd), 0 when someone holds it. */
 int journal_try_lock(int checkout_fd, const char *name, int *fd);
+/* A journal write killed before its rename leaves "..NAME.journal.tmp-*"
+ * (path_write_atomic): remove FILE when it is one and nobody holds NAME. */
+void journal_remove_stale_temp(int checkout_fd, const char *file);
 
 #endif

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "tar.h"
 #include "text.h"
+#include "util.h"
 
 struct layer_import {
 	struct store *s;
@@ -23,6 +24,7 @@ struct layer_import {
 	void *wctx;
 	char diff_id[72], blob_digest[72];
 	int64_t blob_size;
+	uint64_t max_size;
 	int has_diff_id, has_blob_digest;
 };
 
@@ -86,6 +88,11 @@ static int on_tar_bytes(void *ctx, const void *buf, size_t len, struct err *e)
 {
 	struct layer_import *li = ctx;
 
+	if (li->tar_bytes + len > li->max_size) {
+		char limit[32];
+		util_iec_size(li->max_size, limit, sizeof limit);
+		return err_set(e, 0, "larger than %s uncompressed (--max-layer-size)", limit);
+	}
 	sha256_update(&li->diff, buf, len);
 	li->tar_bytes += len;
 	return tar_feed(li->t, buf, len, e);
@@ -125,6 +132,7 @@ int layer_import_begin(struct store *s, const struct layer_expect *x, layer_warn
 		li->has_blob_digest = 1;
 	}
 	li->blob_size = x->blob_size;
+	li->max_size = x->max_size ? x->max_size : LAYER_MAX_SIZE;
 	li->warn = warn;
 	li->wctx = wctx;
 	sha256_init(&li->blob);
@@ -152,6 +160,24 @@ void layer_import_abort(struct layer_import *li)
 uint64_t layer_import_fed(const struct layer_import *li)
 {
 	return li->blob_bytes;
+}
+
+uint64_t layer_import_needs(const struct layer_import *li)
+{
+	uint64_t written = 0, refused = 0, need;
+	double scale = 1;
+
+	if (li->sl)
+		store_layer_space(li->sl, &written, &refused);
+	/* the rest of the blob taken to inflate, and to store, as it did so far */
+	if (li->blob_size > 0 && li->blob_bytes > 0 && (uint64_t)li->blob_size > li->blob_bytes)
+		scale = (double)li->blob_size / (double)li->blob_bytes;
+	need = written + refused;
+	if ((double)li->tar_bytes * scale > (double)need)
+		need = (uint64_t)((double)li->tar_bytes * scale);
+	if ((double)written * scale > (double)need)
+		need = (uint64_t)((double)written * scale);
+	return need;
 }
 
 int layer_import_feed(struct layer_import *li, const void *buf, size_t len, struct err *e)
@@ -209,6 +235,8 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 
 	memset(res, 0, sizeof *res);
 	if (inflate_finish(li->z, e) < 0 || tar_finish(li->t, e) < 0 || verify(li, res, e) < 0) {
+		if (e->code == ERR_NO_SPACE)
+			res->need = layer_import_needs(li);
 		layer_import_abort(li);
 		return -1;
 	}
@@ -231,6 +259,8 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 	sl = li->sl;
 	li->sl = NULL;
 	r = store_layer_commit(sl, &m, res->commit, e);
+	if (r < 0 && e->code == ERR_NO_SPACE)
+		res->need = layer_import_needs(li);
 	layer_import_abort(li);
 	return r;
 }

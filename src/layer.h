@@ -25,7 +25,14 @@ struct layer_expect {
 	                              its diff ID is stored already */
 	const char *blob_digest;   /* "sha256:<hex>" from the manifest, or NULL */
 	int64_t blob_size;         /* bytes from the manifest, or -1 */
+	uint64_t max_size;         /* uncompressed bytes allowed (--max-layer-size),
+	                              0 for LAYER_MAX_SIZE */
 };
+
+/* The default bound on a layer's uncompressed size: far above any real
+ * layer, low enough that a decompression bomb is stopped while streaming
+ * whatever it would inflate to, on any disk. */
+#define LAYER_MAX_SIZE (64ull << 30)
 
 struct layer_result {
 	char diff_id[72];          /* "sha256:<hex>" */
@@ -37,6 +44,8 @@ struct layer_result {
 	int present;               /* diff ID unknown beforehand and already
 	                              stored: nothing written, commit is the
 	                              stored layer's */
+	uint64_t need;             /* after an ERR_NO_SPACE failure: about how many
+	                              bytes of disk the whole layer needs */
 };
 
 /* Called for each entry that cannot be stored (device node, fifo). */
@@ -56,6 +65,10 @@ int layer_write_refs(struct store *s, const struct layer_result *res, struct err
 
 /* Bytes fed so far (for progress). */
 uint64_t layer_import_fed(const struct layer_import *li);
+/* About how many bytes of disk the whole layer needs, from what it took so
+ * far and how far through the blob it got: for saying how much more space
+ * a pull refused for space needs (before layer_import_abort). */
+uint64_t layer_import_needs(const struct layer_import *li);
 
 /* True when name (a path's last component) is a whiteout that names nothing
  * it could remove (".wh.", ".wh..", ".wh..."): refused at pull, and at

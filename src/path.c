@@ -1,5 +1,6 @@
 #include "path.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -115,8 +116,10 @@ static int walk_nosym(int dirfd, const char *path, int mkdir_mode, path_created_
 				next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			} else {
 				next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				/* chmod, not the mkdir mode: the umask must not decide. */
-				if (next >= 0 && fchmod(next, (mode_t)mkdir_mode) < 0) {
+				/* chmod, not the mkdir mode: the umask must not decide;
+				 * the new entry synced, as what goes in it will be. */
+				if (next >= 0 && (fchmod(next, (mode_t)mkdir_mode) < 0 ||
+						  util_sync_dir(fd) < 0)) {
 					close(next);
 					goto fail;
 				}
@@ -473,6 +476,36 @@ int path_symlink_atomic(int dirfd, const char *path, const char *target, struct 
 		return -1;
 	}
 	r = sync_dirfd(pfd, path, e);
+	close(pfd);
+	return r;
+}
+
+int path_remove_temps(int at, const char *path, struct err *e)
+{
+	char prefix[NAME_MAX + 1];
+	const char *base;
+	struct dirent *de;
+	DIR *d;
+	int pfd = path_open_parent(at, path, PATH_NO_SYMLINKS, &base, -1, NULL, NULL, e), fd;
+	int removed = 0, r = 0;
+
+	if (pfd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
+	snprintf(prefix, sizeof prefix, ".%.200s.tmp-", base);
+	fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = err_set(e, errno, "read the directory of '%s'", path);
+		if (fd >= 0)
+			close(fd);
+		close(pfd);
+		return r;
+	}
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed = 1;
+	closedir(d);
+	if (removed)
+		r = sync_dirfd(pfd, path, e);
 	close(pfd);
 	return r;
 }

@@ -65,6 +65,11 @@ int path_symlink_atomic(int dirfd, const char *path, const char *target, struct 
  * directory is synced when something was removed. */
 int path_remove(int dirfd, const char *path, struct err *e);
 
+/* Remove what path_write_atomic or path_symlink_atomic of path left when
+ * killed before its rename (hidden temporaries beside path); the
+ * directory is synced when something was removed. */
+int path_remove_temps(int dirfd, const char *path, struct err *e);
+
 /* Remove the directory path only when it is empty: 1 removed, 0 kept (not
  * empty, missing, or not a directory). */
 int path_remove_empty_dir(int dirfd, const char *path, struct err *e);

@@ -23,10 +23,10 @@ void pull_on_wait(void *ctx, const char *repo, unsigned timeout_s);
 unsigned pull_lock_timeout(void);
 
 /* A pull option at argv[i] (--creds, --password-stdin, --authfile,
- * --cert-dir, --tls-verify, --platform, --timeout): how many entries it took
- * (0: not one), -1 on a usage error.  An inline --creds password is wiped
- * from argv at once (the option keeps a private copy).  Verbs that pull
- * first (install) accept the same. */
+ * --cert-dir, --tls-verify, --platform, --timeout, --max-layer-size): how
+ * many entries it took (0: not one), -1 on a usage error.  An inline
+ * --creds password is wiped from argv at once (the option keeps a private
+ * copy).  Verbs that pull first (install) accept the same. */
 int pull_option(int argc, char **argv, int i, struct source_opts *o, struct err *e);
 /* Checks between pull options, after all are read (--password-stdin needs
  * --creds USER). */

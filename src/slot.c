@@ -105,10 +105,13 @@ static int checkout(const struct slot_ctx *x, const struct image_info *im, const
 		err_wrap(e, "checkout");
 		goto out;
 	}
-	if (st.copied)
+	if (st.copied && st.cross_fs)
 		cli_say(x->c, "The repository is on another filesystem: %llu files copied, %llu "
 			"hardlinked\n", (unsigned long long)st.copied,
 			(unsigned long long)(st.linked - st.copied));
+	else if (st.copied)
+		cli_say(x->c, "The file system's hardlink limit was reached: %llu objects copied\n",
+			(unsigned long long)st.copied);
 	snprintf(path, sizeof path, "%s/.objects", dir);
 	r = path_remove(x->ckfd, path, e);
 out:
@@ -650,6 +653,7 @@ int slot_recover(struct cli *c, struct err *e)
 	}
 	while (r == 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
+		journal_remove_stale_temp(ckfd, de->d_name);
 		if (de->d_name[0] != '.' || n < 10 || n > 9 + 64 ||
 		    strcmp(de->d_name + n - 8, ".journal"))
 			continue;

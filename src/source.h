@@ -98,6 +98,7 @@ struct source_opts {
 	                             name resolves through registries.conf only
 	                             when it is known */
 	int verbose, quiet;       /* -v: say how names resolve; --quiet */
+	uint64_t max_layer_size;  /* --max-layer-size, 0 for the default */
 };
 
 /* Open ref (any transport we support) and fill src->img. */

@@ -1,13 +1,18 @@
+/* Everything that touches libostree and GLib, and nothing else does (the
+ * module map's rule): the repository, its locks and leftovers, writing
+ * layers, refs, prune, reading trees.  Hence a file longer than the rest. */
 #include "store.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,14 +30,21 @@ struct store {
 	char path[4096];
 	int locks[LOCK_LEVELS];   /* what we pushed, popped in reverse on free */
 	int nlocks;
+	uint64_t staging_freed;   /* bytes of stale staging data removed */
+	int out_of_inodes;        /* a transaction failed with no inode left */
 };
 
-/* Turn a GError into our error and free it. */
+/* Turn a GError into our error and free it.  A full file system keeps its
+ * errno and gets ERR_NO_SPACE, for callers to say so plainly. */
 static int gerr(struct err *e, GError *ge, const char *fmt, const char *arg)
 {
 	char ctx[512];
 	snprintf(ctx, sizeof ctx, fmt, arg);
 	err_set(e, 0, "%s: %s", ctx, ge ? ge->message : "unknown error");
+	if (ge && g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
+		e->errnum = ENOSPC;
+		e->code = ERR_NO_SPACE;
+	}
 	g_clear_error(&ge);
 	return -1;
 }
@@ -44,8 +56,67 @@ static int exists_at(int dirfd, const char *name, const char *file)
 	return faccessat(dirfd, buf, F_OK, 0) == 0;
 }
 
+/* A repository is created as NAME.new-PID-N beside its place, under an
+ * flock of that directory until it is renamed in: one whose creator died
+ * (its lock is free) is half-made junk, removed by the next creator. */
+static void clean_new_repos(int pfd, const char *name)
+{
+	size_t n = strlen(name);
+	int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct err ignore;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		int tfd;
+		if (strncmp(de->d_name, name, n) || strncmp(de->d_name + n, ".new-", 5))
+			continue;
+		tfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		if (flock(tfd, LOCK_EX | LOCK_NB) == 0)
+			util_remove_at(dirfd(d), de->d_name, &ignore);
+		close(tfd);
+	}
+	closedir(d);
+}
+
+/* mkdir NAME.new-PID-N and lock it (see clean_new_repos): its fd, or -1.
+ * The directory may vanish between mkdir and flock (a cleaner took it for
+ * a dead one's): then try the next N. */
+static int make_new_repo_dir(int dirfd, const char *name, char *tmp, size_t tmpsz)
+{
+	for (int n = 0; n < 100; n++) {
+		struct stat a, b;
+		int fd;
+
+		snprintf(tmp, tmpsz, "%s.new-%d-%d", name, (int)getpid(), n);
+		if (mkdirat(dirfd, tmp, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 &&
+		    fstatat(dirfd, tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 /* Create the repository beside its final place and rename it in, so a kill
- * leaves either no repository or a complete one. */
+ * leaves either no repository or a complete one (and a power cut too: its
+ * contents are synced before the rename, the rename before we go on). */
 static int create_repo(int dirfd, const char *name, const char *shown, struct err *e)
 {
 	OstreeRepoMode mode = geteuid() == 0 ? OSTREE_REPO_MODE_BARE : OSTREE_REPO_MODE_BARE_USER;
@@ -53,35 +124,39 @@ static int create_repo(int dirfd, const char *name, const char *shown, struct er
 	OstreeRepo *repo;
 	GError *ge = NULL;
 	struct err ignore;
-	int dfd, n = 0;
+	int lockfd, saved;
 
-	do
-		snprintf(tmp, sizeof tmp, "%s.new-%d-%d", name, (int)getpid(), n);
-	while (mkdirat(dirfd, tmp, 0700) < 0 && errno == EEXIST && ++n < 100);
-	if (n == 100)
-		return err_set(e, EEXIST, "create repository '%s'", shown);
+	clean_new_repos(dirfd, name);
+	lockfd = make_new_repo_dir(dirfd, name, tmp, sizeof tmp);
+	if (lockfd < 0)
+		return err_set(e, errno, "create repository '%s'", shown);
 	repo = ostree_repo_create_at(dirfd, tmp, mode, NULL, NULL, &ge);
 	if (!repo) {
 		util_remove_at(dirfd, tmp, &ignore);
+		close(lockfd);
 		return gerr(e, ge, "create repository '%s'", shown);
 	}
-	dfd = ostree_repo_get_dfd(repo);
-	syncfs(dfd);
-	if (fchmod(dfd, 0755) < 0) {
-		int saved = errno;
+	if (fchmod(ostree_repo_get_dfd(repo), 0755) < 0 ||
+	    util_syncfs(ostree_repo_get_dfd(repo)) < 0) {
+		saved = errno;
 		g_object_unref(repo);
 		util_remove_at(dirfd, tmp, &ignore);
+		close(lockfd);
 		return err_set(e, saved, "create repository '%s'", shown);
 	}
 	g_object_unref(repo);
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int saved = errno;
+		saved = errno;
 		util_remove_at(dirfd, tmp, &ignore);
+		close(lockfd);
 		/* Another process created it first: use theirs. */
 		if ((saved == EEXIST || saved == ENOTEMPTY) && exists_at(dirfd, name, "config"))
 			return 0;
 		return err_set(e, saved, "create repository '%s'", shown);
 	}
+	close(lockfd);
+	if (util_sync_dir(dirfd) < 0)
+		return err_set(e, errno, "create repository '%s': sync its directory", shown);
 	return 0;
 }
 
@@ -124,27 +199,152 @@ static void clean_tmp_refs(struct store *s)
 	close(lfd);
 }
 
-/* libostree names its staging directories after the boot id, which it reads
- * from /proc.  Early in boot /proc may not be mounted: then this process
- * gets a boot id of its own (its staging is simply not resumed later). */
-static void ensure_boot_id(void)
-{
-	unsigned char b[16];
-	char hex[33];
-	FILE *f;
+/* libostree stages a transaction's objects in tmp/staging-<boot id>-XXXXXX,
+ * locked (an OFD lock on the "-lock" file beside it) while in use, and lets
+ * a later transaction of the same boot resume an unlocked one: an aborted
+ * or killed pull's data stays until then.  We never resume.  Our processes
+ * all give libostree the boot id "syscontainer" (which also spares it
+ * reading /proc, absent early in boot), so an unlocked staging-syscontainer-*
+ * directory is a failed or killed pull's leftover; an abort removes it,
+ * and so does the next command (clean_staging), taking its lock as
+ * libostree would.  One boot id for all of them, because libostree removes
+ * the unlocked staging directories of other boot ids, a fresh one included,
+ * between its creation and its lock: an id of each process would make two
+ * pulls remove each other's.  (In a system repository, an interrupted pull
+ * of the host's own ostree loses what it could have resumed, as it would
+ * after a reboot.) */
+#define STAGING_ID "syscontainer"
+#define STAGING_PREFIX "staging-" STAGING_ID "-"
 
-	if (getenv("OSTREE_BOOTID") || access("/proc/sys/kernel/random/boot_id", R_OK) == 0)
+/* Take a staging directory's lock as libglnx does; 1 when we got it (and
+ * the lock file is still the live one), 0 when someone holds it.  Without
+ * create, a missing lock file is 0 too: libostree makes the directory
+ * first, then its lock, and such a directory may be one being set up right
+ * now (or one an abort released: see abort_txn). */
+static int lock_staging(int tmpfd, const char *lockname, int create, int *fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct stat st;
+
+	*fd = openat(tmpfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	if (*fd < 0)
+		return 0;
+#ifdef F_OFD_SETLK
+	if (fcntl(*fd, F_OFD_SETLK, &fl) == 0 && fstat(*fd, &st) == 0 && st.st_nlink > 0)
+		return 1;
+#else
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0 && fstat(*fd, &st) == 0 && st.st_nlink > 0)
+		return 1;
+#endif
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+/* Is a staging directory's lock held right now (by anyone, us included)? */
+static int staging_held(int tmpfd, const char *lockname)
+{
+	int fd = openat(tmpfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC), held;
+
+	if (fd < 0)
+		return 0;
+#ifdef F_OFD_GETLK
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+#else
+	held = flock(fd, LOCK_EX | LOCK_NB) < 0;
+#endif
+	close(fd);
+	return held;
+}
+
+/* Our staging directories, calling fn(ctx, tmpfd, dir, lock) for each
+ * (lock: the name of its lock file), and for a lock file left alone once
+ * its directory is gone (a kill between the two removals). */
+static void each_staging(struct store *s, void (*fn)(void *ctx, int tmpfd, const char *dir,
+						    const char *lock), void *ctx)
+{
+	int tmpfd = openat(ostree_repo_get_dfd(s->repo), "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = tmpfd >= 0 ? fdopendir(tmpfd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (tmpfd >= 0)
+			close(tmpfd);
 		return;
-	f = fopen("/dev/urandom", "rb");
-	if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
-		for (size_t i = 0; i < sizeof b; i++)
-			b[i] = (unsigned char)((unsigned)time(NULL) >> (i % 4) ^ (unsigned)getpid() ^ i);
 	}
-	if (f)
-		fclose(f);
-	for (size_t i = 0; i < sizeof b; i++)
-		snprintf(hex + 2 * i, 3, "%02x", b[i]);
-	setenv("OSTREE_BOOTID", hex, 0);
+	while ((de = readdir(d))) {
+		char dir[NAME_MAX + 1], lock[NAME_MAX + 1];
+		size_t n = strlen(de->d_name);
+		int is_lock = n > 5 && !strcmp(de->d_name + n - 5, "-lock");
+		struct stat st;
+
+		if (strncmp(de->d_name, STAGING_PREFIX, sizeof STAGING_PREFIX - 1))
+			continue;
+		snprintf(dir, sizeof dir, "%.*s", (int)(is_lock ? n - 5 : n), de->d_name);
+		if (snprintf(lock, sizeof lock, "%s-lock", dir) >= (int)sizeof lock ||
+		    (is_lock && fstatat(dirfd(d), dir, &st, AT_SYMLINK_NOFOLLOW) == 0))
+			continue;   /* that lock is seen with its directory */
+		fn(ctx, dirfd(d), dir, lock);
+	}
+	closedir(d);
+}
+
+/* The names of the staging directories held before an abort; the abort
+ * releases ours, and its lock file with it. */
+struct staging_names {
+	char (*v)[NAME_MAX + 1];
+	size_t n, cap;
+	struct store *s;
+};
+
+static void note_held(void *ctx, int tmpfd, const char *dir, const char *lock)
+{
+	struct staging_names *h = ctx;
+
+	if (!staging_held(tmpfd, lock))
+		return;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 8;
+		char (*v)[NAME_MAX + 1] = realloc(h->v, cap * sizeof *v);
+		if (!v)
+			return;   /* then the next command removes it */
+		h->v = v;
+		h->cap = cap;
+	}
+	snprintf(h->v[h->n++], NAME_MAX + 1, "%s", dir);
+}
+
+/* Remove a staging directory nobody holds, and its lock file: one whose
+ * lock file is there and free (a killed or failed pull's), or, when it was
+ * held before our abort and its lock file is gone, the one our abort
+ * released (its lock file taken again, as libostree would take it). */
+static void remove_free(void *ctx, int tmpfd, const char *dir, const char *lock)
+{
+	struct staging_names *h = ctx;
+	int released = 0, lfd;
+	struct err ignore;
+
+	for (size_t i = 0; h && i < h->n && !released; i++)
+		released = !strcmp(h->v[i], dir) && faccessat(tmpfd, lock, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+	if (!lock_staging(tmpfd, lock, released, &lfd))
+		return;
+	h->s->staging_freed += util_tree_bytes(tmpfd, dir);
+	util_remove_at(tmpfd, dir, &ignore);
+	/* as glnx_release_lock_file: the exclusive holder unlinks it */
+	unlinkat(tmpfd, lock, 0);
+	close(lfd);
+}
+
+/* Remove the staging data failed and killed pulls left (see STAGING_PREFIX);
+ * what it occupied is added to s->staging_freed. */
+static void clean_staging(struct store *s, struct staging_names *held)
+{
+	struct staging_names none = { .s = s };
+
+	if (held)
+		held->s = s;
+	each_staging(s, remove_free, held ? held : &none);
 }
 
 int store_open(struct store **out, int dirfd, const char *name, const char *path, int create,
@@ -154,7 +354,7 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 	struct store *s;
 	OstreeRepo *repo;
 
-	ensure_boot_id();
+	setenv("OSTREE_BOOTID", STAGING_ID, 1);
 	if (strlen(path) >= sizeof s->path)
 		return err_set(e, ENAMETOOLONG, "repository '%s'", path);
 	if (!exists_at(dirfd, name, "config")) {
@@ -163,6 +363,8 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 					"repository '%s' does not exist (nothing pulled yet?)", path);
 		if (create_repo(dirfd, name, path, e) < 0)
 			return -1;
+	} else if (create) {
+		clean_new_repos(dirfd, name);
 	}
 	repo = ostree_repo_open_at(dirfd, name, NULL, &ge);
 	if (!repo)
@@ -182,6 +384,7 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 			       "bare or bare-user repository", path);
 	}
 	clean_tmp_refs(s);
+	clean_staging(s, NULL);
 	*out = s;
 	return 0;
 }
@@ -305,14 +508,44 @@ void store_glib_version(char *out, size_t outsz)
 struct store_layer {
 	struct store *s;
 	OstreeMutableTree *root;
-	GHashTable *files;        /* path -> content checksum, for hardlinks */
 	GHashTable *synth;        /* directories we made up (a set of paths) */
 	GHashTable *dirmetas;     /* "uid:gid:mode" -> dirmeta checksum */
 	OstreeContentWriter *writer;   /* the regular file being written */
 	OstreeMutableTree *cur_dir;    /* its parent directory */
 	char *cur_name, *cur_path;
 	uint64_t entries;
+	char open[TAR_MAX_PATH + 1];   /* the directory the last entry went into */
+	/* Space, counted as libostree counts it for its min-free-space check
+	 * (size / block size + 1 blocks per file or symlink object): */
+	uint64_t bsize;
+	uint64_t budget;          /* blocks we may write; UINT64_MAX: no reserve */
+	uint64_t used;            /* blocks of the objects written */
+	uint64_t refused;         /* bytes of the object refused for space */
+	uint64_t cur_size, cur_have;   /* the regular file being written */
 };
+
+static int no_free_inodes(const struct statvfs *sv)
+{
+	return sv->f_files > 0 && (getuid() != 0 ? sv->f_favail : sv->f_ffree) == 0;
+}
+
+/* Abort the open transaction; its staging data goes with it.  libostree's
+ * abort keeps the directory but releases its lock and unlinks the lock
+ * file: the held directories are noted first, to know ours after.  Whether
+ * the file system ran out of inodes is noted first too: removing the
+ * staged objects gives them back. */
+static void abort_txn(struct store *s)
+{
+	struct staging_names held = { .s = s };
+	struct statvfs sv;
+
+	if (fstatvfs(ostree_repo_get_dfd(s->repo), &sv) == 0 && no_free_inodes(&sv))
+		s->out_of_inodes = 1;
+	each_staging(s, note_held, &held);
+	ostree_repo_abort_transaction(s->repo, NULL, NULL);
+	clean_staging(s, &held);
+	free(held.v);
+}
 
 static void layer_free(struct store_layer *l)
 {
@@ -323,27 +556,46 @@ static void layer_free(struct store_layer *l)
 	g_free(l->cur_name);
 	g_free(l->cur_path);
 	g_clear_object(&l->root);
-	g_hash_table_unref(l->files);
 	g_hash_table_unref(l->synth);
 	g_hash_table_unref(l->dirmetas);
 	free(l);
 }
 
+/* What libostree will let the transaction write before its min-free-space
+ * reserve: counted here too, so that a layer too big is refused before
+ * libostree refuses it in its own words.  Taken just before libostree
+ * takes its own figure: space freed in between never makes ours larger. */
+static void space_budget(struct store_layer *l)
+{
+	struct statvfs sv;
+	guint64 reserve = 0;
+	uint64_t avail;
+
+	l->budget = UINT64_MAX;
+	l->bsize = 4096;
+	if (fstatvfs(ostree_repo_get_dfd(l->s->repo), &sv) < 0 || !sv.f_bsize)
+		return;
+	l->bsize = sv.f_bsize;
+	if (!ostree_repo_get_min_free_space_bytes(l->s->repo, &reserve, NULL) || !reserve)
+		return;
+	avail = getuid() != 0 ? sv.f_bavail : sv.f_bfree;
+	l->budget = avail > reserve / l->bsize ? avail - reserve / l->bsize : 0;
+}
+
 int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
 {
-	struct store_layer *l;
+	struct store_layer *l = calloc(1, sizeof *l);
 	GError *ge = NULL;
 
-	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge))
-		return gerr(e, ge, "repository '%s': start transaction", s->path);
-	l = calloc(1, sizeof *l);
-	if (!l) {
-		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+	if (!l)
 		return err_set(e, ENOMEM, "layer");
-	}
 	l->s = s;
+	space_budget(l);
+	if (!ostree_repo_prepare_transaction(s->repo, NULL, NULL, &ge)) {
+		free(l);
+		return gerr(e, ge, "repository '%s': start transaction", s->path);
+	}
 	l->root = ostree_mutable_tree_new();
-	l->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	l->synth = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	l->dirmetas = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	*out = l;
@@ -352,15 +604,36 @@ int store_layer_begin(struct store *s, struct store_layer **out, struct err *e)
 
 void store_layer_abort(struct store_layer *l)
 {
+	struct store *s;
+
 	if (!l)
 		return;
-	ostree_repo_abort_transaction(l->s->repo, NULL, NULL);
+	s = l->s;
 	layer_free(l);
+	abort_txn(s);
 }
 
 uint64_t store_layer_entries(const struct store_layer *l)
 {
 	return l->entries;
+}
+
+void store_layer_space(const struct store_layer *l, uint64_t *written, uint64_t *refused)
+{
+	*written = l->used * l->bsize;
+	*refused = l->refused;
+}
+
+/* Would an object of which `have` bytes are written so far, `size` in all,
+ * cross the reserve?  Checked as its bytes arrive, not from the size its
+ * header claims: a truncated or hostile entry is refused for what it is. */
+static int check_space(struct store_layer *l, uint64_t have, uint64_t size, const char *path,
+		       struct err *e)
+{
+	if (l->budget == UINT64_MAX || have / l->bsize + 1 <= l->budget - l->used)
+		return 0;
+	l->refused = (size / l->bsize + 1) * l->bsize;
+	return err_setc(e, ERR_NO_SPACE, ENOSPC, "entry '%s'", path);
 }
 
 static int cmp_xattr(const void *a, const void *b)
@@ -455,11 +728,8 @@ static int parent_dir(struct store_layer *l, const char *path, OstreeMutableTree
 				return gerr(e, ge, "entry '%s'", path);
 			g_clear_error(&ge);
 		}
-		if (file) {
-			if (!ostree_mutable_tree_remove(dir, comp, FALSE, &ge))
-				return gerr(e, ge, "entry '%s'", path);
-			g_hash_table_remove(l->files, prefix);
-		}
+		if (file && !ostree_mutable_tree_remove(dir, comp, FALSE, &ge))
+			return gerr(e, ge, "entry '%s'", path);
 		if (!sub && synth_dir(l, dir, comp, prefix, &sub, e) < 0)
 			return -1;
 		g_object_unref(dir);
@@ -471,36 +741,134 @@ static int parent_dir(struct store_layer *l, const char *path, OstreeMutableTree
 	return 0;
 }
 
+/* Look up name in dir: its file checksum (*file) or directory (*sub), both
+ * NULL when there is nothing; -1 only on a real error. */
+static int lookup(OstreeMutableTree *dir, const char *name, char **file, OstreeMutableTree **sub,
+		  const char *path, struct err *e)
+{
+	GError *ge = NULL;
+
+	*file = NULL;
+	*sub = NULL;
+	if (ostree_mutable_tree_lookup(dir, name, file, sub, &ge))
+		return 0;
+	if (g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+		g_clear_error(&ge);
+		return 0;
+	}
+	return gerr(e, ge, "entry '%s'", path);
+}
+
+/* The directory at the first len bytes of path, never made up: 1 and *out,
+ * or 0 when there is none (missing, or not a directory). */
+static int find_dir(struct store_layer *l, const char *path, size_t len, OstreeMutableTree **out,
+		    struct err *e)
+{
+	g_autoptr(OstreeMutableTree) dir = g_object_ref(l->root);
+	const char *p = path, *end = path + len;
+
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		g_autofree char *comp = g_strndup(p, n);
+		g_autofree char *file = NULL;
+		OstreeMutableTree *sub;
+
+		if (lookup(dir, comp, &file, &sub, path, e) < 0)
+			return -1;
+		if (!sub)
+			return 0;
+		g_object_unref(dir);
+		dir = sub;
+		p += n + 1;
+	}
+	*out = g_steal_pointer(&dir);
+	return 1;
+}
+
 /* Drop whatever is at name so a new entry of another kind can take it. */
-static int clear_slot(struct store_layer *l, OstreeMutableTree *dir, const char *name,
-		      const char *path, int keep_dir, struct err *e)
+static int clear_slot(OstreeMutableTree *dir, const char *name, const char *path, int keep_dir,
+		      struct err *e)
 {
 	g_autofree char *file = NULL;
 	g_autoptr(OstreeMutableTree) sub = NULL;
 	GError *ge = NULL;
 
-	if (!ostree_mutable_tree_lookup(dir, name, &file, &sub, &ge)) {
-		g_clear_error(&ge);
-		return 0;
-	}
-	if (sub && keep_dir)
+	if (lookup(dir, name, &file, &sub, path, e) < 0)
+		return -1;
+	if ((!file && !sub) || (sub && keep_dir))
 		return 0;
 	if (!ostree_mutable_tree_remove(dir, name, FALSE, &ge))
 		return gerr(e, ge, "entry '%s'", path);
-	g_hash_table_remove(l->files, path);
 	return 0;
 }
 
-static int put_file(struct store_layer *l, OstreeMutableTree *dir, const char *name,
-		    const char *path, const char *csum, struct err *e)
+static int put_file(OstreeMutableTree *dir, const char *name, const char *path, const char *csum,
+		    struct err *e)
 {
 	GError *ge = NULL;
 
-	if (clear_slot(l, dir, name, path, 0, e) < 0)
+	if (clear_slot(dir, name, path, 0, e) < 0)
 		return -1;
 	if (!ostree_mutable_tree_replace_file(dir, name, csum, &ge))
 		return gerr(e, ge, "entry '%s'", path);
-	g_hash_table_insert(l->files, g_strdup(path), g_strdup(csum));
+	return 0;
+}
+
+/* Write out a directory the stream has left and keep only a stub of it:
+ * see leave_dirs. */
+static int release_dir(struct store_layer *l, const char *path, size_t len, struct err *e)
+{
+	g_autoptr(OstreeMutableTree) dir = NULL;
+	g_autoptr(GFile) tree = NULL;
+	g_autofree char *contents = NULL, *meta = NULL;
+	GError *ge = NULL;
+	int r = find_dir(l, path, len, &dir, e);
+
+	/* gone (replaced by a file), or a stub already */
+	if (r <= 0 || ostree_mutable_tree_get_contents_checksum(dir))
+		return r;
+	if (!ostree_repo_write_mtree(l->s->repo, dir, &tree, NULL, &ge))
+		return gerr(e, ge, "entry '%s'", path);
+	contents = g_strdup(ostree_mutable_tree_get_contents_checksum(dir));
+	meta = g_strdup(ostree_mutable_tree_get_metadata_checksum(dir));
+	g_hash_table_remove_all(ostree_mutable_tree_get_files(dir));
+	g_hash_table_remove_all(ostree_mutable_tree_get_subdirs(dir));
+	if (!contents || !meta ||
+	    !ostree_mutable_tree_fill_empty_from_dirtree(dir, l->s->repo, contents, meta))
+		return err_set(e, 0, "entry '%.*s': cannot release the written directory",
+			       (int)len, path);
+	return 0;
+}
+
+/* Once the stream leaves a directory, its entries are written out as its
+ * dirtree object and dropped from memory: the directory stays in the tree
+ * as a stub (two checksums) that libostree reloads should the stream come
+ * back to it.  Image tars list a directory's entries together, so memory
+ * follows the depth of the tree, not the number of its entries (a stream
+ * that does come back leaves the first dirtree object unreferenced, for
+ * prune).  open is where the last entry went; dir, len where this one goes. */
+static int leave_dirs(struct store_layer *l, const char *dir, size_t len, struct err *e)
+{
+	size_t olen = strlen(l->open), common = 0, end;
+
+	/* the longest leading run of whole components the two share */
+	for (size_t i = 0; i <= olen && i <= len; i++) {
+		int oend = i == olen || l->open[i] == '/', nend = i == len || dir[i] == '/';
+		if (oend && nend)
+			common = i;
+		if (i == olen || i == len || l->open[i] != dir[i])
+			break;
+	}
+	if (common < olen) {
+		/* the first directory left: it holds every deeper one */
+		end = common ? common + 1 : 0;
+		while (end < olen && l->open[end] != '/')
+			end++;
+		if (release_dir(l, l->open, end, e) < 0)
+			return -1;
+	}
+	snprintf(l->open, sizeof l->open, "%.*s", (int)len, dir);
 	return 0;
 }
 
@@ -517,7 +885,7 @@ static int entry_dir(struct store_layer *l, OstreeMutableTree *dir, const char *
 		ostree_mutable_tree_set_metadata_checksum(l->root, meta);
 		return 0;
 	}
-	if (clear_slot(l, dir, name, ent->path, 1, e) < 0)
+	if (clear_slot(dir, name, ent->path, 1, e) < 0)
 		return -1;
 	if (!ostree_mutable_tree_ensure_dir(dir, name, &sub, &ge))
 		return gerr(e, ge, "entry '%s'", ent->path);
@@ -532,26 +900,34 @@ static int entry_symlink(struct store_layer *l, OstreeMutableTree *dir, const ch
 	g_autofree char *csum = NULL;
 	GError *ge = NULL;
 
+	if (check_space(l, 0, 0, ent->path, e) < 0)
+		return -1;
+	l->used++;
 	csum = ostree_repo_write_symlink(l->s->repo, NULL, ent->uid, ent->gid, xattrs, ent->link,
 					 NULL, &ge);
 	if (!csum)
 		return gerr(e, ge, "entry '%s'", ent->path);
-	return put_file(l, dir, name, ent->path, csum, e);
+	return put_file(dir, name, ent->path, csum, e);
 }
 
 /* A hardlink is the same object under a second name; its target must come
- * earlier in the same layer. */
+ * earlier in the same layer (it is looked up in the tree built so far). */
 static int entry_hardlink(struct store_layer *l, OstreeMutableTree *dir, const char *name,
 			  const struct tar_entry *ent, struct err *e)
 {
-	const char *csum = g_hash_table_lookup(l->files, ent->link);
-	g_autofree char *copy = NULL;
+	g_autoptr(OstreeMutableTree) tdir = NULL;
+	g_autoptr(OstreeMutableTree) sub = NULL;
+	g_autofree char *csum = NULL;
+	const char *base = strrchr(ent->link, '/');
+	int r = find_dir(l, ent->link, base ? (size_t)(base - ent->link) : 0, &tdir, e);
 
+	if (r < 0 || (r > 0 && lookup(tdir, base ? base + 1 : ent->link, &csum, &sub, ent->path,
+				      e) < 0))
+		return -1;
 	if (!csum)
 		return err_set(e, 0, "entry '%s': hardlink to '%s', which is not a file "
 			       "earlier in this layer", ent->path, ent->link);
-	copy = g_strdup(csum);
-	return put_file(l, dir, name, ent->path, copy, e);
+	return put_file(dir, name, ent->path, csum, e);
 }
 
 static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const char *name,
@@ -559,6 +935,8 @@ static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const ch
 {
 	GError *ge = NULL;
 
+	if (check_space(l, 0, ent->size, ent->path, e) < 0)
+		return -1;
 	l->writer = ostree_repo_write_regfile(l->s->repo, NULL, ent->uid, ent->gid,
 					      S_IFREG | ent->mode, ent->size, xattrs, &ge);
 	if (!l->writer)
@@ -566,6 +944,8 @@ static int entry_regular(struct store_layer *l, OstreeMutableTree *dir, const ch
 	l->cur_dir = g_object_ref(dir);
 	l->cur_name = g_strdup(name);
 	l->cur_path = g_strdup(ent->path);
+	l->cur_size = ent->size;
+	l->cur_have = 0;
 	return 0;
 }
 
@@ -573,9 +953,11 @@ int store_layer_entry(struct store_layer *l, const struct tar_entry *ent, struct
 {
 	g_autoptr(OstreeMutableTree) dir = NULL;
 	g_autoptr(GVariant) xattrs = xattrs_variant(ent);
-	const char *name = "";
+	const char *name = "", *slash = strrchr(ent->path, '/');
 
 	l->entries++;
+	if (ent->path[0] && leave_dirs(l, ent->path, slash ? (size_t)(slash - ent->path) : 0, e) < 0)
+		return -1;
 	if (ent->path[0] && parent_dir(l, ent->path, &dir, &name, e) < 0)
 		return -1;
 	switch (ent->type) {
@@ -592,6 +974,9 @@ int store_layer_data(struct store_layer *l, const void *buf, size_t len, struct 
 {
 	GError *ge = NULL;
 
+	l->cur_have += len;
+	if (check_space(l, l->cur_have, l->cur_size, l->cur_path, e) < 0)
+		return -1;
 	if (!g_output_stream_write_all(G_OUTPUT_STREAM(l->writer), buf, len, NULL, NULL, &ge))
 		return gerr(e, ge, "entry '%s'", l->cur_path);
 	return 0;
@@ -607,9 +992,10 @@ int store_layer_entry_end(struct store_layer *l, struct err *e)
 		return 0;
 	csum = ostree_content_writer_finish(l->writer, NULL, &ge);
 	g_clear_object(&l->writer);
+	l->used += l->cur_size / l->bsize + 1;
 	if (!csum)
 		return gerr(e, ge, "entry '%s'", l->cur_path);
-	r = put_file(l, l->cur_dir, l->cur_name, l->cur_path, csum, e);
+	r = put_file(l->cur_dir, l->cur_name, l->cur_path, csum, e);
 	g_clear_object(&l->cur_dir);
 	g_clear_pointer(&l->cur_name, g_free);
 	g_clear_pointer(&l->cur_path, g_free);
@@ -642,6 +1028,34 @@ static GVariant *layer_metadata(struct store_layer *l, const struct store_layer_
 	return g_variant_ref_sink(g_variant_dict_end(&d));
 }
 
+/* libostree renames a ref file into place without syncing its directory:
+ * after a power cut the ref could be missing although the command said it
+ * was written (or back although it was deleted).  Sync the directory of
+ * the ref and each one above it up to refs/heads (a new directory's entry
+ * must reach the disk too). */
+static int sync_ref_dirs(struct store *s, const char *ref, struct err *e)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof dir, "refs/heads/%s", ref);
+	while ((slash = strrchr(dir, '/')) && slash - dir >= 9) {
+		*slash = '\0';
+		fd = openat(ostree_repo_get_dfd(s->repo), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0) {
+			int saved = errno;
+			if (fd >= 0)
+				close(fd);
+			if (saved == ENOENT)
+				continue;   /* a deleted ref's directory libostree removed */
+			return err_set(e, saved, "repository '%s': sync '%s'", s->path, dir);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /* Second transaction: the commit object and its refs, once the tree it
  * names is durable. */
 static int commit_and_refs(struct store *s, GFile *root, GVariant *meta, const char *subject,
@@ -655,14 +1069,17 @@ static int commit_and_refs(struct store *s, GFile *root, GVariant *meta, const c
 	if (!ostree_repo_write_commit_with_time(s->repo, NULL, subject, NULL, meta,
 						OSTREE_REPO_FILE(root), when, &csum, NULL, &ge))
 		goto fail;
-	for (; *refs; refs++)
-		ostree_repo_transaction_set_ref(s->repo, NULL, *refs, csum);
+	for (size_t i = 0; refs[i]; i++)
+		ostree_repo_transaction_set_ref(s->repo, NULL, refs[i], csum);
 	if (!ostree_repo_commit_transaction(s->repo, NULL, NULL, &ge))
 		goto fail;
+	for (size_t i = 0; refs[i]; i++)
+		if (sync_ref_dirs(s, refs[i], e) < 0)
+			return -1;
 	snprintf(commit, 65, "%s", csum);
 	return 0;
 fail:
-	ostree_repo_abort_transaction(s->repo, NULL, NULL);
+	abort_txn(s);
 	return gerr(e, ge, "repository '%s': commit", s->path);
 }
 
@@ -674,7 +1091,7 @@ static int write_tree(struct store *s, OstreeMutableTree *root, GFile **out, str
 	if (!ostree_repo_write_mtree(s->repo, root, out, NULL, &ge) ||
 	    !ostree_repo_commit_transaction(s->repo, NULL, NULL, &ge)) {
 		g_clear_object(out);
-		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		abort_txn(s);
 		return gerr(e, ge, "repository '%s': write tree", s->path);
 	}
 	return 0;
@@ -760,7 +1177,7 @@ int store_write_meta_commit(struct store *s, const char *ref, const struct store
 	dmv = g_variant_ref_sink(ostree_create_directory_metadata(info, NULL));
 	if (!ostree_repo_write_metadata(s->repo, OSTREE_OBJECT_TYPE_DIR_META, NULL, dmv, &csum,
 					NULL, &ge)) {
-		ostree_repo_abort_transaction(s->repo, NULL, NULL);
+		abort_txn(s);
 		return gerr(e, ge, "repository '%s': write tree", s->path);
 	}
 	dm = ostree_checksum_from_bytes(csum);
@@ -823,7 +1240,7 @@ int store_set_ref(struct store *s, const char *ref, const char *commit, struct e
 
 	if (!ostree_repo_set_ref_immediate(s->repo, NULL, ref, commit, NULL, &ge))
 		return gerr(e, ge, "ref '%s'", ref);
-	return 0;
+	return sync_ref_dirs(s, ref, e);
 }
 
 int store_prune(struct store *s, int *objects_total, int *objects_pruned,
@@ -1165,5 +1582,32 @@ int store_verify(struct store *s, const char *const *commits, size_t n, unsigned
 			return gerr(e, ge, "object %s", sum);
 		(*objects)++;
 	}
+	return 0;
+}
+
+/* ---- space ------------------------------------------------------------------ */
+
+uint64_t store_staging_freed(const struct store *s)
+{
+	return s->staging_freed;
+}
+
+int store_space(struct store *s, struct store_space *sp, struct err *e)
+{
+	int dfd = ostree_repo_get_dfd(s->repo);
+	struct statvfs sv;
+	guint64 reserve = 0;
+	uint64_t avail;
+
+	memset(sp, 0, sizeof *sp);
+	if (fstatvfs(dfd, &sv) < 0)
+		return err_set(e, errno, "repository '%s': statvfs", s->path);
+	ostree_repo_get_min_free_space_bytes(s->repo, &reserve, NULL);
+	/* as libostree counts: what this user may use */
+	avail = (uint64_t)(getuid() != 0 ? sv.f_bavail : sv.f_bfree) * sv.f_bsize;
+	sp->usable = avail > reserve ? avail - reserve : 0;
+	sp->no_inodes = s->out_of_inodes || no_free_inodes(&sv);
+	if (util_mount_point(dfd, sp->mount, sizeof sp->mount) < 0)
+		snprintf(sp->mount, sizeof sp->mount, "%s", s->path);
 	return 0;
 }

@@ -78,6 +78,10 @@ int store_layer_commit(struct store_layer *l, const struct store_layer_meta *m,
 void store_layer_abort(struct store_layer *l);
 /* Entries written so far (for messages). */
 uint64_t store_layer_entries(const struct store_layer *l);
+/* Disk space, as libostree counts it for its min-free-space reserve: what
+ * the layer's finished objects take, and the whole size of the object
+ * refused for space (after an ERR_NO_SPACE error; 0 otherwise). */
+void store_layer_space(const struct store_layer *l, uint64_t *written, uint64_t *refused);
 
 /* ---- refs and image commits ---------------------------------------------- */
 
@@ -174,6 +178,26 @@ int store_object_copy(struct store *s, const char *checksum, int dirfd, const ch
  * the error. */
 int store_verify(struct store *s, const char *const *commits, size_t n, unsigned *objects,
 		 struct err *e);
+
+/* ---- space ----------------------------------------------------------------
+ * A transaction refused or aborted leaves no staging data (README, Design,
+ * "Disk space"); what failed or killed pulls left behind is removed by the
+ * next store_open(). */
+
+/* Bytes of stale staging data store_open() removed. */
+uint64_t store_staging_freed(const struct store *s);
+
+/* What the repository's file system has left for it: bytes free for this
+ * user, less libostree's min-free-space reserve (0 when below it); whether
+ * it has run out of inodes (now, or when a transaction of s failed); and
+ * where it is mounted (the repository's own path when that cannot be
+ * told). */
+struct store_space {
+	uint64_t usable;
+	int no_inodes;
+	char mount[4096];
+};
+int store_space(struct store *s, struct store_space *sp, struct err *e);
 
 /* Versions of the libraries linked in, for --version. */
 const char *store_ostree_version(void);

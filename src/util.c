@@ -95,6 +95,100 @@ int util_syncfs(int dirfd)
 	return close(fd);
 }
 
+int util_sync_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+uint64_t util_tree_bytes(int dfd, const char *name)
+{
+	struct stat st;
+	uint64_t sum;
+	DIR *d;
+	struct dirent *de;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	sum = (uint64_t)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode))
+		return sum;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sum;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			sum += util_tree_bytes(dirfd(d), de->d_name);
+	closedir(d);
+	return sum;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \\ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+int util_mount_point(int fd, char *out, size_t outsz)
+{
+	char link[64], path[PATH_MAX], line[8192];
+	long best = -1;
+	ssize_t n;
+	FILE *f;
+
+	if (outsz)
+		out[0] = '\0';
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	if (n <= 0 || path[0] != '/' || !(f = fopen("/proc/self/mountinfo", "re")))
+		return -1;
+	path[n] = '\0';
+	/* the deepest mount point above path; the last of equals is on top */
+	while (fgets(line, sizeof line, f)) {
+		char *mnt = NULL, *save = NULL, *tok = strtok_r(line, " ", &save);
+		size_t len;
+
+		for (int i = 1; tok && i <= 4; i++)
+			mnt = tok = strtok_r(NULL, " ", &save);
+		if (!mnt)
+			continue;
+		unescape_octal(mnt);
+		len = strlen(mnt);
+		if (len == 1)
+			len = 0;    /* "/" */
+		if (strncmp(path, mnt, len) || (path[len] != '/' && path[len]) || (long)len < best)
+			continue;
+		best = (long)len;
+		snprintf(out, outsz, "%s", mnt);
+	}
+	fclose(f);
+	return best >= 0 ? 0 : -1;
+}
+
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;
@@ -164,6 +258,48 @@ void util_human_size(unsigned long long bytes, char *out, size_t outsz)
 		snprintf(out, outsz, "%llu B", bytes);
 	else
 		snprintf(out, outsz, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}
+
+static const char iec_units[] = "KMGTPE";
+
+int util_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s, *u;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		if (!(u = strchr(iec_units, *p >= 'a' ? *p - 32 : *p)) ||
+		    (p[1] && strcmp(p + 1, "iB") && strcmp(p + 1, "B")))
+			return -1;
+		for (int i = 0; i <= u - iec_units; i++) {
+			if (v > UINT64_MAX / 1024)
+				return -1;
+			v *= 1024;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+void util_iec_size(uint64_t bytes, char *out, size_t outsz)
+{
+	int i = -1;
+
+	while (i < 5 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(out, outsz, "%llu bytes", (unsigned long long)bytes);
+	else
+		snprintf(out, outsz, "%llu %ciB", (unsigned long long)bytes, iec_units[i]);
 }
 
 int util_remove_children(int fd, struct err *e)

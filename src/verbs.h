@@ -47,7 +47,9 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "                           window over which a body must average 1000 bytes/s\n" \
 	  "                           (default 60); a stream (docker:, standard input, a\n" \
 	  "                           pipe, a gzip archive): give up when not finished by\n" \
-	  "                           then (default: no limit)\n" }, \
+	  "                           then (default: no limit)\n" \
+	  "  --max-layer-size SIZE    refuse a layer larger than SIZE uncompressed, while\n" \
+	  "                           it streams (K, M, G, T suffixes; default 64G)\n" }, \
 	{ NULL, "install", cmd_install, "[--name NAME] [--set KEY=VALUE]... [--runtime PATH] [--dry-run] IMAGE", \
 	  "Install an image as a system container (pulling it first if needed)", \
 	  "  --name NAME       container name (default: the image's last path component,\n" \
@@ -57,7 +59,7 @@ int cmd_images_version(struct cli *c, int argc, char **argv, struct err *e);
 	  "  --dry-run         print what would be placed on the host; change nothing\n" \
 	  "  --json            with --dry-run: the plan as JSON\n" \
 	  "  --creds, --password-stdin, --authfile, --cert-dir, --tls-verify, --timeout,\n" \
-	  "  --platform: as for pull\n" }, \
+	  "  --platform, --max-layer-size: as for pull\n" }, \
 	{ NULL, "uninstall", cmd_uninstall, "[--purge] [--force] NAME", \
 	  "Stop, disable and remove an installed container (the image stays)", \
 	  "  --purge     also remove its data directories (kept otherwise, for NAME)\n" \

@@ -6,7 +6,7 @@
 #   tests/deps.sh fuzz       clang with libFuzzer
 set -eu
 case ${1:-check} in
-check)    pkgs="ostree skopeo umoci runc busybox-static file strace python3 util-linux attr openssl tinyproxy time docker-registry python3-jwt python3-cryptography python3-bcrypt curl systemd-container debootstrap procps podman iproute2 qemu-system-x86" ;;
+check)    pkgs="ostree skopeo umoci runc busybox-static file strace python3 util-linux attr openssl tinyproxy time docker-registry python3-jwt python3-cryptography python3-bcrypt curl systemd-container debootstrap procps podman iproute2 qemu-system-x86 e2fsprogs" ;;
 sanitize) pkgs="clang libclang-rt-14-dev pkgconf libostree-dev libglib2.0-dev libmbedtls-dev zlib1g-dev libjsmn-dev" ;;
 fuzz)     pkgs="clang libclang-rt-14-dev pkgconf libostree-dev libglib2.0-dev libmbedtls-dev zlib1g-dev libjsmn-dev" ;;
 *) echo "usage: $0 [check|sanitize|fuzz]" >&2; exit 2 ;;

@@ -2,9 +2,12 @@
 # assertions, and cleanup of whatever the test started (by PID).
 #
 # Every test runs with its own CHECKOUT and repo under $T, so nothing touches
-# the host's /ostree, /etc/systemd or /var/lib/containers.
+# the host's /ostree, /etc/systemd or /var/lib/containers (tests/run.sh
+# checks).  The peers that would write there by themselves run through the
+# wrappers of tests/helpers/bin, first in PATH.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+export PATH=$top/tests/helpers/bin:$PATH
 SC_FILE=${SC_BIN:-$top/syscontainer}   # the binary itself: inspected, copied into chroots
 SC=$SC_FILE                            # the command that runs it
 T=$(mktemp -d "${TMPDIR:-/tmp}/sctest.XXXXXX")

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The test runner behind `make check`: every C unit test binary (TAP) given as
 # an argument, the fuzz corpus replay, then every tests/tNNNN-*.sh (or those
-# SC_TESTS names, e.g. "t0001 t0010").  Prints one line per test file and ends
-# with "N passed, N failed[, N skipped]"; exits non-zero on any failure.
+# SC_TESTS names, e.g. "t0001 t0010"), each checked to leave the host's own
+# places alone.  Prints one line per test file and ends with "N passed, N
+# failed[, N skipped]"; exits non-zero on any failure.
 # Another architecture's programs run under the emulator SC_EMU (qemu-user).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +59,24 @@ for t in $(${SC_EMU:-} "$SC_BUILD/fuzz-replay" --list); do
 done
 count "$log" fuzz-replay 0
 
+# The host places the product writes: tests work in their own temporary
+# roots and must leave these as they found them.  Compared after each test
+# file; a change fails the test that made it.  (skopeo's cache beside
+# atomic/ is not compared: other programs write it; t0061 checks that the
+# suite's skopeo does not.)
+host_places="/var/lib/containers/atomic /etc/systemd/system /etc/tmpfiles.d /ostree
+	/usr/local/bin /etc/containers /run/containers"
+host_state() {
+	for p in $host_places; do
+		if [ -e "$p" ] || [ -L "$p" ]; then
+			find "$p" -xdev -printf '%p %y %m %U:%G %s %T@\n' 2> /dev/null | sort
+		else
+			echo "$p absent"
+		fi
+	done
+}
+host_state > "$logs/host.before"
+
 for t in "$top"/tests/t[0-9][0-9][0-9][0-9]-*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t")
@@ -66,7 +85,14 @@ for t in "$top"/tests/t[0-9][0-9][0-9][0-9]-*.sh; do
 	fi
 	log=$logs/$name.log
 	(cd "$top" && bash "$t") > "$log" 2>&1 < /dev/null
-	count "$log" "$name" $?
+	rc=$?
+	host_state > "$logs/host.after"
+	if ! cmp -s "$logs/host.before" "$logs/host.after"; then
+		echo "not ok - $name changed the host:" >> "$log"
+		diff "$logs/host.before" "$logs/host.after" | grep '^[<>]' | head -10 | sed 's/^/#   /' >> "$log"
+		mv "$logs/host.after" "$logs/host.before"
+	fi
+	count "$log" "$name" $rc
 done
 
 for f in $bad_files; do

@@ -4,7 +4,8 @@
 # afterwards the repo is "unchanged" as README defines it: no new or
 # changed image ref, `ostree fsck` clean, and the only refs left are layer
 # refs of layers that came before the bad one and were fully verified (the
-# next pull reuses them).  A good pull into the same repo then works.
+# next pull reuses them); no staging data is left in repo/tmp (issue 11).
+# A good pull into the same repo then works.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/helpers/pull-lib.sh"
 
@@ -90,6 +91,7 @@ for c in $cases missing; do
 		"$(comm -23 <(refs) <(allowed_refs "$c"))" ""
 	kept=$(rev "ociimage/${good_diffs[0]#sha256:}")
 	[ -n "$D1" ] && check "$c: no ref for the refused layer's diff ID" test -z "$(rev "ociimage/$D1")"
+	assert_eq "$c: no staging data left" "$(ls -A "$R/tmp" 2> /dev/null | grep -vx cache)" ""
 	assert_fsck "$R" "after $c"
 
 	sc pull "dockertar:$GOOD"

@@ -9,7 +9,8 @@
 # calls a clean pull makes (counted first), ends included.
 # After each kill: the repo is absent or `ostree fsck` clean; every layer ref
 # left names the right tree; an image ref only exists with all its layers;
-# and a rerun completes, fsck clean, with the same trees as a clean pull.
+# and a rerun completes, fsck clean, with the same trees as a clean pull;
+# the next command removes the staging data the killed pull left.
 # Takes 40-60 s: ~55 killed pulls and their reruns.
 . "$(dirname "$0")/lib.sh"
 # LeakSanitizer cannot run under ptrace: the strace'd runs of a SANITIZE=1
@@ -121,6 +122,9 @@ after_kill() {
 		# stray ref remain.
 		sc images list
 		assert_eq "$1: the next command runs (after the kill)" "$rc" 0
+		# ... and removes the staging data the killed pull left (issue 11)
+		assert_eq "$1: no staging data left (after the kill)" \
+			"$(ls -A "$R/tmp" 2> /dev/null | grep -vx cache | tr '\n' ' ')" ""
 		state "$1" "after the kill"
 	fi
 	sc pull "dockertar:$A"

@@ -7,6 +7,8 @@
 # gets nothing but errors, also on a terminal.  What a terminal shows is
 # rendered by tests/helpers/vt.py from the bytes written.
 . "$(dirname "$0")/lib.sh"
+. "$top/tests/helpers/pull-lib.sh"
+binary=$SC                # layer content, before offline wraps $SC
 offline
 command -v script >/dev/null || { skip_or_fail "script (util-linux) is not installed"; done_testing; exit; }
 ROOT=$T/root
@@ -17,13 +19,14 @@ printf '#!/bin/sh\nexit 0\n' > "$ROOT/usr/bin/runc" && chmod +x "$ROOT/usr/bin/r
 # Two layers of a MB or two (the binary under test as content), the second
 # with a fifo OSTree cannot store: a warning in the middle of the display.
 python3 "$top/tests/helpers/mkarchive.py" "$T/two.tar" test/two:1 /dev/stdin > /dev/null <<SPEC
-{"layers": [[{"path": "a", "from": "$SC"}],
-            [{"path": "b", "from": "$SC"}, {"path": "c", "data": "c"}, {"path": "p", "fifo": true}]],
+{"layers": [[{"path": "a", "from": "$binary"}],
+            [{"path": "b", "from": "$binary"}, {"path": "c", "data": "c"}, {"path": "p", "fifo": true}]],
  "config": {"config": {"Cmd": ["/a"]}}}
 SPEC
 mapfile -t diffs < <(python3 -c 'import json,sys,tarfile; t=tarfile.open(sys.argv[1]); m=json.load(t.extractfile("manifest.json"))[0]; c=json.load(t.extractfile(m["Config"])); print("\n".join(d[7:] for d in c["rootfs"]["diff_ids"]))' "$T/two.tar")
 cfg=$(python3 -c 'import json,sys,tarfile; t=tarfile.open(sys.argv[1]); print(json.load(t.extractfile("manifest.json"))[0]["Config"][:12])' "$T/two.tar")
-size=$(python3 -c 'import os,sys; b=os.path.getsize(sys.argv[1]); print("%.2f MB" % (b / 1e6))' "$SC")
+# each layer's size as the display prints it (decimal units, three digits)
+mapfile -t sizes < <(python3 -c 'import json,sys,tarfile; t=tarfile.open(sys.argv[1]); m=json.load(t.extractfile("manifest.json"))[0]; print("\n".join("%.2f MB" % (t.getmember(l).size / 1e6) for l in m["Layers"]))  # MB-sized layers' "$T/two.tar")
 
 # on_tty COLUMNS NAME CMD...: run CMD in a pseudo-terminal of that width;
 # $T/NAME.raw gets the bytes, $T/NAME.screen what the terminal shows.
@@ -40,20 +43,20 @@ on_tty() {
 on_tty 100 wide env TERM=xterm "$SC" --root "$ROOT" pull "dockertar:$T/two.tar"
 assert_eq "terminal: exit 0, and the terminal understood every byte" "$rc:$vt" "0:0"
 assert_match "terminal: one line per layer, done, the warning whole, the summary" "$(cat "$T/wide.screen")" \
-"${diffs[0]:0:12}  done      $size in *.* s, 1 entry
+"${diffs[0]:0:12}  done      ${sizes[0]} in *.* s, 1 entry
 syscontainer: warning: layer ${diffs[1]:0:12}: skipped fifo 'p' (OSTree cannot store it)
-${diffs[1]:0:12}  done      $size in *.* s, 2 entries
+${diffs[1]:0:12}  done      ${sizes[1]} in *.* s, 2 entries
 Pulled docker.io/test/two:1 (IMAGE ID $cfg): 2 layers stored, 0 skipped, *"
 raw=$(tr '\r\033' '^~' < "$T/wide.raw")
 assert_match "terminal: the line was redrawn through reading, then storing" "$raw" \
-	"*${diffs[0]:0:12}  reading   0 B / $size*^${diffs[0]:0:12}  storing   $size*^${diffs[0]:0:12}  done*"
+	"*${diffs[0]:0:12}  reading   0 B / ${sizes[0]}*^${diffs[0]:0:12}  storing   ${sizes[0]}*^${diffs[0]:0:12}  done*"
 assert_match "terminal: each redraw erases what is left of the line" "$raw" "*reading*~[K^*"
 
 on_tty 100 again env TERM=xterm "$SC" --root "$ROOT" pull "dockertar:$T/two.tar"
 assert_eq "terminal, stored already: skipped, each its own line" "$(cat "$T/again.screen")" \
 "${diffs[0]:0:12}  skipped   already present
 ${diffs[1]:0:12}  skipped   already present
-Pulled docker.io/test/two:1 (IMAGE ID $cfg): 0 layers stored, 2 skipped, 0 B"
+Image is up to date for docker.io/test/two:1 (IMAGE ID $cfg)"
 
 "$SC" --root "$ROOT" images delete test/two:1 > /dev/null && "$SC" --root "$ROOT" images prune > /dev/null
 on_tty 27 narrow env TERM=xterm "$SC" --root "$ROOT" pull "dockertar:$T/two.tar"
@@ -93,10 +96,10 @@ assert_match "install on a terminal: the spinner was drawn" "$(tr '\r\033' '^~' 
 on_tty 100 journal sh -c 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/1) TERM=xterm exec "$@"' - \
 	"$SC" --root "$ROOT" pull "dockertar:$T/two.tar"
 lines="Pulling layer ${diffs[0]}
-Stored layer ${diffs[0]:0:12}: $size, 1 entry
+Stored layer ${diffs[0]:0:12}: ${sizes[0]}, 1 entry
 Pulling layer ${diffs[1]}
 syscontainer: warning: layer ${diffs[1]:0:12}: skipped fifo 'p' (OSTree cannot store it)
-Stored layer ${diffs[1]:0:12}: $size, 2 entries
+Stored layer ${diffs[1]:0:12}: ${sizes[1]}, 2 entries
 Pulled docker.io/test/two:1 (IMAGE ID $cfg): 2 layers stored, 0 skipped, *"
 assert_match "journal: a start and an end line per layer" "$(tr -d '\r' < "$T/journal.raw")" "$lines"
 assert_eq "journal: no redraw (a carriage return not ending a line), no escape sequence" \
