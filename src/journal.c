@@ -180,6 +180,17 @@ int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e)
 	if (pfd < 0)
 		return err_wrap(e, "lock");
 	*fd = openat(pfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* On a read-only file system (an early-boot root before its remount)
+	 * a lock that exists is taken read-only; one that does not is not
+	 * needed: nothing can change there through this mount, and what only
+	 * reads (an apply that is up to date) must still work. */
+	if (*fd < 0 && errno == EROFS) {
+		*fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (*fd < 0 && errno == ENOENT) {
+			close(pfd);
+			return 0;
+		}
+	}
 	close(pfd);
 	if (*fd < 0)
 		return err_set(e, errno, "open lock of '%s'", name);

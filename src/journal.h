@@ -60,7 +60,8 @@ int journal_rollback(struct journal *j, const struct target *t, struct store *s,
 int journal_done(struct journal *j, struct err *e);
 void journal_free(struct journal *j);
 
-/* Take NAME's lock (blocking), creating CHECKOUT/.storage/locks. */
+/* Take NAME's lock (blocking), creating CHECKOUT/.storage/locks.  On a
+ * read-only file system where the lock file does not exist: 0 with *fd -1. */
 int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e);
 
 /* Read CHECKOUT/FILE (".NAME.journal") into j (journal_begin'ed for it). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +15,7 @@
 #include "progress.h"
 #include "store.h"
 #include "text.h"
+#include "util.h"
 
 #include "verbs.h"
 
@@ -110,7 +112,32 @@ static int bare(const char *verb)
 	return 0;
 }
 
-static int fail(const char *verb, int bare, const struct err *e)
+/* The read-only mount among those the verb writes to: the root, CHECKOUT and
+ * the repository (host paths under --root).  Found with stat and statvfs
+ * alone, so it works without /proc. */
+static int readonly_mount(struct cli *c, char *mnt, size_t mntsz)
+{
+	const char *root = c->root ? c->root : "/";
+	char cand[3][8300];
+	struct err ignore;
+	struct statvfs vfs;
+	int n = 0;
+
+	if (cli_paths(c, &ignore) == 0) {
+		const char *pre = strcmp(root, "/") ? root : "";
+		snprintf(cand[n++], sizeof cand[0], "%s%s", pre, c->paths.checkout);
+		snprintf(cand[n++], sizeof cand[0], "%s%s", pre, c->paths.repo);
+	}
+	snprintf(cand[n++], sizeof cand[0], "%s", root);
+	for (int i = 0; i < n; i++) {
+		util_mount_point_path(cand[i], mnt, mntsz);  /* cuts cand[i] to what exists */
+		if (statvfs(cand[i], &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+			return 1;
+	}
+	return 0;
+}
+
+static int fail(const char *verb, int bare, const struct err *e, struct cli *c)
 {
 	/* A command run in a container passes its exit status through. */
 	if (!e->msg[0])
@@ -129,6 +156,14 @@ static int fail(const char *verb, int bare, const struct err *e)
 	/* What a user without root sees most: say what would help. */
 	if ((e->errnum == EACCES || e->errnum == EPERM) && geteuid() != 0)
 		fputs(" (run as root)", stderr);
+	/* An initramfs hook or a board with `ro` meets this first: name the
+	 * read-only file system and how to make it writable for the run. */
+	if (e->errnum == EROFS && c) {
+		char mnt[4096];
+		if (readonly_mount(c, mnt, sizeof mnt))
+			text_printf(stderr, " (%s is mounted read-only: mount -o remount,rw %s for the run)",
+				    mnt, mnt);
+	}
 	fputc('\n', stderr);
 	return e->status ? e->status : EXIT_FAIL;
 }
@@ -178,10 +213,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (bad)
-			return fail(NULL, 0, &e);
+			return fail(NULL, 0, &e, NULL);
 		n = cli_compat_flag(argc, argv, i, &e);
 		if (n < 0)
-			return fail(NULL, 0, &e);
+			return fail(NULL, 0, &e, NULL);
 		if (n > 0) {
 			i += n - 1;
 			continue;
@@ -238,6 +273,6 @@ int main(int argc, char **argv)
 	r = v->run(&c, argc - i + 1, argv + i - 1, &e);
 	progress_finish();        /* the display ends before any error line */
 	if (r < 0)
-		return fail(verbname, bare(verbname), &e);
+		return fail(verbname, bare(verbname), &e, &c);
 	return 0;
 }

@@ -44,6 +44,12 @@ static int gerr(struct err *e, GError *ge, const char *fmt, const char *arg)
 	if (ge && g_error_matches(ge, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
 		e->errnum = ENOSPC;
 		e->code = ERR_NO_SPACE;
+	} else if (ge && ge->domain == G_IO_ERROR) {
+		/* what main's hints key on */
+		if (ge->code == G_IO_ERROR_READ_ONLY)
+			e->errnum = EROFS;
+		else if (ge->code == G_IO_ERROR_PERMISSION_DENIED)
+			e->errnum = EACCES;
 	}
 	g_clear_error(&ge);
 	return -1;

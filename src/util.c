@@ -341,3 +341,42 @@ int util_remove_at(int dirfd, const char *name, struct err *e)
 	return 0;
 }
 
+
+void util_mount_point_path(char *path, char *out, size_t outsz)
+{
+	char up[PATH_MAX];
+	struct stat st, pst;
+	char *slash;
+	int fd;
+
+	if (path[0] != '/')
+		goto root;
+	while (stat(path, &st) < 0) {          /* the nearest ancestor that exists */
+		if (!(slash = strrchr(path, '/')) || slash == path)
+			goto root;
+		*slash = 0;
+	}
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) >= 0) {
+		int r = util_mount_point(fd, out, outsz);
+		close(fd);
+		if (r == 0)
+			return;
+	}
+	snprintf(up, sizeof up, "%s", path);
+	for (;;) {
+		if (!strcmp(up, "/"))
+			break;
+		slash = strrchr(up, '/');
+		if (slash == up)
+			slash[1] = 0;
+		else
+			*slash = 0;
+		if (stat(up, &pst) < 0 || pst.st_dev != st.st_dev)
+			break;
+		snprintf(path, strlen(path) + 1, "%s", up);
+	}
+	snprintf(out, outsz, "%s", path);
+	return;
+root:
+	snprintf(out, outsz, "/");
+}

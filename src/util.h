@@ -55,6 +55,11 @@ int util_remove_children(int fd, struct err *e);
 int util_parse_size(const char *s, uint64_t *out);
 /* The other way round, exact: "64 GiB", "1536 KiB", "1000 bytes". */
 void util_iec_size(uint64_t bytes, char *out, size_t outsz);
+/* The same for a path, or its nearest existing ancestor (cut there in
+ * place): from /proc when mounted, else by walking up while the device
+ * stays the same, which misses bind mounts.  Writes "/" when nothing better
+ * is known. */
+void util_mount_point_path(char *path, char *out, size_t outsz);
 
 /* Human-readable size ("1.5 MB", decimal units as docker prints them). */
 void util_human_size(unsigned long long bytes, char *out, size_t outsz);
