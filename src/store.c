@@ -1374,6 +1374,9 @@ struct walk {
 	store_walk_fn fn;
 	void *ctx;
 	int names_only;
+	int have_meta;                /* the last dirmeta read: checksum, values */
+	unsigned char meta_sum[32];
+	uint32_t meta_uid, meta_gid, meta_mode;
 	char path[PATH_MAX];
 };
 
@@ -1439,6 +1442,27 @@ static int file_entry(struct walk *w, const char *sum, struct store_entry *ent, 
 
 static int walk_tree(struct walk *w, GVariant *tree, size_t len, struct err *e);
 
+/* Owner and mode of a directory.  Most directories of a tree share one
+ * dirmeta object: the last one read is kept. */
+static int dir_meta(struct walk *w, GVariant *sum, struct store_entry *ent, struct err *e)
+{
+	g_autoptr(GVariant) meta = NULL;
+
+	if (!w->have_meta || g_variant_n_children(sum) != 32 ||
+	    memcmp(g_variant_get_data(sum), w->meta_sum, 32)) {
+		if (load_tree(w->s, sum, OSTREE_OBJECT_TYPE_DIR_META, &meta, e) < 0)
+			return -1;
+		g_variant_get(meta, "(uuu@a(ayay))", &w->meta_uid, &w->meta_gid, &w->meta_mode,
+			      NULL);
+		memcpy(w->meta_sum, g_variant_get_data(sum), 32);
+		w->have_meta = 1;
+	}
+	ent->uid = GUINT32_FROM_BE(w->meta_uid);
+	ent->gid = GUINT32_FROM_BE(w->meta_gid);
+	ent->mode = GUINT32_FROM_BE(w->meta_mode) & 07777;
+	return 0;
+}
+
 /* One child of the directory at w->path[0..len): name appended, reported,
  * and descended into when it is a directory. */
 static int walk_child(struct walk *w, size_t len, GVariant *file, GVariant *dir, struct err *e)
@@ -1446,7 +1470,6 @@ static int walk_child(struct walk *w, size_t len, GVariant *file, GVariant *dir,
 	g_autoptr(GVariant) csum = NULL;
 	g_autoptr(GVariant) msum = NULL;
 	g_autoptr(GVariant) sub = NULL;
-	g_autoptr(GVariant) meta = NULL;
 	struct store_entry ent = { .path = w->path };
 	const char *name;
 	char sum[65], target[PATH_MAX];
@@ -1472,12 +1495,8 @@ static int walk_child(struct walk *w, size_t len, GVariant *file, GVariant *dir,
 			return err_wrap(e, "'%s'", w->path);
 		return w->fn(w->ctx, &ent, e);
 	}
-	if (load_tree(w->s, msum, OSTREE_OBJECT_TYPE_DIR_META, &meta, e) < 0)
+	if (!w->names_only && dir_meta(w, msum, &ent, e) < 0)
 		return err_wrap(e, "'%s'", w->path);
-	g_variant_get(meta, "(uuu@a(ayay))", &ent.uid, &ent.gid, &ent.mode, NULL);
-	ent.uid = GUINT32_FROM_BE(ent.uid);
-	ent.gid = GUINT32_FROM_BE(ent.gid);
-	ent.mode = GUINT32_FROM_BE(ent.mode) & 07777;
 	ent.kind = STORE_DIR;
 	if ((r = w->fn(w->ctx, &ent, e)))
 		return r;

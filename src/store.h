@@ -146,7 +146,8 @@ struct store_entry {
 /* Walk a commit's tree depth-first, a directory before its contents, names
  * sorted within a directory.  fn's non-zero return stops the walk.  With
  * STORE_WALK_NAMES files and symlinks both come as STORE_FILE with their
- * checksum but no mode, owner or target: nothing is read but the tree. */
+ * checksum, and nothing comes with a mode, owner or target: nothing is
+ * read but the dirtree objects. */
 typedef int (*store_walk_fn)(void *ctx, const struct store_entry *ent, struct err *e);
 #define STORE_WALK_NAMES 1
 int store_walk(struct store *s, const char *commit, int flags, store_walk_fn fn, void *ctx,
