@@ -61,7 +61,7 @@ static void line_failed(struct apply *x, unsigned line, const char *msg)
 static int pull_source(struct apply *x, const struct apply_entry *a, char *name,
 		       struct err *e)
 {
-	struct source_opts o = { .tls_verify = 1 };
+	struct source_opts o = { .tls_verify = 1, .no_unchanged_line = 1 };
 	struct image_info im = { 0 };
 	struct imgref ref;
 	struct err ignore;
