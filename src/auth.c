@@ -193,9 +193,30 @@ static void norm_key(const char *k, char *out, size_t outsz)
 	}
 }
 
-/* Decode one entry's "auth" into c: 1 when it held "user:pass". */
+/* An entry's "identitytoken" (what `docker login` keeps for registries
+ * that hand out refresh tokens) into c: 1 when it held one. */
+static int entry_identity(const struct json *j, int entry, struct auth_creds *c)
+{
+	char *tok = json_str(j, json_get(j, entry, "identitytoken"));
+	int r = tok && *tok && strlen(tok) < sizeof c->pass;
+
+	if (r) {
+		memset(c, 0, sizeof *c);
+		strcpy(c->pass, tok);
+		c->identity = c->set = 1;
+	}
+	if (tok)
+		explicit_bzero(tok, strlen(tok));
+	free(tok);
+	return r;
+}
+
+/* Decode one entry's "auth" into c: 1 when it held "user:pass" (or an
+ * identity token, which takes precedence as in docker). */
 static int entry_creds(const struct json *j, int entry, struct auth_creds *c)
 {
+	if (entry_identity(j, entry, c))
+		return 1;
 	char *b64 = json_str(j, json_get(j, entry, "auth"));
 	unsigned char dec[AUTH_USER_MAX + AUTH_PASS_MAX];
 	long n = b64 ? auth_base64_decode(b64, strlen(b64), dec, sizeof dec - 1) : -1;
@@ -652,6 +673,30 @@ static int token_url(struct auth *a, const char *scope, char **out, struct err *
 	return 0;
 }
 
+/* The form an identity token is traded with (OAuth2 refresh_token grant,
+ * as docker sends it): POSTed to the realm itself. */
+static int refresh_form(struct auth *a, const char *scope, struct buf *b, struct err *e)
+{
+	struct http_url u;
+
+	if (http_url_parse(a->realm, strlen(a->realm), &u, e) < 0)
+		return err_wrap(e, "registry '%s': token realm", a->label);
+	if (!u.https && !a->plain_http_ok)
+		return err_set(e, 0, "registry '%s': token realm is plain HTTP: refusing to send "
+			       "the identity token (pass --tls-verify=false to allow it)", a->label);
+	buf_puts(b, "grant_type=refresh_token&client_id=syscontainer&service=");
+	url_escape(b, a->service);
+	buf_puts(b, "&scope=");
+	url_escape(b, scope);
+	buf_puts(b, "&refresh_token=");
+	url_escape(b, a->creds.pass);
+	if (b->oom) {
+		buf_free(b);
+		return err_set(e, ENOMEM, "token request");
+	}
+	return 0;
+}
+
 static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 		       struct token *t, struct err *e)
 {
@@ -659,13 +704,26 @@ static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 	struct http_field h[1];
 	struct http_request rq = { "GET", NULL, h, 0, NULL, 0, 0 };
 	struct http_response *r = NULL;
+	struct buf form = { 0 };
 	size_t len;
 	int status, rc = -1;
 
-	if (token_url(a, scope, &url, e) < 0)
+	if (a->creds.identity) {
+		if (refresh_form(a, scope, &form, e) < 0)
+			return -1;
+		rq.method = "POST";
+		rq.url = a->realm;
+		rq.body = form.data;
+		rq.body_len = form.len;
+		h[0].name = "Content-Type";
+		h[0].value = "application/x-www-form-urlencoded";
+		rq.nheaders = 1;
+	} else if (token_url(a, scope, &url, e) < 0) {
 		return -1;
-	rq.url = url;
-	if (a->creds.set) {
+	} else {
+		rq.url = url;
+	}
+	if (a->creds.set && !a->creds.identity) {
 		if (authhdr_basic(a->creds.user, a->creds.pass, basic, sizeof basic, e) < 0)
 			goto out;
 		h[0].name = "Authorization";
@@ -677,8 +735,9 @@ static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 	status = http_response_status(r);
 	http_url_redact(a->realm, red, sizeof red);
 	if (status == 401 || status == 403) {
-		err_set(e, 0, a->creds.set ? "token server %s rejected the credentials (HTTP %d)"
-					   : "token server %s refused an anonymous token (HTTP %d)",
+		err_set(e, 0, a->creds.identity ? "token server %s rejected the identity token (HTTP %d)"
+			: a->creds.set ? "token server %s rejected the credentials (HTTP %d)"
+				       : "token server %s refused an anonymous token (HTTP %d)",
 			red, status);
 		goto out;
 	}
@@ -694,6 +753,9 @@ out:
 	explicit_bzero(basic, sizeof basic);
 	if (body)
 		explicit_bzero(body, len);
+	if (form.data)
+		explicit_bzero(form.data, form.len);
+	buf_free(&form);
 	free(body);
 	free(url);
 	http_response_free(r);
@@ -737,6 +799,9 @@ int auth_authorization(struct auth *a, struct http_client *c, const char *scope,
 	out[0] = '\0';
 	if (a->scheme == AUTH_BEARER)
 		return bearer(a, c, scope, out, e);
+	if (a->scheme == AUTH_BASIC && a->creds.identity)
+		return err_set(e, 0, "registry '%s' asks for Basic credentials; the identity token "
+			       "found for it is only traded at a Bearer token server", a->label);
 	if (a->scheme == AUTH_BASIC && a->creds.set)
 		return authhdr_basic(a->creds.user, a->creds.pass, out, AUTH_VALUE_MAX, e);
 	return 0;

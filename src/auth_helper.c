@@ -34,9 +34,11 @@ int auth_helper_parse(const char *buf, size_t len, struct auth_creds *c, struct 
 	secret = json_str(j, json_get(j, json_root(j), "Secret"));
 	if (!user || !secret || !*secret)
 		err_set(e, 0, "its answer has no Username and Secret");
-	else if (!strcmp(user, "<token>"))
-		err_set(e, 0, "it gave an identity token, which is not supported");
-	else if (!*user || strchr(user, ':') || strlen(user) >= sizeof c->user ||
+	else if (!strcmp(user, "<token>") && strlen(secret) < sizeof c->pass) {
+		strcpy(c->pass, secret);
+		c->identity = c->set = 1;
+		rc = 0;
+	} else if (!*user || strchr(user, ':') || strlen(user) >= sizeof c->user ||
 		 strlen(secret) >= sizeof c->pass)
 		err_set(e, 0, "its Username or Secret is empty, too long or holds ':'");
 	else {
