@@ -32,6 +32,7 @@ done
 rs install test/multi
 assert_eq "install multi: exit 0" "$rc" 0
 assert_eq "install multi: output" "$out" "Extracting to /var/lib/containers/atomic/multi.0
+Claiming /var/lib/multi/data/vol (made by systemd-tmpfiles)
 systemd is not running here: unit reload and tmpfiles happen at boot"
 D=$CK/multi.0
 check "the layers checked out equal umoci's rootfs" python3 "$top/tests/helpers/treecmp.py" "$fx/multi.rootfs" "$D/rootfs"
