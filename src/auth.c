@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "authhdr.h"
+#include "base64.h"
 #include "buf.h"
 #include "http.h"
 #include "json.h"
@@ -125,45 +126,6 @@ int auth_creds_from_option(const char *opt, int from_stdin, struct auth_creds *c
 	return 0;
 }
 
-long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t outsz)
-{
-	size_t o = 0;
-
-	if (len % 4)
-		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		unsigned v = 0;
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			char ch = in[i + k];
-			int d;
-			if (ch >= 'A' && ch <= 'Z')
-				d = ch - 'A';
-			else if (ch >= 'a' && ch <= 'z')
-				d = ch - 'a' + 26;
-			else if (ch >= '0' && ch <= '9')
-				d = ch - '0' + 52;
-			else if (ch == '+')
-				d = 62;
-			else if (ch == '/')
-				d = 63;
-			else if (ch == '=' && i + 4 == len && k >= 2 && (k == 3 || in[i + 3] == '='))
-				d = 0, pad++;
-			else
-				return -1;
-			if (pad && ch != '=')
-				return -1;
-			v = v << 6 | (unsigned)d;
-		}
-		for (int k = 0; k < 3 - pad; k++) {
-			if (o == outsz)
-				return -1;
-			out[o++] = (unsigned char)(v >> (16 - 8 * k));
-		}
-	}
-	return (long)o;
-}
-
 /* An auths key as a "host[:port][/path]" to compare: URLs lose their
  * scheme and path (docker's "https://index.docker.io/v1/"), and Docker
  * Hub's API host names mean docker.io. */
@@ -198,7 +160,7 @@ static int entry_creds(const struct json *j, int entry, struct auth_creds *c)
 {
 	char *b64 = json_str(j, json_get(j, entry, "auth"));
 	unsigned char dec[AUTH_USER_MAX + AUTH_PASS_MAX];
-	long n = b64 ? auth_base64_decode(b64, strlen(b64), dec, sizeof dec - 1) : -1;
+	long n = b64 ? base64_decode(b64, strlen(b64), dec, sizeof dec - 1) : -1;
 	unsigned char *colon;
 	int r = 0;
 
@@ -666,7 +628,7 @@ static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 		return -1;
 	rq.url = url;
 	if (a->creds.set) {
-		if (authhdr_basic(a->creds.user, a->creds.pass, basic, sizeof basic, e) < 0)
+		if (base64_basic_credentials(a->creds.user, a->creds.pass, basic, sizeof basic, e) < 0)
 			goto out;
 		h[0].name = "Authorization";
 		h[0].value = basic;
@@ -738,6 +700,6 @@ int auth_authorization(struct auth *a, struct http_client *c, const char *scope,
 	if (a->scheme == AUTH_BEARER)
 		return bearer(a, c, scope, out, e);
 	if (a->scheme == AUTH_BASIC && a->creds.set)
-		return authhdr_basic(a->creds.user, a->creds.pass, out, AUTH_VALUE_MAX, e);
+		return base64_basic_credentials(a->creds.user, a->creds.pass, out, AUTH_VALUE_MAX, e);
 	return 0;
 }

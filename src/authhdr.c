@@ -1,4 +1,4 @@
-/* WWW-Authenticate parsing and Basic credentials; see authhdr.h. */
+/* WWW-Authenticate parsing, Retry-After and HTTP-date; see authhdr.h. */
 #include "authhdr.h"
 
 #include <stdint.h>
@@ -265,56 +265,6 @@ long authhdr_find(const struct authhdr *a, const char *scheme)
 		if (!strcasecmp(a->store + a->c[i].scheme, scheme))
 			return (long)i;
 	return -1;
-}
-
-size_t authhdr_base64(const void *in, size_t len, char *out, size_t outsz)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = in;
-	size_t o = 0;
-
-	if (outsz == 0 || (len + 2) / 3 > (outsz - 1) / 4) {
-		if (outsz)
-			out[0] = '\0';
-		return 0;
-	}
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < len ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return o;
-}
-
-int authhdr_basic(const char *user, const char *pass, char *out, size_t outsz,
-		  struct err *e)
-{
-	char plain[1024];
-	size_t ul = strlen(user), pl = strlen(pass);
-
-	if (strchr(user, ':'))
-		return err_set(e, 0, "user name contains ':'");
-	if (ul + pl + 1 > sizeof plain || outsz < 7)
-		return err_set(e, 0, "credentials too long");
-	memcpy(plain, user, ul);
-	plain[ul] = ':';
-	memcpy(plain + ul + 1, pass, pl);
-	memcpy(out, "Basic ", 6);
-	size_t n = authhdr_base64(plain, ul + pl + 1, out + 6, outsz - 6);
-	explicit_bzero(plain, sizeof plain);
-	if (!n) {
-		out[0] = '\0';
-		return err_set(e, 0, "credentials too long");
-	}
-	return 0;
 }
 
 static int ieq(const char *a, size_t alen, const char *b)
