@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "http.h"
 #include "json.h"
+#include "path.h"
 
 enum { KEY_MAX = 1024 };
 
@@ -273,9 +274,10 @@ static int home_dir(char *out, size_t outsz)
 		pw = getpwuid(getuid());
 		h = pw ? pw->pw_dir : NULL;
 	}
+	out[0] = '\0';
 	if (!h || !*h)
 		return -1;
-	return snprintf(out, outsz, "%s", h) < (int)outsz ? 0 : -1;
+	return path_fmt(out, outsz, NULL, "%s", h);
 }
 
 /* The registry as docker login names it to a credential helper. */
@@ -371,25 +373,28 @@ static int auth_files(const struct auth_lookup *l, const char *registry, const c
 		return try_file(l, l->authfile ? l->authfile : v, 0, l->authfile != NULL, registry,
 				path, c, from, fromsz, e);
 	if (xdg && *xdg)
-		snprintf(f[n++], sizeof f[0], "%s/containers/auth.json", xdg);
+		r = path_fmt(f[n++], sizeof f[0], e, "%s/containers/auth.json", xdg);
 	else
-		snprintf(f[n++], sizeof f[0], "/run/containers/%u/auth.json", (unsigned)getuid());
-	if (home_dir(home, sizeof home) == 0 || (cfg && *cfg && dcfg && *dcfg)) {
+		r = path_fmt(f[n++], sizeof f[0], e, "/run/containers/%u/auth.json", (unsigned)getuid());
+	if (r == 0 && (home_dir(home, sizeof home) == 0 || (cfg && *cfg && dcfg && *dcfg))) {
 		if (cfg && *cfg)
-			snprintf(f[n++], sizeof f[0], "%s/containers/auth.json", cfg);
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/containers/auth.json", cfg);
 		else
-			snprintf(f[n++], sizeof f[0], "%s/.config/containers/auth.json", home);
-		if (dcfg && *dcfg)
-			snprintf(f[n++], sizeof f[0], "%s/config.json", dcfg);
-		else
-			snprintf(f[n++], sizeof f[0], "%s/.docker/config.json", home);
-		if (home[0])
-			snprintf(f[n++], sizeof f[0], "%s/.dockercfg", home);
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/.config/containers/auth.json", home);
+		if (r == 0 && dcfg && *dcfg)
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/config.json", dcfg);
+		else if (r == 0)
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/.docker/config.json", home);
+		if (r == 0 && home[0])
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/.dockercfg", home);
 	}
+	if (r < 0)
+		return err_wrap(e, "auth file");
 	for (int i = 0; i < n; i++) {
 		int legacy = strstr(f[i], "/.dockercfg") != NULL;
 		for (int in_root = root ? 1 : 0; in_root >= 0; in_root--) {
-			snprintf(p, sizeof p, "%s%s", in_root ? root : "", f[i]);
+			if (path_fmt(p, sizeof p, e, "%s%s", in_root ? root : "", f[i]) < 0)
+				return err_wrap(e, "auth file");
 			if ((r = try_file(l, p, legacy, 0, registry, path, c, from, fromsz, e)))
 				return r;
 		}
@@ -516,8 +521,13 @@ int auth_learn(struct auth *a, const struct http_response *r, char *scope, struc
 			return err_set(e, 0, "registry '%s': Bearer challenge without a usable realm",
 				       a->label);
 		}
-		snprintf(a->realm, sizeof a->realm, "%s", realm);
 		v = authhdr_param(h, i, "service");
+		if (v && strlen(v) >= sizeof a->service) {
+			free(h);
+			return err_set(e, 0, "registry '%s': Bearer challenge with a service name "
+				       "longer than %zu bytes", a->label, sizeof a->service - 1);
+		}
+		snprintf(a->realm, sizeof a->realm, "%s", realm);
 		snprintf(a->service, sizeof a->service, "%s", v ? v : "");
 		err = authhdr_param(h, i, "error");
 		v = authhdr_param(h, i, "scope");

@@ -167,8 +167,10 @@ static int resolve_by_id(struct store *s, const char *what, struct image_info *i
 		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
 	for (int i = 0; i < m.n; i++) {
 		distinct += strcmp(m.ids[i], m.ids[0]) != 0;
-		len += snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s (%.12s)",
-				len ? ", " : "", m.names[i], m.ids[i] + 7);
+		/* a list for the message: cut short when long, never past list */
+		if (len < sizeof list)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%.12s)",
+						len ? ", " : "", m.names[i], m.ids[i] + 7);
 	}
 	if (distinct)
 		return err_set(e, 0, "ambiguous image ID; it matches %s", list);
@@ -434,8 +436,9 @@ static int pin_user(void *ctx, const char *ref, const char *commit, struct err *
 		name[dot - name] = '\0';
 	if (u->len && strstr(u->out, name))
 		return 0;
-	u->len += snprintf(u->out + u->len, u->len < u->outsz ? u->outsz - u->len : 0, "%s%s",
-			   u->len ? ", " : "", name);
+	if (u->len < u->outsz)
+		u->len += (size_t)snprintf(u->out + u->len, u->outsz - u->len, "%s%s",
+					   u->len ? ", " : "", name);
 	return 0;
 }
 

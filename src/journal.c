@@ -175,7 +175,8 @@ int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e)
 
 	/* Lock files must outlive every holder, so they live with the store,
 	 * not among the deployments an uninstall clears. */
-	snprintf(rel, sizeof rel, ".storage/locks/%s.lock", name);
+	if (path_fmt(rel, sizeof rel, e, ".storage/locks/%s.lock", name) < 0)
+		return err_wrap(e, "lock");
 	pfd = path_open_parent(checkout_fd, rel, PATH_NO_SYMLINKS, &base, 0700, NULL, NULL, e);
 	if (pfd < 0)
 		return err_wrap(e, "lock");
@@ -205,7 +206,9 @@ int journal_try_lock(int checkout_fd, const char *name, int *fd)
 {
 	char rel[128];
 
-	snprintf(rel, sizeof rel, ".storage/locks/%s.lock", name);
+	*fd = -1;
+	if (path_fmt(rel, sizeof rel, NULL, ".storage/locks/%s.lock", name) < 0)
+		return 1;   /* no such lock can exist */
 	*fd = path_openat(checkout_fd, rel, PATH_NO_SYMLINKS, O_RDWR, 0);
 	if (*fd < 0)
 		return 1;   /* never locked: nobody runs on it */

@@ -137,8 +137,9 @@ int owners_write(int ckfd, const struct owner *rec, struct err *e)
 		return err_set(e, ENOMEM, "owners");
 	}
 	buf_putc(&b, '\n');
-	snprintf(path, sizeof path, DIR_ "/%s", rec->name);
-	r = path_write_atomic(ckfd, path, b.data, b.len, 0600, e);
+	r = path_fmt(path, sizeof path, e, DIR_ "/%s", rec->name);
+	if (r == 0)
+		r = path_write_atomic(ckfd, path, b.data, b.len, 0600, e);
 	buf_free(&b);
 	return r;
 }
@@ -147,6 +148,7 @@ int owners_drop(int ckfd, const char *name, struct err *e)
 {
 	char path[128];
 
-	snprintf(path, sizeof path, DIR_ "/%s", name);
+	if (path_fmt(path, sizeof path, e, DIR_ "/%s", name) < 0)
+		return -1;
 	return path_remove(ckfd, path, e);
 }

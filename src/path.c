@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,6 +549,24 @@ int path_remove_empty_dir(int dirfd, const char *path, struct err *e)
 	}
 	close(pfd);
 	return r;
+}
+
+int path_fmt(char *out, size_t outsz, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, outsz, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < outsz)
+		return 0;
+	if (e)
+		err_set(e, ENAMETOOLONG, "'%.80s...'", outsz ? out : "");
+	if (outsz)
+		out[0] = '\0';
+	errno = ENAMETOOLONG;
+	return -1;
 }
 
 int path_join(char *out, size_t outsz, const char *a, const char *b)

@@ -136,7 +136,8 @@ static int keep_host_files(const struct slot_ctx *x, const char *dir, struct pla
 		const char *base;
 		int pfd, fd, r;
 
-		snprintf(path, sizeof path, "%s/hostfs%s", dir, h->v[i].target);
+		if (path_fmt(path, sizeof path, e, "%s/hostfs%s", dir, h->v[i].target) < 0)
+			return err_wrap(e, "host file '%s'", h->v[i].target);
 		pfd = path_open_parent(x->ckfd, path, PATH_NO_SYMLINKS, &base, 0700, NULL, NULL, e);
 		if (pfd < 0)
 			return -1;
@@ -393,7 +394,8 @@ static int put_host_file(const struct slot_ctx *x, int to, const struct hostrec 
 	char src[PATH_MAX];
 	int fd, r;
 
-	snprintf(src, sizeof src, "%s.%d/hostfs%s", x->name, to, f->path);
+	if (path_fmt(src, sizeof src, e, "%s.%d/hostfs%s", x->name, to, f->path) < 0)
+		return err_wrap(e, "host file '%s'", f->path);
 	fd = path_openat(x->ckfd, src, PATH_NO_SYMLINKS, O_RDONLY, 0);
 	if (fd < 0)
 		return err_set(e, errno, "host file '%s': the deployment's copy", f->path);
@@ -507,15 +509,18 @@ static int enable_links(const struct slot_ctx *x, const struct slotinfo *a,
 	for (size_t i = 0; i < a->nwants; i++)
 		if (!has_want(b, a->wants[i])) {
 			char t[PATH_MAX];
-			snprintf(t, sizeof t, "/etc/systemd/system/%s/%s.service", a->wants[i], x->name);
-			if (remove_target(x, t, e) < 0)
+			if (path_fmt(t, sizeof t, e, "/etc/systemd/system/%s/%s.service", a->wants[i],
+				     x->name) < 0 ||
+			    remove_target(x, t, e) < 0)
 				return -1;
 		}
 	for (size_t i = 0; offline && i < b->nwants; i++) {
 		char t[PATH_MAX];
 		const char *rel;
 		int dfd;
-		snprintf(t, sizeof t, "/etc/systemd/system/%s/%s.service", b->wants[i], x->name);
+		if (path_fmt(t, sizeof t, e, "/etc/systemd/system/%s/%s.service", b->wants[i],
+			     x->name) < 0)
+			return -1;
 		dfd = target_at(&x->c->tgt, t, &rel);
 		if (path_symlink_atomic(dfd, rel, unit, e) < 0)
 			return -1;
