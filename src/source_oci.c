@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "source_archive.h"
+#include "util.h"
 
 enum { READ_CHUNK = 256 << 10 };
 
@@ -85,7 +86,7 @@ static int member_read(void *ctx, const char *path, size_t max, char **out, size
 		close(fd);
 		return err_set(e, ENOMEM, "read '%s'", path);
 	}
-	n = pread(fd, buf, (size_t)st.st_size, 0);
+	n = util_pread_all(fd, buf, (size_t)st.st_size, 0);
 	saved = errno;
 	close(fd);
 	if (n != st.st_size) {
