@@ -16,6 +16,7 @@
 #include "authhdr.h"
 #include "base64.h"
 #include "buf.h"
+#include "cleanup.h"
 #include "http.h"
 #include "json.h"
 #include "path.h"
@@ -501,7 +502,7 @@ void auth_forget(struct auth *a, const char *scope)
 
 int auth_learn(struct auth *a, const struct http_response *r, char *scope, struct err *e)
 {
-	struct authhdr *h = malloc(sizeof *h);
+	_cleanup_free_ struct authhdr *h = malloc(sizeof *h);
 	const char *v, *realm, *err;
 	long i;
 
@@ -510,23 +511,17 @@ int auth_learn(struct auth *a, const struct http_response *r, char *scope, struc
 		return err_set(e, ENOMEM, "auth");
 	authhdr_init(h);
 	for (size_t n = 0; (v = http_response_header_nth(r, "WWW-Authenticate", n)); n++)
-		if (authhdr_parse(h, v, strlen(v), e) < 0) {
-			free(h);
+		if (authhdr_parse(h, v, strlen(v), e) < 0)
 			return err_wrap(e, "registry '%s': WWW-Authenticate", a->label);
-		}
 	if ((i = authhdr_find(h, "bearer")) >= 0) {
 		realm = authhdr_param(h, i, "realm");
-		if (!realm || !*realm || strlen(realm) >= sizeof a->realm) {
-			free(h);
+		if (!realm || !*realm || strlen(realm) >= sizeof a->realm)
 			return err_set(e, 0, "registry '%s': Bearer challenge without a usable realm",
 				       a->label);
-		}
 		v = authhdr_param(h, i, "service");
-		if (v && strlen(v) >= sizeof a->service) {
-			free(h);
+		if (v && strlen(v) >= sizeof a->service)
 			return err_set(e, 0, "registry '%s': Bearer challenge with a service name "
 				       "longer than %zu bytes", a->label, sizeof a->service - 1);
-		}
 		snprintf(a->realm, sizeof a->realm, "%s", realm);
 		snprintf(a->service, sizeof a->service, "%s", v ? v : "");
 		err = authhdr_param(h, i, "error");
@@ -537,7 +532,6 @@ int auth_learn(struct auth *a, const struct http_response *r, char *scope, struc
 	} else if (authhdr_find(h, "basic") >= 0) {
 		a->scheme = AUTH_BASIC;
 	}
-	free(h);
 	return 0;
 }
 
