@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "deploy.h"
 #include "hostfs.h"
 #include "install.h"
@@ -641,8 +642,9 @@ int slot_recover(struct cli *c, struct err *e)
 {
 	struct store *s = NULL;
 	struct dirent *de;
-	DIR *d;
-	int ckfd, dfd, r = 0;
+	_cleanup_dir_ DIR *d = NULL;
+	_cleanup_fd_ int ckfd = -1, dfd = -1;
+	int r = 0;
 
 	if (cli_target(c, e) < 0)
 		return -1;
@@ -650,12 +652,9 @@ int slot_recover(struct cli *c, struct err *e)
 	if (ckfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	dfd = openat(ckfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		close(ckfd);
+	if (dfd < 0 || !(d = fdopendir(dfd)))
 		return 0;
-	}
+	dfd = -1;   /* d owns it now */
 	while (r == 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		journal_remove_stale_temp(ckfd, de->d_name);
@@ -664,8 +663,6 @@ int slot_recover(struct cli *c, struct err *e)
 			continue;
 		r = recover_one(c, ckfd, de->d_name, &s, e);
 	}
-	closedir(d);
-	close(ckfd);
 	store_free(s);
 	return r < 0 ? err_wrap(e, "recovering an interrupted operation") : 0;
 }
