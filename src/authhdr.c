@@ -267,11 +267,6 @@ long authhdr_find(const struct authhdr *a, const char *scheme)
 	return -1;
 }
 
-static int ieq(const char *a, size_t alen, const char *b)
-{
-	return alen == strlen(b) && !strncasecmp(a, b, alen);
-}
-
 /* ---- Retry-After and HTTP-date ---- */
 
 static int month_index(const char *s, size_t n)
@@ -323,7 +318,7 @@ int authhdr_http_date(const char *s, size_t len, time_t *out)
 	/* IMF-fixdate / RFC 850: Wkd DD Mon YYYY HH MM SS GMT;
 	 * asctime: Wkd Mon DD HH MM SS YYYY */
 	d = nt == 8 ? 1 : 2;
-	if (nt == 8 && !ieq(tok[7], tl[7], "GMT"))
+	if (nt == 8 && !text_ieq(tok[7], tl[7], "GMT"))
 		return -1;
 	if (nt != 8 && nt != 7)
 		return -1;
