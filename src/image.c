@@ -126,7 +126,7 @@ struct match {
 	size_t wantlen;
 	int n;
 	char names[MAX_MATCHES][IMGREF_ENCODED_MAX];
-	char refs[MAX_MATCHES][IMGREF_ENCODED_MAX + 16];
+	char refs[MAX_MATCHES][IMGREF_REF_MAX];
 	char commits[MAX_MATCHES][65];
 	char ids[MAX_MATCHES][72];
 };
@@ -205,8 +205,7 @@ int image_resolve_id(struct store *s, const char *what, struct image_info *im, s
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e)
 {
 	struct imgref r;
-	char name[IMGREF_FORMAT_MAX], enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
-	char commit[65];
+	char name[IMGREF_FORMAT_MAX], ref[IMGREF_REF_MAX], commit[65];
 	int have;
 
 	if ((have = image_resolve_id(s, what, im, e)) != 0)
@@ -214,14 +213,14 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 	if (imgref_parse_name(&r, what, strlen(what), e) < 0)
 		return -1;
 	imgref_format(&r, name, sizeof name);
-	imgref_encode_ostree(name, enc, sizeof enc);
-	snprintf(ref, sizeof ref, "ociimage/%s", enc);
+	if (imgref_ostree_ref(name, ref, sizeof ref) < 0)
+		return err_set(e, ENAMETOOLONG, "'%s'", name);
 	if ((have = store_ref_get(s, ref, commit, e)) < 0)
 		return -1;
 	if (!have && imgref_atomic_short(&r, name, sizeof name) == 1) {
 		/* Atomic stored unqualified names: gscrivano_2Fetcd_3Alatest. */
-		imgref_encode_ostree(name, enc, sizeof enc);
-		snprintf(ref, sizeof ref, "ociimage/%s", enc);
+		if (imgref_ostree_ref(name, ref, sizeof ref) < 0)
+			return err_set(e, ENAMETOOLONG, "'%s'", name);
 		if ((have = store_ref_get(s, ref, commit, e)) < 0)
 			return -1;
 	}
