@@ -29,7 +29,7 @@
 
 /* What CHECKOUT/NAME/info says of an installed container. */
 struct installed {
-	char name[65], slot[80], image[512], created[32], runtime[PATH_MAX], command[256];
+	char name[SC_NAME_MAX + 1], slot[80], image[512], created[32], runtime[PATH_MAX], command[256];
 	char dest[PATH_MAX];       /* target path of the live slot */
 };
 
@@ -67,8 +67,9 @@ static int load_installed(struct cli *c, int ckfd, const char *name, struct inst
 	ssize_t n;
 
 	memset(ci, 0, sizeof *ci);
+	/* no valid NAME can be installed; a valid one fits ci->name */
+	n = sc_valid_name(name) ? readlinkat(ckfd, name, ci->slot, sizeof ci->slot - 1) : -1;
 	snprintf(ci->name, sizeof ci->name, "%s", name);
-	n = readlinkat(ckfd, name, ci->slot, sizeof ci->slot - 1);
 	if (n < 0)
 		return err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
 	ci->slot[n] = '\0';
