@@ -9,6 +9,7 @@
 #include "layer.h"
 #include "sha256.h"
 #include "store.h"
+#include "text.h"
 
 void image_info_free(struct image_info *im)
 {
@@ -180,21 +181,11 @@ static int resolve_by_id(struct store *s, const char *what, struct image_info *i
 	return 0;
 }
 
-static int is_hex(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!strchr("0123456789abcdef", *s))
-			return 0;
-	return 1;
-}
-
 int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e)
 {
-	int full = !strncmp(what, "sha256:", 7) || (is_hex(what) && strlen(what) == 64);
+	int full = !strncmp(what, "sha256:", 7) || (strlen(what) == 64 && text_is_lower_hex(what, 64));
 
-	if (!full && !(is_hex(what) && strlen(what) >= 4 && strlen(what) < 64))
+	if (!full && !(strlen(what) >= 4 && strlen(what) < 64 && text_is_lower_hex(what, strlen(what))))
 		return 0;
 	if (resolve_by_id(s, what, im, e) == 0)
 		return 1;

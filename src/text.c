@@ -67,6 +67,14 @@ bool text_ieq(const char *a, size_t alen, const char *b)
 	return alen == strlen(b) && !strncasecmp(a, b, alen);
 }
 
+bool text_is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return n > 0;
+}
+
 int text_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
