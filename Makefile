@@ -34,8 +34,9 @@ FUZZSRC = $(wildcard tests/fuzz/fuzz_*.c)
 
 # Required flags are combined with the user's CFLAGS, so overriding CFLAGS
 # never drops a define or a warning.  Truncated messages are by design (one
-# bounded line); paths check snprintf's result instead of relying on the
-# format-truncation warning.
+# bounded line); a path, name or ref whose parts are not bounded by
+# construction is built with path_fmt(), which fails when it does not fit,
+# instead of relying on the format-truncation warning.
 SC_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DSC_VERSION='"$(VERSION)"' -Isrc \
 	-Wall -Wextra -Werror -Wno-format-truncation -ffunction-sections -fdata-sections
 

@@ -142,8 +142,4 @@ void auth_forget(struct auth *a, const char *scope);
 enum auth_scheme auth_get_scheme(const struct auth *a);
 int auth_has_creds(const struct auth *a);
 
-/* Standard base64 (padding required, no whitespace) of in[0..len) into
- * out[0..outsz); the decoded length, or -1 when malformed or too long. */
-long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t outsz);
-
 #endif

@@ -14,6 +14,7 @@
 
 #include "json.h"
 #include "net.h"
+#include "util.h"
 
 enum { HELPER_TIMEOUT_MS = 60000 };
 
@@ -151,7 +152,7 @@ static int run(const char *prog, const char *server, int64_t deadline, char *buf
 	in[0] = out[1] = errp[1] = -1;
 	/* a helper that exits without reading must not kill us with SIGPIPE */
 	sigaction(SIGPIPE, &ign, &old);
-	if (write(in[1], server, strlen(server)) < 0 || write(in[1], "\n", 1) < 0) {
+	if (util_write_all(in[1], server, strlen(server)) < 0 || util_write_all(in[1], "\n", 1) < 0) {
 		/* it did not read its input: its exit status says more */
 	}
 	sigaction(SIGPIPE, &old, NULL);

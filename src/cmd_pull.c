@@ -330,7 +330,7 @@ static void say_no_space(struct store *s, const struct image *img, size_t i, uin
 static int write_image(struct store *s, struct image *img, int *fresh, char commit[65],
 		       struct err *e)
 {
-	char enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
+	char ref[IMGREF_REF_MAX];
 	const struct store_kv kv[] = {
 		{ "docker.manifest", img->manifest },
 		{ "docker.digest", img->manifest_digest },
@@ -341,9 +341,8 @@ static int write_image(struct store *s, struct image *img, int *fresh, char comm
 	size_t n = sizeof kv / sizeof kv[0], same = 0;
 	int have;
 
-	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
+	if (imgref_ostree_ref(img->name, ref, sizeof ref) < 0)
 		return err_set(e, 0, "image name too long");
-	snprintf(ref, sizeof ref, "ociimage/%s", enc);
 	if ((have = store_ref_get(s, ref, commit, e)) < 0)
 		return -1;
 	for (size_t i = 0; have && i == same && i < n; i++) {

@@ -97,7 +97,7 @@ static int read_record(const struct paths *p, char *out, int *found, struct err 
 			return 0;
 		return err_set(e, errno, "open '%s'", rec);
 	}
-	n = read(fd, buf, sizeof buf - 1);
+	n = util_pread_all(fd, buf, sizeof buf - 1, 0);
 	close(fd);
 	if (n < 0)
 		return err_set(e, errno, "read '%s'", rec);

@@ -378,31 +378,6 @@ static void test_helper_answers(void)
 	}
 }
 
-static const struct bcase {
-	const char *in, *out;
-	long n;
-} b64[] = {
-	{ "", "", 0 },
-	{ "YQ==", "a", 1 },
-	{ "YWI=", "ab", 2 },
-	{ "YWJj", "abc", 3 },
-	{ "YQ=", NULL, -1 },     /* length not a multiple of 4 */
-	{ "Y===", NULL, -1 },    /* too much padding */
-	{ "YQ==YWJj", NULL, -1 },/* padding in the middle */
-	{ "YW=j", NULL, -1 },    /* data after padding */
-	{ "YW J", NULL, -1 },    /* blank */
-};
-
-static void test_base64(void)
-{
-	for (size_t i = 0; i < sizeof b64 / sizeof b64[0]; i++) {
-		unsigned char out[16];
-		long n = auth_base64_decode(b64[i].in, strlen(b64[i].in), out, sizeof out);
-		ok(n == b64[i].n && (n < 0 || !memcmp(out, b64[i].out, (size_t)n)),
-		   "base64 '%s' -> %ld", b64[i].in, b64[i].n);
-	}
-}
-
 static void test_creds_option(void)
 {
 	struct auth_creds c;
@@ -445,7 +420,6 @@ int main(void)
 	test_auth_helpers_in_files();
 	test_helper_answers();
 	test_identity_tokens();
-	test_base64();
 	test_creds_option();
 	return tap_done();
 }
