@@ -154,12 +154,6 @@ static const char *const alias_place[TARGET_ALIASES][2] = {
 	{ "/opt", "/var/opt" },
 };
 
-const char *target_alias_place(int i, const char **var_dir)
-{
-	*var_dir = alias_place[i][1];
-	return alias_place[i][0];
-}
-
 /* Whether the target's place is a symlink to exactly its OSTree /var
  * directory ("../var/usrlocal", "var/opt", or the absolute path). */
 static int ostree_link(const struct target *t, int i)

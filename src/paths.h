@@ -57,11 +57,8 @@ int paths_repo_is_system(const struct paths *p);
 struct target {
 	int root;
 	int var;
-	int alias[TARGET_ALIASES];    /* /usr/local, /opt (target_alias_place) */
+	int alias[TARGET_ALIASES];    /* /usr/local, /opt */
 };
-
-/* The place of alias i and the /var directory an OSTree system links it to. */
-const char *target_alias_place(int i, const char **var_dir);
 
 int target_open(struct target *t, const struct paths *p, struct err *e);
 /* Closes what is open; safe on a zeroed or closed struct (fds -1 or 0). */

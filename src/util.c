@@ -326,7 +326,6 @@ int util_remove_at(int dirfd, const char *name, struct err *e)
 	return 0;
 }
 
-
 void util_mount_point_path(char *path, char *out, size_t outsz)
 {
 	char up[PATH_MAX];
