@@ -32,13 +32,14 @@ LIBSRC = $(filter-out src/main.c,$(SRC))
 UNITS  = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZSRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-# Required flags are combined with the user's CFLAGS, so overriding CFLAGS
-# never drops a define or a warning.  Truncated messages are by design (one
-# bounded line); paths check snprintf's result instead of relying on the
-# format-truncation warning.
 # libostree's SHA-256 GChecksums go to our sha256.c (src/gchecksum.c).
 WRAP = $(foreach f,new reset copy free update get_string get_digest,-Wl,--wrap=g_checksum_$(f))
 
+# Required flags are combined with the user's CFLAGS, so overriding CFLAGS
+# never drops a define or a warning.  Truncated messages are by design (one
+# bounded line); a path, name or ref whose parts are not bounded by
+# construction is built with path_fmt(), which fails when it does not fit,
+# instead of relying on the format-truncation warning.
 SC_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DSC_VERSION='"$(VERSION)"' -Isrc \
 	-Wall -Wextra -Werror -Wno-format-truncation -ffunction-sections -fdata-sections
 

@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "authhdr.h"
+#include "base64.h"
 #include "buf.h"
+#include "cleanup.h"
 #include "http.h"
 #include "json.h"
+#include "path.h"
 
 enum { KEY_MAX = 1024 };
 
@@ -125,45 +128,6 @@ int auth_creds_from_option(const char *opt, int from_stdin, struct auth_creds *c
 	return 0;
 }
 
-long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t outsz)
-{
-	size_t o = 0;
-
-	if (len % 4)
-		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		unsigned v = 0;
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			char ch = in[i + k];
-			int d;
-			if (ch >= 'A' && ch <= 'Z')
-				d = ch - 'A';
-			else if (ch >= 'a' && ch <= 'z')
-				d = ch - 'a' + 26;
-			else if (ch >= '0' && ch <= '9')
-				d = ch - '0' + 52;
-			else if (ch == '+')
-				d = 62;
-			else if (ch == '/')
-				d = 63;
-			else if (ch == '=' && i + 4 == len && k >= 2 && (k == 3 || in[i + 3] == '='))
-				d = 0, pad++;
-			else
-				return -1;
-			if (pad && ch != '=')
-				return -1;
-			v = v << 6 | (unsigned)d;
-		}
-		for (int k = 0; k < 3 - pad; k++) {
-			if (o == outsz)
-				return -1;
-			out[o++] = (unsigned char)(v >> (16 - 8 * k));
-		}
-	}
-	return (long)o;
-}
-
 /* An auths key as a "host[:port][/path]" to compare: URLs lose their
  * scheme and path (docker's "https://index.docker.io/v1/"), and Docker
  * Hub's API host names mean docker.io. */
@@ -193,12 +157,33 @@ static void norm_key(const char *k, char *out, size_t outsz)
 	}
 }
 
-/* Decode one entry's "auth" into c: 1 when it held "user:pass". */
+/* An entry's "identitytoken" (what `docker login` keeps for registries
+ * that hand out refresh tokens) into c: 1 when it held one. */
+static int entry_identity(const struct json *j, int entry, struct auth_creds *c)
+{
+	char *tok = json_str(j, json_get(j, entry, "identitytoken"));
+	int r = tok && *tok && strlen(tok) < sizeof c->pass;
+
+	if (r) {
+		memset(c, 0, sizeof *c);
+		strcpy(c->pass, tok);
+		c->identity = c->set = 1;
+	}
+	if (tok)
+		explicit_bzero(tok, strlen(tok));
+	free(tok);
+	return r;
+}
+
+/* Decode one entry's "auth" into c: 1 when it held "user:pass" (or an
+ * identity token, which takes precedence as in docker). */
 static int entry_creds(const struct json *j, int entry, struct auth_creds *c)
 {
+	if (entry_identity(j, entry, c))
+		return 1;
 	char *b64 = json_str(j, json_get(j, entry, "auth"));
 	unsigned char dec[AUTH_USER_MAX + AUTH_PASS_MAX];
-	long n = b64 ? auth_base64_decode(b64, strlen(b64), dec, sizeof dec - 1) : -1;
+	long n = b64 ? base64_decode(b64, strlen(b64), dec, sizeof dec - 1) : -1;
 	unsigned char *colon;
 	int r = 0;
 
@@ -311,9 +296,10 @@ static int home_dir(char *out, size_t outsz)
 		pw = getpwuid(getuid());
 		h = pw ? pw->pw_dir : NULL;
 	}
+	out[0] = '\0';
 	if (!h || !*h)
 		return -1;
-	return snprintf(out, outsz, "%s", h) < (int)outsz ? 0 : -1;
+	return path_fmt(out, outsz, NULL, "%s", h);
 }
 
 /* The registry as docker login names it to a credential helper. */
@@ -409,25 +395,28 @@ static int auth_files(const struct auth_lookup *l, const char *registry, const c
 		return try_file(l, l->authfile ? l->authfile : v, 0, l->authfile != NULL, registry,
 				path, c, from, fromsz, e);
 	if (xdg && *xdg)
-		snprintf(f[n++], sizeof f[0], "%s/containers/auth.json", xdg);
+		r = path_fmt(f[n++], sizeof f[0], e, "%s/containers/auth.json", xdg);
 	else
-		snprintf(f[n++], sizeof f[0], "/run/containers/%u/auth.json", (unsigned)getuid());
-	if (home_dir(home, sizeof home) == 0 || (cfg && *cfg && dcfg && *dcfg)) {
+		r = path_fmt(f[n++], sizeof f[0], e, "/run/containers/%u/auth.json", (unsigned)getuid());
+	if (r == 0 && (home_dir(home, sizeof home) == 0 || (cfg && *cfg && dcfg && *dcfg))) {
 		if (cfg && *cfg)
-			snprintf(f[n++], sizeof f[0], "%s/containers/auth.json", cfg);
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/containers/auth.json", cfg);
 		else
-			snprintf(f[n++], sizeof f[0], "%s/.config/containers/auth.json", home);
-		if (dcfg && *dcfg)
-			snprintf(f[n++], sizeof f[0], "%s/config.json", dcfg);
-		else
-			snprintf(f[n++], sizeof f[0], "%s/.docker/config.json", home);
-		if (home[0])
-			snprintf(f[n++], sizeof f[0], "%s/.dockercfg", home);
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/.config/containers/auth.json", home);
+		if (r == 0 && dcfg && *dcfg)
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/config.json", dcfg);
+		else if (r == 0)
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/.docker/config.json", home);
+		if (r == 0 && home[0])
+			r = path_fmt(f[n++], sizeof f[0], e, "%s/.dockercfg", home);
 	}
+	if (r < 0)
+		return err_wrap(e, "auth file");
 	for (int i = 0; i < n; i++) {
 		int legacy = strstr(f[i], "/.dockercfg") != NULL;
 		for (int in_root = root ? 1 : 0; in_root >= 0; in_root--) {
-			snprintf(p, sizeof p, "%s%s", in_root ? root : "", f[i]);
+			if (path_fmt(p, sizeof p, e, "%s%s", in_root ? root : "", f[i]) < 0)
+				return err_wrap(e, "auth file");
 			if ((r = try_file(l, p, legacy, 0, registry, path, c, from, fromsz, e)))
 				return r;
 		}
@@ -534,7 +523,7 @@ void auth_forget(struct auth *a, const char *scope)
 
 int auth_learn(struct auth *a, const struct http_response *r, char *scope, struct err *e)
 {
-	struct authhdr *h = malloc(sizeof *h);
+	_cleanup_free_ struct authhdr *h = malloc(sizeof *h);
 	const char *v, *realm, *err;
 	long i;
 
@@ -543,19 +532,18 @@ int auth_learn(struct auth *a, const struct http_response *r, char *scope, struc
 		return err_set(e, ENOMEM, "auth");
 	authhdr_init(h);
 	for (size_t n = 0; (v = http_response_header_nth(r, "WWW-Authenticate", n)); n++)
-		if (authhdr_parse(h, v, strlen(v), e) < 0) {
-			free(h);
+		if (authhdr_parse(h, v, strlen(v), e) < 0)
 			return err_wrap(e, "registry '%s': WWW-Authenticate", a->label);
-		}
 	if ((i = authhdr_find(h, "bearer")) >= 0) {
 		realm = authhdr_param(h, i, "realm");
-		if (!realm || !*realm || strlen(realm) >= sizeof a->realm) {
-			free(h);
+		if (!realm || !*realm || strlen(realm) >= sizeof a->realm)
 			return err_set(e, 0, "registry '%s': Bearer challenge without a usable realm",
 				       a->label);
-		}
-		snprintf(a->realm, sizeof a->realm, "%s", realm);
 		v = authhdr_param(h, i, "service");
+		if (v && strlen(v) >= sizeof a->service)
+			return err_set(e, 0, "registry '%s': Bearer challenge with a service name "
+				       "longer than %zu bytes", a->label, sizeof a->service - 1);
+		snprintf(a->realm, sizeof a->realm, "%s", realm);
 		snprintf(a->service, sizeof a->service, "%s", v ? v : "");
 		err = authhdr_param(h, i, "error");
 		v = authhdr_param(h, i, "scope");
@@ -565,7 +553,6 @@ int auth_learn(struct auth *a, const struct http_response *r, char *scope, struc
 	} else if (authhdr_find(h, "basic") >= 0) {
 		a->scheme = AUTH_BASIC;
 	}
-	free(h);
 	return 0;
 }
 
@@ -652,6 +639,30 @@ static int token_url(struct auth *a, const char *scope, char **out, struct err *
 	return 0;
 }
 
+/* The form an identity token is traded with (OAuth2 refresh_token grant,
+ * as docker sends it): POSTed to the realm itself. */
+static int refresh_form(struct auth *a, const char *scope, struct buf *b, struct err *e)
+{
+	struct http_url u;
+
+	if (http_url_parse(a->realm, strlen(a->realm), &u, e) < 0)
+		return err_wrap(e, "registry '%s': token realm", a->label);
+	if (!u.https && !a->plain_http_ok)
+		return err_set(e, 0, "registry '%s': token realm is plain HTTP: refusing to send "
+			       "the identity token (pass --tls-verify=false to allow it)", a->label);
+	buf_puts(b, "grant_type=refresh_token&client_id=syscontainer&service=");
+	url_escape(b, a->service);
+	buf_puts(b, "&scope=");
+	url_escape(b, scope);
+	buf_puts(b, "&refresh_token=");
+	url_escape(b, a->creds.pass);
+	if (b->oom) {
+		buf_free(b);
+		return err_set(e, ENOMEM, "token request");
+	}
+	return 0;
+}
+
 static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 		       struct token *t, struct err *e)
 {
@@ -659,14 +670,27 @@ static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 	struct http_field h[1];
 	struct http_request rq = { "GET", NULL, h, 0, NULL, 0, 0 };
 	struct http_response *r = NULL;
+	struct buf form = { 0 };
 	size_t len;
 	int status, rc = -1;
 
-	if (token_url(a, scope, &url, e) < 0)
+	if (a->creds.identity) {
+		if (refresh_form(a, scope, &form, e) < 0)
+			return -1;
+		rq.method = "POST";
+		rq.url = a->realm;
+		rq.body = form.data;
+		rq.body_len = form.len;
+		h[0].name = "Content-Type";
+		h[0].value = "application/x-www-form-urlencoded";
+		rq.nheaders = 1;
+	} else if (token_url(a, scope, &url, e) < 0) {
 		return -1;
-	rq.url = url;
-	if (a->creds.set) {
-		if (authhdr_basic(a->creds.user, a->creds.pass, basic, sizeof basic, e) < 0)
+	} else {
+		rq.url = url;
+	}
+	if (a->creds.set && !a->creds.identity) {
+		if (base64_basic_credentials(a->creds.user, a->creds.pass, basic, sizeof basic, e) < 0)
 			goto out;
 		h[0].name = "Authorization";
 		h[0].value = basic;
@@ -677,8 +701,9 @@ static int fetch_token(struct auth *a, struct http_client *c, const char *scope,
 	status = http_response_status(r);
 	http_url_redact(a->realm, red, sizeof red);
 	if (status == 401 || status == 403) {
-		err_set(e, 0, a->creds.set ? "token server %s rejected the credentials (HTTP %d)"
-					   : "token server %s refused an anonymous token (HTTP %d)",
+		err_set(e, 0, a->creds.identity ? "token server %s rejected the identity token (HTTP %d)"
+			: a->creds.set ? "token server %s rejected the credentials (HTTP %d)"
+				       : "token server %s refused an anonymous token (HTTP %d)",
 			red, status);
 		goto out;
 	}
@@ -694,6 +719,9 @@ out:
 	explicit_bzero(basic, sizeof basic);
 	if (body)
 		explicit_bzero(body, len);
+	if (form.data)
+		explicit_bzero(form.data, form.len);
+	buf_free(&form);
 	free(body);
 	free(url);
 	http_response_free(r);
@@ -737,7 +765,10 @@ int auth_authorization(struct auth *a, struct http_client *c, const char *scope,
 	out[0] = '\0';
 	if (a->scheme == AUTH_BEARER)
 		return bearer(a, c, scope, out, e);
+	if (a->scheme == AUTH_BASIC && a->creds.identity)
+		return err_set(e, 0, "registry '%s' asks for Basic credentials; the identity token "
+			       "found for it is only traded at a Bearer token server", a->label);
 	if (a->scheme == AUTH_BASIC && a->creds.set)
-		return authhdr_basic(a->creds.user, a->creds.pass, out, AUTH_VALUE_MAX, e);
+		return base64_basic_credentials(a->creds.user, a->creds.pass, out, AUTH_VALUE_MAX, e);
 	return 0;
 }

@@ -53,7 +53,7 @@ struct http_client;
 struct http_response;
 
 #define AUTH_USER_MAX 256
-#define AUTH_PASS_MAX 1024
+#define AUTH_PASS_MAX 4096          /* a password, or an identity token (a JWT) */
 #define AUTH_FILE_MAX (1 << 20)     /* bytes of an auth file */
 #define AUTH_TOKEN_MAX 16384        /* bytes of a bearer token */
 #define AUTH_VALUE_MAX (AUTH_TOKEN_MAX + 16) /* an Authorization value */
@@ -63,6 +63,10 @@ struct http_response;
 
 struct auth_creds {
 	int set;
+	int identity;             /* pass is an identity token: an OAuth2 refresh
+	                             token the token server trades for access
+	                             tokens (a helper's "<token>" user, an auth
+	                             file's "identitytoken"); Bearer only */
 	char user[AUTH_USER_MAX];
 	char pass[AUTH_PASS_MAX];
 };
@@ -137,9 +141,5 @@ void auth_forget(struct auth *a, const char *scope);
 
 enum auth_scheme auth_get_scheme(const struct auth *a);
 int auth_has_creds(const struct auth *a);
-
-/* Standard base64 (padding required, no whitespace) of in[0..len) into
- * out[0..outsz); the decoded length, or -1 when malformed or too long. */
-long auth_base64_decode(const char *in, size_t len, unsigned char *out, size_t outsz);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "json.h"
 #include "net.h"
+#include "util.h"
 
 enum { HELPER_TIMEOUT_MS = 60000 };
 
@@ -34,9 +35,11 @@ int auth_helper_parse(const char *buf, size_t len, struct auth_creds *c, struct 
 	secret = json_str(j, json_get(j, json_root(j), "Secret"));
 	if (!user || !secret || !*secret)
 		err_set(e, 0, "its answer has no Username and Secret");
-	else if (!strcmp(user, "<token>"))
-		err_set(e, 0, "it gave an identity token, which is not supported");
-	else if (!*user || strchr(user, ':') || strlen(user) >= sizeof c->user ||
+	else if (!strcmp(user, "<token>") && strlen(secret) < sizeof c->pass) {
+		strcpy(c->pass, secret);
+		c->identity = c->set = 1;
+		rc = 0;
+	} else if (!*user || strchr(user, ':') || strlen(user) >= sizeof c->user ||
 		 strlen(secret) >= sizeof c->pass)
 		err_set(e, 0, "its Username or Secret is empty, too long or holds ':'");
 	else {
@@ -149,7 +152,7 @@ static int run(const char *prog, const char *server, int64_t deadline, char *buf
 	in[0] = out[1] = errp[1] = -1;
 	/* a helper that exits without reading must not kill us with SIGPIPE */
 	sigaction(SIGPIPE, &ign, &old);
-	if (write(in[1], server, strlen(server)) < 0 || write(in[1], "\n", 1) < 0) {
+	if (util_write_all(in[1], server, strlen(server)) < 0 || util_write_all(in[1], "\n", 1) < 0) {
 		/* it did not read its input: its exit status says more */
 	}
 	sigaction(SIGPIPE, &old, NULL);

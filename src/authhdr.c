@@ -1,4 +1,4 @@
-/* WWW-Authenticate parsing and Basic credentials; see authhdr.h. */
+/* WWW-Authenticate parsing, Retry-After and HTTP-date; see authhdr.h. */
 #include "authhdr.h"
 
 #include <stdint.h>
@@ -267,61 +267,6 @@ long authhdr_find(const struct authhdr *a, const char *scheme)
 	return -1;
 }
 
-size_t authhdr_base64(const void *in, size_t len, char *out, size_t outsz)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = in;
-	size_t o = 0;
-
-	if (outsz == 0 || (len + 2) / 3 > (outsz - 1) / 4) {
-		if (outsz)
-			out[0] = '\0';
-		return 0;
-	}
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < len ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return o;
-}
-
-int authhdr_basic(const char *user, const char *pass, char *out, size_t outsz,
-		  struct err *e)
-{
-	char plain[1024];
-	size_t ul = strlen(user), pl = strlen(pass);
-
-	if (strchr(user, ':'))
-		return err_set(e, 0, "user name contains ':'");
-	if (ul + pl + 1 > sizeof plain || outsz < 7)
-		return err_set(e, 0, "credentials too long");
-	memcpy(plain, user, ul);
-	plain[ul] = ':';
-	memcpy(plain + ul + 1, pass, pl);
-	memcpy(out, "Basic ", 6);
-	size_t n = authhdr_base64(plain, ul + pl + 1, out + 6, outsz - 6);
-	explicit_bzero(plain, sizeof plain);
-	if (!n) {
-		out[0] = '\0';
-		return err_set(e, 0, "credentials too long");
-	}
-	return 0;
-}
-
-static int ieq(const char *a, size_t alen, const char *b)
-{
-	return alen == strlen(b) && !strncasecmp(a, b, alen);
-}
-
 /* ---- Retry-After and HTTP-date ---- */
 
 static int month_index(const char *s, size_t n)
@@ -373,7 +318,7 @@ int authhdr_http_date(const char *s, size_t len, time_t *out)
 	/* IMF-fixdate / RFC 850: Wkd DD Mon YYYY HH MM SS GMT;
 	 * asctime: Wkd Mon DD HH MM SS YYYY */
 	d = nt == 8 ? 1 : 2;
-	if (nt == 8 && !ieq(tok[7], tl[7], "GMT"))
+	if (nt == 8 && !text_ieq(tok[7], tl[7], "GMT"))
 		return -1;
 	if (nt != 8 && nt != 7)
 		return -1;

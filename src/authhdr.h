@@ -1,5 +1,6 @@
 /* Pure helpers for the registry layer's header handling: WWW-Authenticate
- * challenges (RFC 7235), Basic credentials, Retry-After and HTTP-date.
+ * challenges (RFC 7235), Retry-After and HTTP-date (base64 and Basic
+ * credentials are in base64.h).
  *
  *   struct authhdr a;
  *   authhdr_init(&a);
@@ -72,13 +73,5 @@ int authhdr_http_date(const char *s, size_t len, time_t *out);
  * HTTP-date, giving the seconds from now (0 when in the past). */
 int authhdr_retry_after(const char *s, size_t len, time_t now, uint64_t *seconds,
 			struct err *e);
-
-/* Standard base64 (with padding) of in[0..len) into out, NUL-terminated.
- * Returns the encoded length, or 0 when out is too small (out is then ""). */
-size_t authhdr_base64(const void *in, size_t len, char *out, size_t outsz);
-/* The Authorization value "Basic base64(user:pass)" into out.  A ':' in
- * user is refused (RFC 7617).  The output is a secret: never print it. */
-int authhdr_basic(const char *user, const char *pass, char *out, size_t outsz,
-		  struct err *e);
 
 #endif

@@ -61,7 +61,7 @@ static void line_failed(struct apply *x, unsigned line, const char *msg)
 static int pull_source(struct apply *x, const struct apply_entry *a, char *name,
 		       struct err *e)
 {
-	struct source_opts o = { .tls_verify = 1 };
+	struct source_opts o = { .tls_verify = 1, .no_unchanged_line = 1 };
 	struct image_info im = { 0 };
 	struct imgref ref;
 	struct err ignore;
@@ -209,10 +209,10 @@ static int record_update(struct apply *x, struct err *e)
 	buf_init(&nb);
 	for (p = old; p && *p;) {
 		size_t n = strcspn(p, "\n");
-		char name[65];
-		snprintf(name, sizeof name, "%.*s", (int)(n < 64 ? n : 64), p);
+		char name[SC_NAME_MAX + 1];
+		snprintf(name, sizeof name, "%.*s", (int)(n < SC_NAME_MAX ? n : SC_NAME_MAX), p);
 		p += n + (p[n] == '\n');
-		if (n > 64 || !sc_valid_name(name) || listed(x, x->af.n, name))
+		if (n > SC_NAME_MAX || !sc_valid_name(name) || listed(x, x->af.n, name))
 			continue;
 		if (unlisted(x, name))
 			buf_appendf(&nb, "%s\n", name);

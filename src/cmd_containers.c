@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "hostfs.h"
 #include "image.h"
 #include "install.h"
@@ -28,7 +29,7 @@
 
 /* What CHECKOUT/NAME/info says of an installed container. */
 struct installed {
-	char name[65], slot[80], image[512], created[32], runtime[PATH_MAX], command[256];
+	char name[SC_NAME_MAX + 1], slot[80], image[512], created[32], runtime[PATH_MAX], command[256];
 	char dest[PATH_MAX];       /* target path of the live slot */
 };
 
@@ -36,24 +37,20 @@ struct installed {
 static int read_slot_json(int ckfd, const char *slot, const char *file, size_t max,
 			  struct json **j, struct err *e)
 {
-	char path[160], *buf = NULL;
+	char path[160];
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_fd_ int fd = -1;
 	ssize_t n;
-	int fd, r;
 
-	snprintf(path, sizeof path, "%s/%s", slot, file);
-	fd = path_openat(ckfd, path, PATH_NO_SYMLINKS, O_RDONLY, 0);
-	if (fd < 0)
+	if (path_fmt(path, sizeof path, e, "%s/%s", slot, file) < 0)
+		return -1;
+	if ((fd = path_openat(ckfd, path, PATH_NO_SYMLINKS, O_RDONLY, 0)) < 0)
 		return err_set(e, errno, "'%s'", path);
-	buf = malloc(max + 1);
-	n = buf ? util_pread_all(fd, buf, max, 0) : -1;
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return err_set(e, buf ? errno : ENOMEM, "read '%s'", path);
-	}
-	r = json_parse(j, buf, (size_t)n, e);
-	free(buf);
-	return r < 0 ? err_wrap(e, "'%s'", path) : 0;
+	if (!(buf = malloc(max + 1)))
+		return err_set(e, ENOMEM, "read '%s'", path);
+	if ((n = util_pread_all(fd, buf, max, 0)) < 0)
+		return err_set(e, errno, "read '%s'", path);
+	return json_parse(j, buf, (size_t)n, e) < 0 ? err_wrap(e, "'%s'", path) : 0;
 }
 
 static void copy_member(const struct json *j, const char *key, char *out, size_t outsz)
@@ -70,8 +67,9 @@ static int load_installed(struct cli *c, int ckfd, const char *name, struct inst
 	ssize_t n;
 
 	memset(ci, 0, sizeof *ci);
+	/* no valid NAME can be installed; a valid one fits ci->name */
+	n = sc_valid_name(name) ? readlinkat(ckfd, name, ci->slot, sizeof ci->slot - 1) : -1;
 	snprintf(ci->name, sizeof ci->name, "%s", name);
-	n = readlinkat(ckfd, name, ci->slot, sizeof ci->slot - 1);
 	if (n < 0)
 		return err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
 	ci->slot[n] = '\0';

@@ -595,14 +595,13 @@ out:
 static int name_ref(const char *what, char *ref, size_t refsz, struct err *e)
 {
 	struct imgref r;
-	char name[IMGREF_FORMAT_MAX], enc[IMGREF_ENCODED_MAX];
+	char name[IMGREF_FORMAT_MAX];
 
 	if (imgref_parse_name(&r, what, strlen(what), e) < 0)
 		return -1;
 	imgref_format(&r, name, sizeof name);
-	if (imgref_encode_ostree(name, enc, sizeof enc) < 0)
+	if (imgref_ostree_ref(name, ref, refsz) < 0)
 		return err_usage(e, "'%s': name too long", what);
-	snprintf(ref, refsz, "ociimage/%s", enc);
 	return 0;
 }
 
@@ -610,7 +609,7 @@ static int images_tag(struct cli *c, int argc, char **argv, struct err *e)
 {
 	struct store *s = NULL;
 	struct image_info im = { 0 };
-	char ref[IMGREF_ENCODED_MAX + 16];
+	char ref[IMGREF_REF_MAX];
 	int flags = 0, first, missing, r = -1;
 
 	if (parse_flags(argc, argv, "", &flags, &first, e) < 0)

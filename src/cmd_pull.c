@@ -330,7 +330,7 @@ static void say_no_space(struct store *s, const struct image *img, size_t i, uin
 static int write_image(struct store *s, struct image *img, int *fresh, char commit[65],
 		       struct err *e)
 {
-	char enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
+	char ref[IMGREF_REF_MAX];
 	const struct store_kv kv[] = {
 		{ "docker.manifest", img->manifest },
 		{ "docker.digest", img->manifest_digest },
@@ -341,9 +341,8 @@ static int write_image(struct store *s, struct image *img, int *fresh, char comm
 	size_t n = sizeof kv / sizeof kv[0], same = 0;
 	int have;
 
-	if (imgref_encode_ostree(img->name, enc, sizeof enc) < 0)
+	if (imgref_ostree_ref(img->name, ref, sizeof ref) < 0)
 		return err_set(e, 0, "image name too long");
-	snprintf(ref, sizeof ref, "ociimage/%s", enc);
 	if ((have = store_ref_get(s, ref, commit, e)) < 0)
 		return -1;
 	for (size_t i = 0; have && i == same && i < n; i++) {
@@ -395,9 +394,11 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
  * image of another platform than want (--platform, NULL: this machine's) is
  * refused before any ref is written: a stream's layers, imported as they
  * passed, stay without refs for the next prune. */
-static int pull_source(struct cli *c, struct store *s, struct source *src, const char *want,
-		       uint64_t max_size, char *name_out, struct err *e)
+static int pull_source(struct cli *c, struct store *s, struct source *src,
+		       const struct source_opts *o, char *name_out, struct err *e)
 {
+	const char *want = o->platform;
+	uint64_t max_size = o->max_layer_size;
 	struct layer_result *res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
 	size_t stored = 0, skipped = 0;
 	unsigned long long bytes = 0;
@@ -443,7 +444,7 @@ static int pull_source(struct cli *c, struct store *s, struct source *src, const
 		cli_say(c, "Pulled %s (IMAGE ID %.12s): %zu layer%s stored, %zu skipped, %s\n",
 			src->img.name, src->img.config_digest + 7, stored, stored == 1 ? "" : "s",
 			skipped, human);
-	else if (!c->atomic)
+	else if (!c->atomic && !o->no_unchanged_line)
 		cli_say(c, "Image is up to date for %s (IMAGE ID %.12s)\n", src->img.name,
 			src->img.config_digest + 7);
 	if (name_out)
@@ -479,7 +480,7 @@ int pull_image(struct cli *c, struct store *s, const struct imgref *ref,
 	if (r < 0 && e->code == ERR_NO_SPACE)
 		say_no_space(s, NULL, 0, pl.need, e);
 	if (r == 0)
-		r = pull_source(c, s, src, o->platform, so.max_layer_size, name_out, e);
+		r = pull_source(c, s, src, &so, name_out, e);
 	source_free(src);
 	store_unlock(s, e);
 	return r;
@@ -777,7 +778,7 @@ static size_t pull_all(struct cli *c, struct store *s, const char **images,
 		if (r == 0 && c->atomic)
 			cli_say(c, "Image %s is being pulled to ostree ...\n", images[i]);
 		if (r == 0)
-			r = pull_source(c, s, srcs[i], o->platform, o->max_layer_size, NULL, &errs[i]);
+			r = pull_source(c, s, srcs[i], o, NULL, &errs[i]);
 		source_free(srcs[i]);
 		if (r == 0)
 			continue;

@@ -62,7 +62,8 @@ static int load_live(int ckfd, const char *name, struct live *l, struct err *e)
 	memset(l, 0, sizeof *l);
 	if ((l->slot = slot_live(ckfd, name)) < 0)
 		return err_setc(e, ERR_NOT_FOUND, 0, "no container '%s' is installed", name);
-	snprintf(path, sizeof path, "%s.%d/info", name, l->slot);
+	if (path_fmt(path, sizeof path, e, "%s.%d/info", name, l->slot) < 0)
+		return -1;
 	fd = path_openat(ckfd, path, PATH_NO_SYMLINKS, O_RDONLY, 0);
 	buf = fd >= 0 ? malloc(1 << 20) : NULL;
 	n = buf ? util_pread_all(fd, buf, 1 << 20, 0) : -1;

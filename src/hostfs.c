@@ -317,7 +317,7 @@ void hostfs_current_sha256(const struct target *t, const char *path, char out[65
 		return;
 	}
 	sha256_init(&s);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+	for (off_t off = 0; (n = util_pread_all(fd, chunk, sizeof chunk, off)) > 0; off += n)
 		sha256_update(&s, chunk, (size_t)n);
 	close(fd);
 	if (n < 0)

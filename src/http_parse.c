@@ -17,11 +17,6 @@ int http_field_byte(int c)
 	return c == '\t' || c == ' ' || text_is_vchar(c);
 }
 
-static int ieq(const char *a, size_t alen, const char *b)
-{
-	return alen == strlen(b) && !strncasecmp(a, b, alen);
-}
-
 /* ---- URLs ---- */
 
 int http_url_parse(const char *s, size_t len, struct http_url *u, struct err *e)
@@ -308,7 +303,7 @@ static int transfer_encoding(const struct http_hfield *f, int *chunked, struct e
 			;
 		if (t == s)
 			continue;
-		if (*chunked || !ieq(f->value + s, t - s, "chunked"))
+		if (*chunked || !text_ieq(f->value + s, t - s, "chunked"))
 			return err_set(e, 0, "unsupported Transfer-Encoding '%.*s'",
 				       (int)(t - s > 32 ? 32 : t - s), f->value + s);
 		*chunked = 1;
@@ -339,13 +334,13 @@ static int head_semantics(struct http_head *h, struct err *e)
 	h->close = h->minor == 0;
 	for (size_t i = 0; i < h->nfields; i++) {
 		const struct http_hfield *f = &h->fields[i];
-		if (ieq(f->name, f->name_len, "content-length")) {
+		if (text_ieq(f->name, f->name_len, "content-length")) {
 			if (content_length(f, &h->content_length, e) < 0)
 				return -1;
-		} else if (ieq(f->name, f->name_len, "transfer-encoding")) {
+		} else if (text_ieq(f->name, f->name_len, "transfer-encoding")) {
 			if (transfer_encoding(f, &h->chunked, e) < 0)
 				return -1;
-		} else if (ieq(f->name, f->name_len, "connection") && has_token(f, "close")) {
+		} else if (text_ieq(f->name, f->name_len, "connection") && has_token(f, "close")) {
 			h->close = 1;
 		}
 	}
@@ -389,7 +384,7 @@ const struct http_hfield *http_head_find(const struct http_head *h, const char *
 					 size_t nth)
 {
 	for (size_t i = 0; i < h->nfields; i++)
-		if (ieq(h->fields[i].name, h->fields[i].name_len, name) && nth-- == 0)
+		if (text_ieq(h->fields[i].name, h->fields[i].name_len, name) && nth-- == 0)
 			return &h->fields[i];
 	return NULL;
 }

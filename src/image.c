@@ -9,6 +9,7 @@
 #include "layer.h"
 #include "sha256.h"
 #include "store.h"
+#include "text.h"
 
 void image_info_free(struct image_info *im)
 {
@@ -126,7 +127,7 @@ struct match {
 	size_t wantlen;
 	int n;
 	char names[MAX_MATCHES][IMGREF_ENCODED_MAX];
-	char refs[MAX_MATCHES][IMGREF_ENCODED_MAX + 16];
+	char refs[MAX_MATCHES][IMGREF_REF_MAX];
 	char commits[MAX_MATCHES][65];
 	char ids[MAX_MATCHES][72];
 };
@@ -167,8 +168,10 @@ static int resolve_by_id(struct store *s, const char *what, struct image_info *i
 		return err_setc(e, ERR_NOT_FOUND, 0, "no such image");
 	for (int i = 0; i < m.n; i++) {
 		distinct += strcmp(m.ids[i], m.ids[0]) != 0;
-		len += snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s (%.12s)",
-				len ? ", " : "", m.names[i], m.ids[i] + 7);
+		/* a list for the message: cut short when long, never past list */
+		if (len < sizeof list)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%.12s)",
+						len ? ", " : "", m.names[i], m.ids[i] + 7);
 	}
 	if (distinct)
 		return err_set(e, 0, "ambiguous image ID; it matches %s", list);
@@ -178,21 +181,11 @@ static int resolve_by_id(struct store *s, const char *what, struct image_info *i
 	return 0;
 }
 
-static int is_hex(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!strchr("0123456789abcdef", *s))
-			return 0;
-	return 1;
-}
-
 int image_resolve_id(struct store *s, const char *what, struct image_info *im, struct err *e)
 {
-	int full = !strncmp(what, "sha256:", 7) || (is_hex(what) && strlen(what) == 64);
+	int full = !strncmp(what, "sha256:", 7) || (strlen(what) == 64 && text_is_lower_hex(what, 64));
 
-	if (!full && !(is_hex(what) && strlen(what) >= 4 && strlen(what) < 64))
+	if (!full && !(strlen(what) >= 4 && strlen(what) < 64 && text_is_lower_hex(what, strlen(what))))
 		return 0;
 	if (resolve_by_id(s, what, im, e) == 0)
 		return 1;
@@ -203,8 +196,7 @@ int image_resolve_id(struct store *s, const char *what, struct image_info *im, s
 int image_resolve(struct store *s, const char *what, struct image_info *im, struct err *e)
 {
 	struct imgref r;
-	char name[IMGREF_FORMAT_MAX], enc[IMGREF_ENCODED_MAX], ref[IMGREF_ENCODED_MAX + 16];
-	char commit[65];
+	char name[IMGREF_FORMAT_MAX], ref[IMGREF_REF_MAX], commit[65];
 	int have;
 
 	if ((have = image_resolve_id(s, what, im, e)) != 0)
@@ -212,14 +204,14 @@ int image_resolve(struct store *s, const char *what, struct image_info *im, stru
 	if (imgref_parse_name(&r, what, strlen(what), e) < 0)
 		return -1;
 	imgref_format(&r, name, sizeof name);
-	imgref_encode_ostree(name, enc, sizeof enc);
-	snprintf(ref, sizeof ref, "ociimage/%s", enc);
+	if (imgref_ostree_ref(name, ref, sizeof ref) < 0)
+		return err_set(e, ENAMETOOLONG, "'%s'", name);
 	if ((have = store_ref_get(s, ref, commit, e)) < 0)
 		return -1;
 	if (!have && imgref_atomic_short(&r, name, sizeof name) == 1) {
 		/* Atomic stored unqualified names: gscrivano_2Fetcd_3Alatest. */
-		imgref_encode_ostree(name, enc, sizeof enc);
-		snprintf(ref, sizeof ref, "ociimage/%s", enc);
+		if (imgref_ostree_ref(name, ref, sizeof ref) < 0)
+			return err_set(e, ENAMETOOLONG, "'%s'", name);
 		if ((have = store_ref_get(s, ref, commit, e)) < 0)
 			return -1;
 	}
@@ -434,8 +426,9 @@ static int pin_user(void *ctx, const char *ref, const char *commit, struct err *
 		name[dot - name] = '\0';
 	if (u->len && strstr(u->out, name))
 		return 0;
-	u->len += snprintf(u->out + u->len, u->len < u->outsz ? u->outsz - u->len : 0, "%s%s",
-			   u->len ? ", " : "", name);
+	if (u->len < u->outsz)
+		u->len += (size_t)snprintf(u->out + u->len, u->outsz - u->len, "%s%s",
+					   u->len ? ", " : "", name);
 	return 0;
 }
 

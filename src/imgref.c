@@ -538,6 +538,20 @@ small:
 	return -1;
 }
 
+int imgref_ostree_ref(const char *name, char *out, size_t outsz)
+{
+	static const char prefix[] = "ociimage/";
+
+	if (outsz < sizeof prefix || imgref_encode_ostree(name, out + sizeof prefix - 1,
+							  outsz - sizeof prefix + 1) < 0) {
+		if (outsz)
+			out[0] = '\0';
+		return -1;
+	}
+	memcpy(out, prefix, sizeof prefix - 1);
+	return 0;
+}
+
 static int upper_hex(int c)
 {
 	if (c >= '0' && c <= '9')

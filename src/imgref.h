@@ -111,6 +111,10 @@ size_t imgref_format_source(const struct imgref *r, char *out, size_t outsz);
  * "docker.io_2Flibrary_2Fbusybox_3Alatest".  No "ociimage/" prefix: the
  * caller adds it.  0, or -1 (out = "") when outsz is too small. */
 int imgref_encode_ostree(const char *name, char *out, size_t outsz);
+/* The image's OSTree ref, "ociimage/" and the encoded name; a buffer of
+ * IMGREF_REF_MAX always suffices.  0, or -1 (out = "") when too small. */
+#define IMGREF_REF_MAX (IMGREF_ENCODED_MAX + 16)
+int imgref_ostree_ref(const char *name, char *out, size_t outsz);
 /* The inverse.  Only the exact output of the encoder is accepted: "_XX"
  * with two UPPERCASE hex digits naming a byte the encoder escapes (not NUL,
  * not [A-Za-z0-9.-]), and no other byte outside [A-Za-z0-9.-_]; so every

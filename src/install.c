@@ -119,10 +119,14 @@ static int do_install(struct inst *in, int ckfd, struct err *e)
 		journal_rollback(&j, &in->c->tgt, in->s, &undo);
 		goto out;
 	}
+	/* what the container now holds on the host, as it holds its files */
 	for (size_t i = 0; i < in->plan.nown; i++)
 		if (in->plan.own[i].kept)
 			cli_say(in->c, "Reusing %s, kept from an earlier install of %s\n",
 				in->plan.own[i].path, in->name);
+		else if (in->plan.own[i].created && !in->plan.own[i].reused && !in->c->atomic)
+			cli_say(in->c, "Claiming %s (made by systemd-tmpfiles)\n",
+				in->plan.own[i].path);
 	if (slot_activate(&x, -1, 0, offline ? SLOT_OFFLINE : 0, e) < 0 ||
 	    install_record_places(ckfd, &in->owners, &in->plan, e) < 0 ||
 	    enable(in->c, in->name, e) < 0) {

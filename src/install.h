@@ -39,6 +39,11 @@ int install_record_places(int ckfd, const struct owners *o, const struct plan *p
 			  struct err *e);
 
 /* Helpers shared by the install verbs (install_util.c). */
+/* A container NAME: [A-Za-z0-9][A-Za-z0-9_.-]*, at most SC_NAME_MAX bytes.
+ * The buffers of names built from it (NAME.N, NAME.service, its lock,
+ * journal and owners record) are sized from this bound, so they are
+ * formatted without a truncation check. */
+#define SC_NAME_MAX 64
 int sc_valid_name(const char *name);
 int sc_systemd_running(const struct cli *c);
 /* Run argv (no shell) and wait; with show, print the command line first

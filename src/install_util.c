@@ -15,7 +15,7 @@ int sc_valid_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > 64 || !strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+	if (n == 0 || n > SC_NAME_MAX || !strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
 					 name[0]))
 		return 0;
 	for (size_t i = 1; i < n; i++)

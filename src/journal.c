@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "cli.h"
 #include "path.h"
 #include "pull.h"
@@ -125,19 +126,17 @@ void journal_free(struct journal *j)
 
 int journal_load(int checkout_fd, const char *file, struct journal *j, struct err *e)
 {
-	char *buf = NULL, *line, *save = NULL;
-	int fd = openat(checkout_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	_cleanup_fd_ int fd = openat(checkout_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return err_set(e, errno, "journal '%s'", file);
-	buf = malloc(JOURNAL_MAX_BYTES + 1);
-	n = buf ? util_pread_all(fd, buf, JOURNAL_MAX_BYTES, 0) : -1;
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return err_set(e, buf ? errno : ENOMEM, "journal '%s'", file);
-	}
+	if (!(buf = malloc(JOURNAL_MAX_BYTES + 1)))
+		return err_set(e, ENOMEM, "journal '%s'", file);
+	if ((n = util_pread_all(fd, buf, JOURNAL_MAX_BYTES, 0)) < 0)
+		return err_set(e, errno, "journal '%s'", file);
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *sp = strchr(line, ' ');
@@ -158,12 +157,9 @@ int journal_load(int checkout_fd, const char *file, struct journal *j, struct er
 		/* "path" is what journals of earlier versions called a target */
 		for (size_t k = 0; k < sizeof kind_names / sizeof kind_names[0]; k++)
 			if (!strcmp(line, kind_names[k]) || (k == JOURNAL_TARGET && !strcmp(line, "path")))
-				if (journal_add(j, (enum journal_kind)k, sp + 1, e) < 0) {
-					free(buf);
+				if (journal_add(j, (enum journal_kind)k, sp + 1, e) < 0)
 					return -1;
-				}
 	}
-	free(buf);
 	return 0;
 }
 
@@ -175,7 +171,8 @@ int journal_lock(int checkout_fd, const char *name, int *fd, struct err *e)
 
 	/* Lock files must outlive every holder, so they live with the store,
 	 * not among the deployments an uninstall clears. */
-	snprintf(rel, sizeof rel, ".storage/locks/%s.lock", name);
+	if (path_fmt(rel, sizeof rel, e, ".storage/locks/%s.lock", name) < 0)
+		return err_wrap(e, "lock");
 	pfd = path_open_parent(checkout_fd, rel, PATH_NO_SYMLINKS, &base, 0700, NULL, NULL, e);
 	if (pfd < 0)
 		return err_wrap(e, "lock");
@@ -205,7 +202,9 @@ int journal_try_lock(int checkout_fd, const char *name, int *fd)
 {
 	char rel[128];
 
-	snprintf(rel, sizeof rel, ".storage/locks/%s.lock", name);
+	*fd = -1;
+	if (path_fmt(rel, sizeof rel, NULL, ".storage/locks/%s.lock", name) < 0)
+		return 1;   /* no such lock can exist */
 	*fd = path_openat(checkout_fd, rel, PATH_NO_SYMLINKS, O_RDWR, 0);
 	if (*fd < 0)
 		return 1;   /* never locked: nobody runs on it */

@@ -121,24 +121,14 @@ static int first_error(struct layer_import *li, struct err *e)
 
 static const struct tar_callbacks tar_cb = { on_entry, on_data, on_entry_end };
 
-static int valid_digest(const char *d)
-{
-	if (!d || strncmp(d, "sha256:", 7) || strlen(d) != 71)
-		return 0;
-	for (int i = 7; i < 71; i++)
-		if (!strchr("0123456789abcdef", d[i]))
-			return 0;
-	return 1;
-}
-
 int layer_import_begin(struct store *s, const struct layer_expect *x, layer_warn_fn warn,
 		       void *wctx, struct layer_import **out, struct err *e)
 {
 	struct layer_import *li;
 
-	if (x->diff_id && !valid_digest(x->diff_id))
+	if (x->diff_id && !sha256_digest_ok(x->diff_id, strlen(x->diff_id)))
 		return err_set(e, 0, "diff ID '%s' is not a sha256 digest", x->diff_id);
-	if (x->blob_digest && !valid_digest(x->blob_digest))
+	if (x->blob_digest && !sha256_digest_ok(x->blob_digest, strlen(x->blob_digest)))
 		return err_set(e, 0, "blob digest '%s' is not a sha256 digest", x->blob_digest);
 	li = calloc(1, sizeof *li);
 	if (!li)

@@ -113,8 +113,8 @@ static int bare(const char *verb)
 }
 
 /* The read-only mount among those the verb writes to: the root, CHECKOUT and
- * the repository (host paths under --root).  Found with stat and statvfs
- * alone, so it works without /proc. */
+ * the repository (host paths under --root).  statvfs says read-only per
+ * mount; util_mount_point_path names it, without /proc too. */
 static int readonly_mount(struct cli *c, char *mnt, size_t mntsz)
 {
 	const char *root = c->root ? c->root : "/";

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "authhdr.h"
+#include "base64.h"
 #include "text.h"
 #include "util.h"
 
@@ -378,7 +378,7 @@ static int parse_userinfo(const char *s, size_t len, struct net_proxy *p, struct
 	if (pct_decode(s, ul, user, sizeof user) < 0 ||
 	    (colon && pct_decode(colon + 1, len - ul - 1, pass, sizeof pass) < 0))
 		return err_set(e, 0, "malformed or too long proxy credentials");
-	rc = authhdr_basic(user, pass, p->auth, sizeof p->auth, e);
+	rc = base64_basic_credentials(user, pass, p->auth, sizeof p->auth, e);
 	explicit_bzero(user, sizeof user);
 	explicit_bzero(pass, sizeof pass);
 	return rc;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "json.h"
 #include "path.h"
 #include "util.h"
@@ -29,7 +30,7 @@ void owners_free(struct owners *o)
 
 static int parse_record(const char *buf, size_t len, struct owner *r, struct err *e)
 {
-	struct json *j = NULL;
+	_cleanup_json_ struct json *j = NULL;
 	int places;
 
 	memset(r, 0, sizeof *r);
@@ -49,28 +50,26 @@ static int parse_record(const char *buf, size_t len, struct owner *r, struct err
 		else
 			free(p);
 	}
-	json_free(j);
 	return r->name[0] ? 0 : err_set(e, 0, "no name");
 }
 
 int owners_load(int ckfd, struct owners *o, struct err *e)
 {
-	int dfd = path_openat(ckfd, DIR_, PATH_NO_SYMLINKS, O_RDONLY | O_DIRECTORY, 0);
+	_cleanup_fd_ int dfd = path_openat(ckfd, DIR_, PATH_NO_SYMLINKS, O_RDONLY | O_DIRECTORY, 0);
+	_cleanup_dir_ DIR *d = NULL;
 	struct dirent *de;
-	DIR *d;
 
 	o->v = NULL;
 	o->n = 0;
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : err_set(e, errno, "'%s'", DIR_);
-	if (!(d = fdopendir(dfd))) {
-		close(dfd);
+	if (!(d = fdopendir(dfd)))
 		return err_set(e, errno, "'%s'", DIR_);
-	}
+	dfd = -1;   /* d owns it now */
 	while ((de = readdir(d))) {
-		char *buf;
+		_cleanup_fd_ int fd = -1;
+		_cleanup_free_ char *buf = NULL;
 		ssize_t n;
-		int fd;
 		struct owner *v;
 
 		if (de->d_name[0] == '.' || !(v = realloc(o->v, (o->n + 1) * sizeof *v)))
@@ -79,14 +78,10 @@ int owners_load(int ckfd, struct owners *o, struct err *e)
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		buf = fd >= 0 ? malloc(RECORD_MAX) : NULL;
 		n = buf ? util_pread_all(fd, buf, RECORD_MAX, 0) : -1;
-		if (fd >= 0)
-			close(fd);
 		/* A record we cannot read holds nothing: say nothing, claim nothing. */
 		if (n >= 0 && parse_record(buf, (size_t)n, &o->v[o->n], e) == 0)
 			o->n++;
-		free(buf);
 	}
-	closedir(d);
 	return 0;
 }
 
@@ -137,8 +132,9 @@ int owners_write(int ckfd, const struct owner *rec, struct err *e)
 		return err_set(e, ENOMEM, "owners");
 	}
 	buf_putc(&b, '\n');
-	snprintf(path, sizeof path, DIR_ "/%s", rec->name);
-	r = path_write_atomic(ckfd, path, b.data, b.len, 0600, e);
+	r = path_fmt(path, sizeof path, e, DIR_ "/%s", rec->name);
+	if (r == 0)
+		r = path_write_atomic(ckfd, path, b.data, b.len, 0600, e);
 	buf_free(&b);
 	return r;
 }
@@ -147,6 +143,7 @@ int owners_drop(int ckfd, const char *name, struct err *e)
 {
 	char path[128];
 
-	snprintf(path, sizeof path, DIR_ "/%s", name);
+	if (path_fmt(path, sizeof path, e, DIR_ "/%s", name) < 0)
+		return -1;
 	return path_remove(ckfd, path, e);
 }

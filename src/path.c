@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "util.h"
 
 enum { MAX_HOPS = 40, MAX_DEPTH = 256 };
@@ -423,7 +425,9 @@ int path_write_atomic(int dirfd, const char *path, const void *buf, size_t len, 
 {
 	char tmp[NAME_MAX + 1];
 	const char *base;
-	int pfd = path_open_parent(dirfd, path, PATH_NO_SYMLINKS, &base, 0755, NULL, NULL, e), fd;
+	_cleanup_fd_ int pfd = path_open_parent(dirfd, path, PATH_NO_SYMLINKS, &base, 0755, NULL,
+						NULL, e);
+	int fd;
 	unsigned n = 0;
 
 	if (pfd < 0)
@@ -432,27 +436,20 @@ int path_write_atomic(int dirfd, const char *path, const void *buf, size_t len, 
 		temp_name(tmp, sizeof tmp, base, n);
 		fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	} while (fd < 0 && errno == EEXIST && ++n < 100);
-	if (fd < 0) {
-		err_set(e, errno, "write '%s'", path);
-		close(pfd);
-		return -1;
-	}
+	if (fd < 0)
+		return err_set(e, errno, "write '%s'", path);
 	if (fchmod(fd, mode) < 0 || util_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		err_set(e, errno, "write '%s'", path);
 		close(fd);
-		goto undo;
+		unlinkat(pfd, tmp, 0);
+		return -1;
 	}
 	if (close(fd) < 0 || renameat(pfd, tmp, pfd, base) < 0) {
 		err_set(e, errno, "write '%s'", path);
-		goto undo;
+		unlinkat(pfd, tmp, 0);
+		return -1;
 	}
-	fd = sync_dirfd(pfd, path, e);
-	close(pfd);
-	return fd;
-undo:
-	unlinkat(pfd, tmp, 0);
-	close(pfd);
-	return -1;
+	return sync_dirfd(pfd, path, e);
 }
 
 int path_symlink_atomic(int dirfd, const char *path, const char *target, struct err *e)
@@ -548,6 +545,24 @@ int path_remove_empty_dir(int dirfd, const char *path, struct err *e)
 	}
 	close(pfd);
 	return r;
+}
+
+int path_fmt(char *out, size_t outsz, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, outsz, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < outsz)
+		return 0;
+	if (e)
+		err_set(e, ENAMETOOLONG, "'%.80s...'", outsz ? out : "");
+	if (outsz)
+		out[0] = '\0';
+	errno = ENAMETOOLONG;
+	return -1;
 }
 
 int path_join(char *out, size_t outsz, const char *a, const char *b)

@@ -80,6 +80,11 @@ int path_sync_parent(int dirfd, const char *path, struct err *e);
 /* out = a "/" b, b's leading '/' dropped ("/" + "etc" = "/etc"); -1 with
  * ENAMETOOLONG when it does not fit (out is then ""). */
 int path_join(char *out, size_t outsz, const char *a, const char *b);
+/* snprintf for a path, a name or a ref, which may never be cut short: 0, or
+ * -1 with errno ENAMETOOLONG, out "" and (e not NULL) e naming the start of
+ * what did not fit. */
+int path_fmt(char *out, size_t outsz, struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* For tests: 1 makes every call take the component walk (as on a kernel
  * without openat2), 0 back to the kernel's resolution. */

@@ -97,7 +97,7 @@ static int read_record(const struct paths *p, char *out, int *found, struct err 
 			return 0;
 		return err_set(e, errno, "open '%s'", rec);
 	}
-	n = read(fd, buf, sizeof buf - 1);
+	n = util_pread_all(fd, buf, sizeof buf - 1, 0);
 	close(fd);
 	if (n < 0)
 		return err_set(e, errno, "read '%s'", rec);
@@ -149,10 +149,46 @@ int paths_repo_is_system(const struct paths *p)
 	return !strcmp(p->repo, SC_SYSTEM_REPO);
 }
 
+static const char *const alias_place[TARGET_ALIASES][2] = {
+	{ "/usr/local", "/var/usrlocal" },
+	{ "/opt", "/var/opt" },
+};
+
+/* Whether the target's place is a symlink to exactly its OSTree /var
+ * directory ("../var/usrlocal", "var/opt", or the absolute path). */
+static int ostree_link(const struct target *t, int i)
+{
+	const char *place = alias_place[i][0], *var_dir = alias_place[i][1], *rel, *base;
+	char link[PATH_MAX], want_rel[PATH_MAX];
+	struct err ignore;
+	ssize_t n;
+	int pfd;
+
+	pfd = path_open_parent(t->root, place, PATH_NO_SYMLINKS, &base, -1, NULL, NULL, &ignore);
+	if (pfd < 0)
+		return 0;
+	n = readlinkat(pfd, base, link, sizeof link - 1);
+	close(pfd);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (!strcmp(link, var_dir))
+		return 1;
+	/* relative to the place's parent: one "../" a level below the root */
+	rel = var_dir + 1;
+	want_rel[0] = '\0';
+	for (const char *c = place + 1; (c = strchr(c, '/')); c++)
+		strcat(want_rel, "../");
+	strcat(want_rel, rel);
+	return !strcmp(link, want_rel);
+}
+
 int target_open(struct target *t, const struct paths *p, struct err *e)
 {
 	t->root = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	t->var = -1;
+	for (int i = 0; i < TARGET_ALIASES; i++)
+		t->alias[i] = -1;
 	if (t->root < 0)
 		return err_set(e, errno, "open root '%s'", p->root);
 	if (p->var_host[0] && (t->var = open(p->var_host, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -160,6 +196,15 @@ int target_open(struct target *t, const struct paths *p, struct err *e)
 		close(t->root);
 		t->root = -1;
 		return err_set(e, saved, "open '%s'", p->var_host);
+	}
+	for (int i = 0; i < TARGET_ALIASES; i++) {
+		const char *rel;
+		int dfd;
+		if (!ostree_link(t, i))
+			continue;
+		/* a real directory, no symlink on the way; missing: paths_prepare */
+		dfd = target_at(t, alias_place[i][1], &rel);
+		t->alias[i] = path_openat(dfd, rel, PATH_NO_SYMLINKS, O_PATH | O_DIRECTORY, 0);
 	}
 	return 0;
 }
@@ -171,10 +216,23 @@ void target_close(struct target *t)
 	if (t->var > 0)
 		close(t->var);
 	t->root = t->var = -1;
+	for (int i = 0; i < TARGET_ALIASES; i++) {
+		if (t->alias[i] > 0)
+			close(t->alias[i]);
+		t->alias[i] = -1;
+	}
 }
 
 int target_at(const struct target *t, const char *path, const char **rel)
 {
+	for (int i = 0; i < TARGET_ALIASES; i++) {
+		size_t n = strlen(alias_place[i][0]);
+		if (t->alias[i] >= 0 && !strncmp(path, alias_place[i][0], n) &&
+		    (path[n] == '/' || !path[n])) {
+			*rel = path + n;
+			return t->alias[i];
+		}
+	}
 	if (t->var >= 0 && (!strncmp(path, "/var/", 5) || !strcmp(path, "/var"))) {
 		*rel = path + 4;
 		return t->var;
@@ -249,11 +307,17 @@ int target_mkdirs(const struct target *t, const char *path, unsigned mode, int e
 
 /* CHECKOUT and the private repo's parent hold setuid files and files owned by
  * host uids: no host user may reach them (CVE-2021-41091 class). */
-int paths_prepare(const struct paths *p, const struct target *t, struct err *e)
+int paths_prepare(const struct paths *p, struct target *t, struct err *e)
 {
 	char storage[PATH_MAX];
 	int fd;
 
+	for (int i = 0; i < TARGET_ALIASES; i++) {
+		if (t->alias[i] >= 0 || !ostree_link(t, i))
+			continue;
+		if ((t->alias[i] = target_mkdirs(t, alias_place[i][1], 0755, 0, e)) < 0)
+			return -1;
+	}
 	if (path_join(storage, sizeof storage, p->checkout, ".storage") < 0)
 		return err_set(e, ENAMETOOLONG, "checkout '%s'", p->checkout);
 	fd = target_mkdirs(t, storage, 0700, 1, e);

@@ -46,10 +46,18 @@ int paths_repo_is_system(const struct paths *p);
 /* The target's directories, opened once (O_PATH, close-on-exec): its root,
  * and the directory that stands for its /var when an OSTree stateroot holds
  * it (else -1).  Every file the verbs read or write on the target is
- * reached from these with path.c, never by joining strings. */
+ * reached from these with path.c, never by joining strings.
+ *
+ * OSTree systems make /usr/local and /opt symlinks into /var (to
+ * var/usrlocal and var/opt): where the target's link is exactly that, the
+ * directory it names stands for the place (alias, else -1), so host files
+ * reach it without any symlink being followed on the way.  Any other
+ * symlink there is refused by the walk as before. */
+#define TARGET_ALIASES 2
 struct target {
 	int root;
 	int var;
+	int alias[TARGET_ALIASES];    /* /usr/local, /opt */
 };
 
 int target_open(struct target *t, const struct paths *p, struct err *e);
@@ -69,9 +77,11 @@ int target_mkdirs(const struct target *t, const char *path, unsigned mode, int e
 		  struct err *e);
 
 /* Create CHECKOUT and CHECKOUT/.storage (both 0700: they hold setuid files
- * and files owned by host uids, CVE-2021-41091 class).  An O_PATH fd of
- * CHECKOUT.  Called by verbs that write. */
-int paths_prepare(const struct paths *p, const struct target *t, struct err *e);
+ * and files owned by host uids, CVE-2021-41091 class), and the /var
+ * directory an OSTree-style /usr/local or /opt link names when it is
+ * missing (as OSTree's tmpfiles would at boot; the alias is opened).  An
+ * O_PATH fd of CHECKOUT.  Called by verbs that write. */
+int paths_prepare(const struct paths *p, struct target *t, struct err *e);
 
 /* Record the repository choice in CHECKOUT/.storage/repo-path when none is
  * recorded, so it never flips between boots.  Called only once the

@@ -406,15 +406,16 @@ static int check_names_free(struct ctx *x, struct err *e)
 	    check_writable(x, "/etc/tmpfiles.d", e) < 0)
 		return -1;
 	for (size_t i = 0; i < x->p->nwants; i++) {
-		snprintf(t, sizeof t, "/etc/systemd/system/%s", x->p->wants[i]);
-		if (check_writable(x, t, e) < 0)
+		if (path_fmt(t, sizeof t, e, "/etc/systemd/system/%s", x->p->wants[i]) < 0 ||
+		    check_writable(x, t, e) < 0)
 			return -1;
 	}
 	if (x->in->update)
 		return 0;   /* they are NAME's own */
 
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(t, sizeof t, "%s/%s.service", dirs[i], x->p->name);
+		if (path_fmt(t, sizeof t, e, "%s/%s.service", dirs[i], x->p->name) < 0)
+			return err_wrap(e, "unit");
 		if (target_has(x->in, t))
 			return err_set(e, 0, "unit '%s' already exists: not ours to replace", t);
 	}

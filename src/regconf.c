@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "toml.h"
 #include "util.h"
 
@@ -623,17 +624,19 @@ static int read_system(struct regconf *c, const char *root, struct err *e)
 		return err_set(e, ENAMETOOLONG, "--root");
 	/* the running user's own files make sense only for the running system */
 	if (!in_root && home && *home &&
-	    snprintf(user, sizeof user, "%s/.config/containers/registries.conf", home) < (int)sizeof user &&
-	    !exists(user))
+	    (path_fmt(user, sizeof user, NULL, "%s/.config/containers/registries.conf", home) < 0 ||
+	     !exists(user)))
 		user[0] = '\0';
-	snprintf(p, sizeof p, "%s/registries.conf", dir);
+	if (path_fmt(p, sizeof p, e, "%s/registries.conf", dir) < 0)
+		return err_wrap(e, "--root");
 	if (read_one(c, user[0] ? user : p, 0, 1, 0, e) < 0)
 		return -1;
-	snprintf(p, sizeof p, "%s/registries.conf.d", dir);
+	if (path_fmt(p, sizeof p, e, "%s/registries.conf.d", dir) < 0)
+		return err_wrap(e, "--root");
 	if (!user[0] && read_dropins(c, p, e) < 0)
 		return -1;
 	if (!in_root && home && *home &&
-	    snprintf(p, sizeof p, "%s/.config/containers/registries.conf.d", home) < (int)sizeof p &&
+	    path_fmt(p, sizeof p, NULL, "%s/.config/containers/registries.conf.d", home) == 0 &&
 	    read_dropins(c, p, e) < 0)
 		return -1;
 	return 0;

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "json.h"
 #include "net.h"
+#include "path.h"
 #include "tls.h"
 
 enum { ERRDOC_MAX = 65536, CERT_FILES_MAX = 64, BACKOFF_MS = 250 };
@@ -74,17 +75,20 @@ static int load_one(struct tls_config *t, const char *dir, const char *name, str
 	size_t n = strlen(name);
 	struct stat st;
 
-	snprintf(p, sizeof p, "%s/%s", dir, name);
+	if (path_fmt(p, sizeof p, e, "%s/%s", dir, name) < 0)
+		return err_wrap(e, "certificate directory");
 	if (has_suffix(name, ".crt"))
 		return tls_config_add_ca_file(t, p, e);
 	if (has_suffix(name, ".cert")) {
-		snprintf(k, sizeof k, "%s/%.*s.key", dir, (int)(n - 5), name);
+		if (path_fmt(k, sizeof k, e, "%s/%.*s.key", dir, (int)(n - 5), name) < 0)
+			return err_wrap(e, "client certificate '%s'", p);
 		if (stat(k, &st) < 0)
 			return err_set(e, 0, "client certificate '%s' has no key '%s'", p, k);
 		return tls_config_add_client_cert(t, p, k, e);
 	}
 	if (has_suffix(name, ".key")) {
-		snprintf(k, sizeof k, "%s/%.*s.cert", dir, (int)(n - 4), name);
+		if (path_fmt(k, sizeof k, e, "%s/%.*s.cert", dir, (int)(n - 4), name) < 0)
+			return err_wrap(e, "key '%s'", p);
 		if (stat(k, &st) < 0)
 			return err_set(e, 0, "key '%s' has no client certificate '%s'", p, k);
 	}
@@ -494,10 +498,13 @@ int registry_open(const struct registry_options *o, struct registry **out, struc
 	*out = NULL;
 	if (!r)
 		return err_set(e, ENOMEM, "registry");
-	snprintf(r->label, sizeof r->label, "%s", o->registry);
-	snprintf(r->host, sizeof r->host, "%s", o->api_host);
-	snprintf(r->path, sizeof r->path, "%s", o->path);
-	snprintf(r->scope, sizeof r->scope, "repository:%s:pull", o->path);
+	if (path_fmt(r->label, sizeof r->label, e, "%s", o->registry) < 0 ||
+	    path_fmt(r->host, sizeof r->host, e, "%s", o->api_host) < 0 ||
+	    path_fmt(r->path, sizeof r->path, e, "%s", o->path) < 0 ||
+	    path_fmt(r->scope, sizeof r->scope, e, "repository:%s:pull", o->path) < 0) {
+		err_wrap(e, "registry");
+		goto fail;
+	}
 	r->tls_verify = o->tls_verify;
 	r->plain_first = o->plain_first && !o->tls_verify;
 	r->note = o->note;
@@ -554,7 +561,8 @@ int registry_get_manifest(struct registry *r, const char *ref, char **body, size
 
 	*body = NULL;
 	ctype[0] = '\0';
-	snprintf(target, sizeof target, "/v2/%s/manifests/%s", r->path, ref);
+	if (path_fmt(target, sizeof target, e, "/v2/%s/manifests/%s", r->path, ref) < 0)
+		return err_wrap(e, "manifest");
 	snprintf(what, sizeof what, "manifest '%s%s%s'", r->path, strchr(ref, ':') ? "@" : ":", ref);
 	if (get(r, &g, &resp, e) < 0)
 		return -1;
@@ -602,7 +610,8 @@ static int open_blob(struct registry *r, const char *digest, int64_t size, uint6
 	struct get g = { target, NULL, NULL, 1, 0 };
 	int s;
 
-	snprintf(target, sizeof target, "/v2/%s/blobs/%s", r->path, digest);
+	if (path_fmt(target, sizeof target, e, "/v2/%s/blobs/%s", r->path, digest) < 0)
+		return err_wrap(e, "blob");
 	snprintf(what, sizeof what, "blob %s", digest);
 	snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)from);
 	g.range = from ? range : NULL;

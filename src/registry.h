@@ -165,8 +165,6 @@ int registry_layer_type_ok(const char *media_type);
  *   "no image for linux/riscv64 in the index; it offers linux/amd64, linux/arm64" */
 int registry_index_choose(const struct registry_manifest *ix,
 			  const struct registry_platform *want, size_t *out, struct err *e);
-/* 1 when s is "sha256:" followed by 64 lowercase hex digits. */
-int registry_digest_ok(const char *s, size_t len);
 
 /* ---- client ---- */
 

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "json.h"
+#include "sha256.h"
 
 /* ---- platforms ---- */
 
@@ -171,16 +172,6 @@ int registry_platform_host(struct registry_platform *p, struct err *e)
 
 /* ---- manifests ---- */
 
-int registry_digest_ok(const char *s, size_t len)
-{
-	if (len != 71 || memcmp(s, "sha256:", 7))
-		return 0;
-	for (size_t i = 7; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 int registry_layer_type_ok(const char *mt)
 {
 	static const char *const ok[] = {
@@ -268,7 +259,7 @@ static int read_desc(const struct json *j, int node, struct registry_desc *d, co
 	if (json_kind(j, dn) != JSON_STRING)
 		return err_set(e, 0, "%s: no digest", what);
 	raw = json_raw(j, dn, &dl);
-	if (dl < 2 || !registry_digest_ok(raw + 1, dl - 2)) {
+	if (dl < 2 || !sha256_digest_ok(raw + 1, dl - 2)) {
 		if (dl > 2 && memchr(raw + 1, ':', dl - 2) && memcmp(raw + 1, "sha256:", 7))
 			return err_set(e, 0, "%s: unsupported digest algorithm", what);
 		return err_set(e, 0, "%s: digest is not sha256:<64 hex digits>", what);

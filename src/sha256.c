@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "text.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define SHA256_HAVE_SHANI 1
 #include <cpuid.h>
@@ -420,4 +422,10 @@ void sha256_hex(const uint8_t d[SHA256_DIGEST_LEN], char out[SHA256_HEX_LEN + 1]
 		out[2 * i + 1] = digits[d[i] & 15];
 	}
 	out[SHA256_HEX_LEN] = '\0';
+}
+
+int sha256_digest_ok(const char *s, size_t len)
+{
+	return len == 7 + SHA256_HEX_LEN && !memcmp(s, "sha256:", 7) &&
+	       text_is_lower_hex(s + 7, SHA256_HEX_LEN);
 }

@@ -38,6 +38,9 @@ void sha256_final(struct sha256 *s, uint8_t out[SHA256_DIGEST_LEN]);
 void sha256_oneshot(const void *buf, size_t len, uint8_t out[SHA256_DIGEST_LEN]);
 /* Lower-case hex, NUL-terminated (65 bytes written). */
 void sha256_hex(const uint8_t d[SHA256_DIGEST_LEN], char out[SHA256_HEX_LEN + 1]);
+/* 1 when s[0..len) is a digest as images write it: "sha256:" and 64
+ * lower-case hex digits. */
+int sha256_digest_ok(const char *s, size_t len);
 
 /* Name of the active block function: "sha-ni", "armv8" or "portable". */
 const char *sha256_impl(void);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "deploy.h"
 #include "hostfs.h"
 #include "install.h"
@@ -136,7 +137,8 @@ static int keep_host_files(const struct slot_ctx *x, const char *dir, struct pla
 		const char *base;
 		int pfd, fd, r;
 
-		snprintf(path, sizeof path, "%s/hostfs%s", dir, h->v[i].target);
+		if (path_fmt(path, sizeof path, e, "%s/hostfs%s", dir, h->v[i].target) < 0)
+			return err_wrap(e, "host file '%s'", h->v[i].target);
 		pfd = path_open_parent(x->ckfd, path, PATH_NO_SYMLINKS, &base, 0700, NULL, NULL, e);
 		if (pfd < 0)
 			return -1;
@@ -393,7 +395,8 @@ static int put_host_file(const struct slot_ctx *x, int to, const struct hostrec 
 	char src[PATH_MAX];
 	int fd, r;
 
-	snprintf(src, sizeof src, "%s.%d/hostfs%s", x->name, to, f->path);
+	if (path_fmt(src, sizeof src, e, "%s.%d/hostfs%s", x->name, to, f->path) < 0)
+		return err_wrap(e, "host file '%s'", f->path);
 	fd = path_openat(x->ckfd, src, PATH_NO_SYMLINKS, O_RDONLY, 0);
 	if (fd < 0)
 		return err_set(e, errno, "host file '%s': the deployment's copy", f->path);
@@ -507,15 +510,18 @@ static int enable_links(const struct slot_ctx *x, const struct slotinfo *a,
 	for (size_t i = 0; i < a->nwants; i++)
 		if (!has_want(b, a->wants[i])) {
 			char t[PATH_MAX];
-			snprintf(t, sizeof t, "/etc/systemd/system/%s/%s.service", a->wants[i], x->name);
-			if (remove_target(x, t, e) < 0)
+			if (path_fmt(t, sizeof t, e, "/etc/systemd/system/%s/%s.service", a->wants[i],
+				     x->name) < 0 ||
+			    remove_target(x, t, e) < 0)
 				return -1;
 		}
 	for (size_t i = 0; offline && i < b->nwants; i++) {
 		char t[PATH_MAX];
 		const char *rel;
 		int dfd;
-		snprintf(t, sizeof t, "/etc/systemd/system/%s/%s.service", b->wants[i], x->name);
+		if (path_fmt(t, sizeof t, e, "/etc/systemd/system/%s/%s.service", b->wants[i],
+			     x->name) < 0)
+			return -1;
 		dfd = target_at(&x->c->tgt, t, &rel);
 		if (path_symlink_atomic(dfd, rel, unit, e) < 0)
 			return -1;
@@ -636,8 +642,9 @@ int slot_recover(struct cli *c, struct err *e)
 {
 	struct store *s = NULL;
 	struct dirent *de;
-	DIR *d;
-	int ckfd, dfd, r = 0;
+	_cleanup_dir_ DIR *d = NULL;
+	_cleanup_fd_ int ckfd = -1, dfd = -1;
+	int r = 0;
 
 	if (cli_target(c, e) < 0)
 		return -1;
@@ -645,12 +652,9 @@ int slot_recover(struct cli *c, struct err *e)
 	if (ckfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	dfd = openat(ckfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		close(ckfd);
+	if (dfd < 0 || !(d = fdopendir(dfd)))
 		return 0;
-	}
+	dfd = -1;   /* d owns it now */
 	while (r == 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		journal_remove_stale_temp(ckfd, de->d_name);
@@ -659,8 +663,6 @@ int slot_recover(struct cli *c, struct err *e)
 			continue;
 		r = recover_one(c, ckfd, de->d_name, &s, e);
 	}
-	closedir(d);
-	close(ckfd);
 	store_free(s);
 	return r < 0 ? err_wrap(e, "recovering an interrupted operation") : 0;
 }

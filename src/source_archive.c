@@ -19,14 +19,6 @@ static void archive_blob_path(const char *digest, char *out)
 	snprintf(out, 80, "blobs/sha256/%.64s", digest + 7);
 }
 
-static int is_hex64(const char *s)
-{
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 int archive_name_hex(const char *path, char *hex)
 {
 	size_t n = strlen(path);
@@ -36,7 +28,7 @@ int archive_name_hex(const char *path, char *hex)
 		h = path + 13;
 	else if ((n == 68 && !strcmp(path + 64, ".tar")) || (n == 69 && !strcmp(path + 64, ".json")))
 		h = path;
-	if (!h || !is_hex64(h))
+	if (!h || !text_is_lower_hex(h, 64))
 		return 0;
 	memcpy(hex, h, 64);
 	hex[64] = '\0';

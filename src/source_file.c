@@ -16,6 +16,7 @@
 #include "source_archive.h"
 #include "tar.h"
 #include "text.h"
+#include "util.h"
 
 enum { READ_CHUNK = 256 << 10 };
 
@@ -64,7 +65,7 @@ static int build_index(struct tarfile *a, struct err *e)
 	if (tar_new(&t, &cb, a, e) < 0)
 		return -1;
 	for (;;) {
-		ssize_t n = pread(a->fd, blk, sizeof blk, (off_t)off);
+		ssize_t n = util_pread_all(a->fd, blk, sizeof blk, (off_t)off);
 		uint64_t skip;
 
 		if (n < 0) {
@@ -126,7 +127,7 @@ static int member_read(void *ctx, const char *path, size_t max, char **out, size
 	buf = malloc(x->size + 1);
 	if (!buf)
 		return err_set(e, ENOMEM, "'%s'", path);
-	n = pread(a->fd, buf, x->size, (off_t)x->off);
+	n = util_pread_all(a->fd, buf, x->size, (off_t)x->off);
 	if (n < 0 || (uint64_t)n != x->size) {
 		free(buf);
 		return err_set(e, n < 0 ? errno : 0, "read '%s'%s", path, n < 0 ? "" : ": archive truncated");
@@ -194,7 +195,7 @@ static int seekable(int fd)
 	unsigned char magic[2];
 
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	       !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
+	       !(util_pread_all(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
 }
 
 int source_archive_file_open(struct source *src, const struct imgref *ref,

@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "source_archive.h"
+#include "util.h"
 
 enum { READ_CHUNK = 256 << 10 };
 
@@ -71,30 +73,22 @@ static int member_read(void *ctx, const char *path, size_t max, char **out, size
 		       struct err *e)
 {
 	struct stat st;
-	char *buf;
+	_cleanup_free_ char *buf = NULL;
 	ssize_t n;
-	int fd = open_member(ctx, path, &st, e), saved;
+	_cleanup_fd_ int fd = open_member(ctx, path, &st, e);
 
 	if (fd < 0)
 		return -1;
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
+	if ((uint64_t)st.st_size > max)
 		return err_set(e, 0, "'%s' is larger than %zu bytes", path, max);
-	}
-	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
+	if (!(buf = malloc((size_t)st.st_size + 1)))
 		return err_set(e, ENOMEM, "read '%s'", path);
-	}
-	n = pread(fd, buf, (size_t)st.st_size, 0);
-	saved = errno;
-	close(fd);
-	if (n != st.st_size) {
-		free(buf);
-		return err_set(e, n < 0 ? saved : 0, "read '%s'%s", path,
+	n = util_pread_all(fd, buf, (size_t)st.st_size, 0);
+	if (n != st.st_size)
+		return err_set(e, n < 0 ? errno : 0, "read '%s'%s", path,
 			       n < 0 ? "" : ": it changed while read");
-	}
 	buf[n] = '\0';
-	*out = buf;
+	*out = take_ptr(&buf);
 	*len = (size_t)n;
 	return 0;
 }

@@ -1716,13 +1716,9 @@ int store_object_copy(struct store *s, const char *checksum, int dirfd, const ch
 	if (fd < 0)
 		return err_set(e, errno, "create '%s'", name);
 	while (g_input_stream_read_all(in, buf, sizeof buf, &n, NULL, &ge) && n > 0) {
-		for (gsize off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, n - off);
-			if (w < 0) {
-				err_set(e, errno, "write '%s'", name);
-				goto out;
-			}
-			off += (gsize)w;
+		if (util_write_all(fd, buf, n) < 0) {
+			err_set(e, errno, "write '%s'", name);
+			goto out;
 		}
 	}
 	if (ge) {

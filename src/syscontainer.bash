@@ -54,13 +54,14 @@ _syscontainer()
 	case $verb/$sub in
 	images/)	words="list info tag delete prune update verify" ;;
 	containers/)	words="list update rollback" ;;
-	pull/)		words="--creds --cert-dir --tls-verify=false --platform --timeout --authfile --password-stdin" ;;
-	install/)	words="--name --set --runtime --dry-run --json --creds --cert-dir --tls-verify=false --platform --timeout --authfile --password-stdin $(_syscontainer_images)" ;;
-	info/|images/info|images/tag|images/update|images/verify|version/)
+	pull/)		words="--creds --cert-dir --tls-verify=false --platform --timeout --authfile --password-stdin --max-layer-size" ;;
+	install/)	words="--name --set --runtime --dry-run --json --creds --cert-dir --tls-verify=false --platform --timeout --authfile --password-stdin --max-layer-size $(_syscontainer_images)" ;;
+	info/|images/info|images/tag|images/verify|version/)
 			words="--json $(_syscontainer_images)" ;;
+	images/update)	words="--creds --cert-dir --tls-verify=false --platform $(_syscontainer_images)" ;;
 	images/delete)	words="-f $(_syscontainer_images)" ;;
-	images/list)	words="-a -q -n --no-trunc --filter --json" ;;
-	containers/list) words="-a -q --no-trunc --filter --json" ;;
+	images/list)	words="-a --all -q --quiet -n --noheading --no-trunc -f --filter --json" ;;
+	containers/list) words="-a --all -q --quiet --no-trunc -f --filter --json" ;;
 	containers/update) words="--set --rebase --timeout --no-health-check $(_syscontainer_containers)" ;;
 	apply/)		words="--prune --list-files"
 			[[ $cur != -* ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 static bool is_cont(unsigned char c)
 {
@@ -59,6 +60,19 @@ bool text_is_tchar(int c)
 bool text_is_vchar(int c)
 {
 	return (c > 0x20 && c < 0x7f) || c >= 0x80;
+}
+
+bool text_ieq(const char *a, size_t alen, const char *b)
+{
+	return alen == strlen(b) && !strncasecmp(a, b, alen);
+}
+
+bool text_is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return n > 0;
 }
 
 int text_hexval(int c)

@@ -25,6 +25,11 @@ bool text_utf8_valid(const void *buf, size_t len);
 /* RFC 9110 token character (tchar) and visible character (VCHAR / obs-text). */
 bool text_is_tchar(int c);
 bool text_is_vchar(int c);
+/* a[0..alen) (no NUL needed) is b, ASCII letters compared case-insensitively:
+ * header names, schemes, month names. */
+bool text_ieq(const char *a, size_t alen, const char *b);
+/* s[0..n) is n > 0 lower-case hex digits (how digests and IDs are written). */
+bool text_is_lower_hex(const char *s, size_t n);
 /* Value of a hex digit, -1 when c is none. */
 int text_hexval(int c);
 

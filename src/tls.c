@@ -21,6 +21,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "net.h"
+#include "path.h"
 
 #define SAN_DNS (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2) /* dNSName */
 #define SAN_IP (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7)  /* iPAddress */
@@ -197,7 +198,9 @@ static void load_system_cas(struct tls_config *c, const char *root)
 	for (int pass = root && strcmp(root, "/") ? 0 : 1; pass < 2; pass++) {
 		const char *pre = pass ? "" : root;
 		for (int i = 0; tls_system_ca_files[i]; i++) {
-			snprintf(p, sizeof p, "%s%s", pre, tls_system_ca_files[i]);
+			/* a name too long to open cannot hold a bundle */
+			if (path_fmt(p, sizeof p, NULL, "%s%s", pre, tls_system_ca_files[i]) < 0)
+				continue;
 			/* > 0 means some certificates of the bundle did not parse
 			 * (algorithms mbedtls lacks): the rest are still good */
 			if (mbedtls_x509_crt_parse_file(&c->ca, p) >= 0 && ca_count(&c->ca) > 0) {
@@ -205,7 +208,8 @@ static void load_system_cas(struct tls_config *c, const char *root)
 				return;
 			}
 		}
-		snprintf(p, sizeof p, "%s/etc/ssl/certs", pre);
+		if (path_fmt(p, sizeof p, NULL, "%s/etc/ssl/certs", pre) < 0)
+			continue;
 		if (mbedtls_x509_crt_parse_path(&c->ca, p) >= 0 && ca_count(&c->ca) > 0) {
 			snprintf(c->bundle, sizeof c->bundle, "%s", p);
 			return;

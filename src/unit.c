@@ -445,8 +445,9 @@ static int comps_clean(const char *p)
 	return 1;
 }
 
-/* p is at or below prefix, whole components compared literally. */
-static int below(const char *p, const char *prefix)
+/* p is at or below prefix, compared component by component ("" and "."
+ * skipped, so "/a//b/./c" is below "/a/b"). */
+static int comps_at_or_below(const char *p, const char *prefix)
 {
 	const char *a, *b;
 	size_t i = 0, j = 0, la, lb;
@@ -471,7 +472,8 @@ static int in_places(const char *p, const char *const *pre, size_t n, int strict
 	if (p[0] != '/' || !comps_clean(p))
 		return 0;
 	for (size_t k = 0; k < n; k++)
-		if (place_ok(pre[k]) && below(p, pre[k]) && !(strict && below(pre[k], p)))
+		if (place_ok(pre[k]) && comps_at_or_below(p, pre[k]) &&
+		    !(strict && comps_at_or_below(pre[k], p)))
 			return 1;
 	return 0;
 }
@@ -503,7 +505,8 @@ static const char *check_type(const struct tf_word *t)
 }
 
 /* Where a line of type t may act. */
-static const char *check_path(char t, const char *p, const struct tmpfiles_places *pl)
+static const char *tmpfiles_place_refusal(char t, const char *p,
+					  const struct tmpfiles_places *pl)
 {
 	if (file_type(t) ? in_places(p, pl->dirs, pl->ndirs, 1)
 	    : in_places(p, pl->dirs, pl->ndirs, 0) || in_places(p, pl->binds, pl->nbinds, 0))
@@ -615,7 +618,7 @@ int tmpfiles_check_line(const char *line, size_t len, const struct tmpfiles_plac
 	if (!why && fold_percent(t->f[1].s) < 0)
 		why = "specifiers in the path are not supported";
 	if (!why)
-		why = check_path(t->f[0].s[0], t->f[1].s, pl);
+		why = tmpfiles_place_refusal(t->f[0].s[0], t->f[1].s, pl);
 	if (!why && t->nf > 2)
 		why = check_mode(t->f[0].s[0], &t->f[2]);
 	if (!why)
@@ -658,7 +661,7 @@ int tmpfiles_names(const char *buf, size_t len, const char *path)
 		if (!n || l[0] == '#' || split_line(l, n, t) || fold_percent(t->f[1].s) < 0)
 			continue;
 		/* the same path by whole components, as tmpfiles reads it */
-		r = below(t->f[1].s, path) && below(path, t->f[1].s);
+		r = comps_at_or_below(t->f[1].s, path) && comps_at_or_below(path, t->f[1].s);
 	}
 	free(t);
 	return r;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 int util_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -192,54 +194,37 @@ int util_mount_point(int fd, char *out, size_t outsz)
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_fd_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
 
 	if (fd < 0)
 		return err_set(e, errno, "open '%s'", path);
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	if (!(buf = malloc(cap)))
 		return err_set(e, ENOMEM, "read '%s'", path);
-	}
 	for (;;) {
 		ssize_t r;
 		if (n + 1 >= cap) {
 			char *nb;
-			if (cap > max + 1) {
-				free(buf);
-				close(fd);
+			if (cap > max + 1)
 				return err_set(e, 0, "'%s': larger than %zu bytes", path, max);
-			}
 			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				close(fd);
+			if (!(nb = realloc(buf, cap)))
 				return err_set(e, ENOMEM, "read '%s'", path);
-			}
 			buf = nb;
 		}
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			int saved = errno;
-			free(buf);
-			close(fd);
-			return err_set(e, saved, "read '%s'", path);
-		}
+		if (r < 0)
+			return err_set(e, errno, "read '%s'", path);
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
-	if (n > max) {
-		free(buf);
+	if (n > max)
 		return err_set(e, 0, "'%s': larger than %zu bytes", path, max);
-	}
 	buf[n] = '\0';
-	*out = buf;
+	*out = take_ptr(&buf);
 	*len = n;
 	return 0;
 }
@@ -340,7 +325,6 @@ int util_remove_at(int dirfd, const char *name, struct err *e)
 		return err_set(e, errno, "remove '%s'", name);
 	return 0;
 }
-
 
 void util_mount_point_path(char *path, char *out, size_t outsz)
 {

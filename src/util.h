@@ -37,6 +37,11 @@ uint64_t util_tree_bytes(int dirfd, const char *name);
  * (from /proc/self/mountinfo): 0 and out filled, or -1 when it cannot be
  * told (no /proc). */
 int util_mount_point(int fd, char *out, size_t outsz);
+/* Where the file system holding path, or its nearest existing ancestor
+ * (path is cut there, in place), is mounted: as util_mount_point() when
+ * /proc is mounted, else by walking up while the device stays the same
+ * (which misses bind mounts).  Writes "/" when nothing better is known. */
+void util_mount_point_path(char *path, char *out, size_t outsz);
 
 /* Read at most max bytes of path into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL).  Larger files are an error naming the
@@ -55,11 +60,6 @@ int util_remove_children(int fd, struct err *e);
 int util_parse_size(const char *s, uint64_t *out);
 /* The other way round, exact: "64 GiB", "1536 KiB", "1000 bytes". */
 void util_iec_size(uint64_t bytes, char *out, size_t outsz);
-/* The same for a path, or its nearest existing ancestor (cut there in
- * place): from /proc when mounted, else by walking up while the device
- * stays the same, which misses bind mounts.  Writes "/" when nothing better
- * is known. */
-void util_mount_point_path(char *path, char *out, size_t outsz);
 
 /* Human-readable size ("1.5 MB", decimal units as docker prints them). */
 void util_human_size(unsigned long long bytes, char *out, size_t outsz);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "path.h"
 #include "policy.h"
 #include "spec.h"
 
@@ -234,7 +235,8 @@ int values_finish(struct values *v, struct err *e)
 	if (!v->pidfile_set) {
 		values_get(v, "RUN_DIRECTORY", 13, &run);
 		values_get(v, "NAME", 4, &name);
-		snprintf(buf, sizeof buf, "%s/container-%s.pid", run, name);
+		if (path_fmt(buf, sizeof buf, e, "%s/container-%s.pid", run, name) < 0)
+			return err_wrap(e, "PIDFILE");
 		return builtin(v, "PIDFILE", buf, e);
 	}
 	return 0;

@@ -15,6 +15,22 @@ else
 	check "stripped" sh -c "file -b '$SC_FILE' | grep -q ', stripped'"
 fi
 
+# The README's module map names every file of src/ (a header by its .c, or
+# by itself when it has none), and names only files that exist.
+map=$(sed -n '/^    The module map:/,/^Design$/p' "$top/README" | grep -oE '\b[a-z0-9_]+\.[ch]\b' | sort -u)
+check "the README has a module map" [ -n "$map" ]
+unnamed= missing=
+for f in "$top"/src/*.c "$top"/src/*.h; do
+	b=$(basename "$f")
+	case $b in *.h) [ -e "${f%.h}.c" ] && continue ;; esac   # named by its .c
+	printf '%s\n' "$map" | grep -qx "$b" || unnamed="$unnamed $b"
+done
+for b in $map; do
+	[ -e "$top/src/$b" ] || missing="$missing $b"
+done
+assert_eq "the module map names every file of src/" "${unnamed# }" ""
+assert_eq "every file the module map names exists" "${missing# }" ""
+
 sc --version
 assert_eq "--version exits 0" "$rc" 0
 for lib in "syscontainer " "libostree 2022.7" "GLib 2.74.6" "mbed TLS 2.28.3" "zlib 1.2.13"; do

@@ -101,6 +101,17 @@ assert_eq "completion: a group's sub-commands" "$(complete_words "$SC" images ""
 assert_eq "completion: stored images, under --root" "$(complete_words "$SC" --root "$ROOT" install gscr)" "gscrivano/etcd:latest "
 assert_eq "completion: installed containers" "$(complete_words "$SC" --root "$ROOT" uninstall "")" "--force --purge kv "
 assert_eq "completion: options" "$(complete_words "$SC" containers list --n)" "--no-trunc "
+# every option a verb's --help names is offered after "--" (global ones aside)
+"$SC" --help | awk '/^Verbs:/{on=1; next} /^$/{on=0} on && /^  [a-z]/{print $1 ($2 ~ /^[a-z]+$/ ? " " $2 : "")}' > "$T/verbs"
+missing=
+while read -r verb; do
+	offered=$(complete_words "$SC" $verb --)
+	for o in $("$SC" $verb --help | sed -n '/^Options:/,$p' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		case $o in --root|--repo|--quiet|--verbose|--help|--version) continue ;; esac
+		case " $offered" in *" $o "*|*" $o="*) ;; *) missing="$missing $verb:$o" ;; esac
+	done
+done < "$T/verbs"
+assert_eq "completion: every option of every verb's --help" "$missing" ""
 
 # --- without root --------------------------------------------------------------------------
 chmod 755 "$T"

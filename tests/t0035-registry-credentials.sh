@@ -194,7 +194,8 @@ wait $pid
 # ---------------------------------------------------------------- Bearer tokens refreshed mid-pull
 TP=$(free_port) P2=$(free_port) PP=$(free_port)
 mkdir -p "$T/tok" "$T/px"
-"$PY" "$top/tests/helpers/tokenserver.py" "$T/tok" "$TP" test-service "alice:$PW" 2 > "$T/tok/out" 2>&1 &
+RT=rt-9f2c-not-in-any-output     # the identity token the server trades
+TOKEN_REFRESH=$RT "$PY" "$top/tests/helpers/tokenserver.py" "$T/tok" "$TP" test-service "alice:$PW" 2 > "$T/tok/out" 2>&1 &
 track_pid $!
 wait_port "$TP" || { not_ok "start the token server"; done_testing; exit 1; }
 start_registry bearer "$P2" "$T/data-bearer" "" "auth:
@@ -229,5 +230,38 @@ assert_eq "refused token: the blob was asked again with a new token" \
 	"$(grep '/blobs/' "$T/px/proxy.log" | cut -d' ' -f3 | tr '\n' ' ')" "200 401 200 200 200 "
 assert_eq "refused token: two tokens in all" "$(tokens)" 2
 assert_fsck "$R" "after the refused token"
+
+# ---------------------------------------------------------------- identity tokens
+# What `docker login` keeps for registries that hand out refresh tokens (an
+# auth file's identitytoken, a helper's "<token>" user): traded at the token
+# server by a refresh_token grant, never sent to the registry.
+REG2=127.0.0.1:$P2
+cat > "$T/bin/docker-credential-idtok" <<EOF
+#!/bin/sh
+read server
+printf '{"ServerURL":"%s","Username":"<token>","Secret":"%s"}\n' "\$server" "$RT"
+EOF
+chmod +x "$T/bin/docker-credential-idtok"
+helperfile "\"credHelpers\": {\"$REG2\": \"idtok\"}"
+: > "$TLOG"
+use_checkout "$T/co-identity-helper"
+sc -v pull --tls-verify=false --authfile "$T/helpers.json" "$REG2/test/multi:t"
+assert_eq "identity token from a helper: exit 0" "$rc" 0
+assert_eq "identity token: traded once, by POST, for the pull scope" "$(cat "$TLOG")" \
+	"POST /token scope=repository:test/multi:pull refresh"
+assert_eq "identity token: in no output" "$(printf '%s\n%s' "$out" "$errout" | grep -c "$RT")" 0
+echo "{\"auths\": {\"$REG2\": {\"auth\": \"$(b64 "alice:")\", \"identitytoken\": \"$RT\"}}}" > "$T/idtok.json"
+use_checkout "$T/co-identity-file"
+sc --quiet pull --tls-verify=false --authfile "$T/idtok.json" "$REG2/test/multi:t"
+assert_eq "an auth file's identitytoken: exit 0" "$rc" 0
+echo "{\"auths\": {\"$REG2\": {\"identitytoken\": \"expired\"}}}" > "$T/idtok.json"
+use_checkout "$T/co-identity-bad"
+expect_fail "a refused identity token: one line" 1 \
+	"syscontainer: pull $REG2/test/multi:t: token server http://127.0.0.1:$TP/token rejected the identity token (HTTP 401)" \
+	pull --tls-verify=false --authfile "$T/idtok.json" "$REG2/test/multi:t"
+echo "{\"auths\": {\"$REG\": {\"identitytoken\": \"$RT\"}}}" > "$T/idtok.json"
+expect_fail "an identity token for a Basic registry: one line" 1 \
+	"syscontainer: pull $REG/test/multi:t: registry '$REG' asks for Basic credentials; the identity token found for it is only traded at a Bearer token server" \
+	pull --tls-verify=false --authfile "$T/idtok.json" "$REG/test/multi:t"
 
 done_testing

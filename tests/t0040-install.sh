@@ -32,6 +32,7 @@ done
 rs install test/multi
 assert_eq "install multi: exit 0" "$rc" 0
 assert_eq "install multi: output" "$out" "Extracting to /var/lib/containers/atomic/multi.0
+Claiming /var/lib/multi/data/vol (made by systemd-tmpfiles)
 systemd is not running here: unit reload and tmpfiles happen at boot"
 D=$CK/multi.0
 check "the layers checked out equal umoci's rootfs" python3 "$top/tests/helpers/treecmp.py" "$fx/multi.rootfs" "$D/rootfs"
@@ -217,6 +218,26 @@ assert_eq "uninstall keeps the edited host file and says so" "$out" "Kept /etc/h
 check "uninstall removed the unedited host file" test ! -e "$ROOT/usr/local/bin/tool-hostfs"
 check "the edited one stays" test -f "$ROOT/etc/hostfs-demo.conf"
 rm -f "$ROOT/etc/hostfs-demo.conf"
+
+# An OSTree system's /usr/local is a link to var/usrlocal: host files go
+# there (made when missing, as OSTree's tmpfiles would), and go again.
+mv "$ROOT/usr/local" "$T/usrlocal.real"
+ln -s ../var/usrlocal "$ROOT/usr/local"
+rs install test/hostfs
+assert_eq "hostfs, /usr/local -> ../var/usrlocal: installs" "$rc" 0
+assert_eq "hostfs, /usr/local -> ../var/usrlocal: the file is in var/usrlocal" \
+	"$(cat "$ROOT/var/usrlocal/bin/tool-hostfs")" '#!/bin/sh
+echo $NAME'
+check "hostfs, /usr/local -> ../var/usrlocal: the link stays a link" test -L "$ROOT/usr/local"
+rs uninstall hostfs
+check "hostfs, /usr/local -> ../var/usrlocal: uninstall removes it" test ! -e "$ROOT/var/usrlocal/bin/tool-hostfs"
+rm -f "$ROOT/etc/hostfs-demo.conf" "$ROOT/usr/local"
+ln -s /etc "$ROOT/usr/local"
+snap=$(snapshot)
+expect_fail "hostfs: /usr/local linked anywhere else is refused" 1 "syscontainer: install hostfs: host file '/usr/local/bin/tool-hostfs' (from /exports/hostfs/usr/local/bin/tool): '/usr/local' is on the way and is a symlink (never followed)" --root "$ROOT" install test/hostfs
+unchanged "hostfs through /usr/local -> /etc"
+rm "$ROOT/usr/local"
+mv "$T/usrlocal.real" "$ROOT/usr/local"
 
 # renameFiles may not climb out with "..".
 cat > "$T/dotdot.json" <<'SPEC'

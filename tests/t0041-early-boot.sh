@@ -73,6 +73,7 @@ in_chroot --root /sysroot install test/early
 assert_eq "install in the chroot: exit 0" "$rc" 0
 [ "$rc" = 0 ] || note "stderr: $errout"
 assert_eq "install in the chroot: output" "$out" "Extracting to /var/lib/containers/atomic/early.0
+Claiming /var/lib/early/data (made by systemd-tmpfiles)
 systemd is not running here: unit reload and tmpfiles happen at boot"
 
 CK=$S/var/lib/containers/atomic

@@ -169,7 +169,8 @@ isc images list
 assert_match "images list shows both" "$out" "*test/kv*test/reader*"
 isc install test/kv
 assert_eq "install kv: exit 0" "$rc" 0
-assert_eq "install kv: the seed's lines" "$out" "Extracting to /var/lib/containers/atomic/kv.0
+assert_eq "install kv: the seed's lines, and the place it claims" "$out" "Extracting to /var/lib/containers/atomic/kv.0
+Claiming /var/lib/kv/data (made by systemd-tmpfiles)
 systemctl daemon-reload
 systemd-tmpfiles --create /etc/tmpfiles.d/kv.conf
 systemctl enable kv"

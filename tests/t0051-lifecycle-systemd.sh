@@ -86,5 +86,26 @@ assert_match "uninstall --purge: says what it removed" "$out" "*Removed /var/lib
 check "uninstall --purge: the data is gone" E test ! -e /var/lib/kv/data
 assert_eq "nothing of kv is loaded" "$(E systemctl show -p LoadState --value kv)" not-found
 
+# --- apply on the running system: what each boot does, but live ---------------------------------
+E sh -c 'echo "kv dockertar:/root/images/kv1.tar" > /root/boot.conf'
+isc apply /root/boot.conf
+assert_eq "apply, live: exit 0" "$rc" 0
+assert_match "apply, live: installed" "$out" "*kv: installed docker.io/test/kv1:latest (IMAGE ID *)"
+E systemctl start kv
+wait_for 20 "apply, live: v1 serves" serves v1
+isc apply /root/boot.conf
+assert_eq "apply again, live: up to date" "$(echo "$out" | tail -1)" "kv: up to date"
+assert_eq "apply again, live: the service was left alone" "$(E systemctl show -p NRestarts --value kv)/$(E systemctl is-active kv)" 0/active
+E sh -c 'echo "kv dockertar:/root/images/kv2.tar" > /root/boot.conf'
+isc apply /root/boot.conf
+assert_eq "apply, live, another archive: exit 0" "$rc" 0
+assert_match "apply, live, another archive: updated" "$out" "*kv: updated to docker.io/test/kv2:latest (IMAGE ID *)"
+wait_for 20 "apply, live, another archive: restarted, v2 serves" serves v2
+E sh -c ': > /root/boot.conf'
+isc apply --prune /root/boot.conf
+assert_eq "apply --prune, live: exit 0" "$rc" 0
+assert_eq "apply --prune, live: says so, after what it ran" "$(echo "$out" | tail -1)" "kv: uninstalled (no longer listed)"
+assert_eq "apply --prune, live: nothing of kv is loaded" "$(E systemctl show -p LoadState --value kv)" not-found
+
 note "total $(($(date +%s) - started)) s"
 done_testing

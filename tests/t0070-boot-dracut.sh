@@ -62,6 +62,7 @@ Warning: syscontainer: apply /etc/syscontainer/boot.conf: 2 of 3 lines failed
 Warning: syscontainer: apply exited with status 1 (the boot goes on; /run/syscontainer/boot.log has it all)
 syscontainer: applying /etc/syscontainer/boot.conf to /sysroot
 syscontainer: Extracting to /var/lib/containers/atomic/web.0
+syscontainer: Claiming /var/lib/web/data (made by systemd-tmpfiles)
 syscontainer: systemd is not running here: unit reload and tmpfiles happen at boot
 syscontainer: web: installed docker.io/test/web:1 (IMAGE ID $VM_WEB_ID)"
 assert_match "boot1: the warnings reach the console" "$(tr -d '\r' < "$T/boot1.console")" \

@@ -74,6 +74,7 @@ assert_eq "boot1: nothing was written beneath the /var mount point" "$(vm_lines 
 assert_eq "boot1: the console: apply's lines, its errors as warnings" "$(console boot1)" \
 "syscontainer: applying /etc/syscontainer/boot.conf to /root
 syscontainer: Extracting to /var/lib/containers/atomic/web.0
+syscontainer: Claiming /var/lib/web/data (made by systemd-tmpfiles)
 syscontainer: systemd is not running here: unit reload and tmpfiles happen at boot
 syscontainer: web: installed docker.io/test/web:1 (IMAGE ID $VM_WEB_ID)
 $FAILED"

@@ -9,6 +9,7 @@
 	X(http_response, fuzz_http_response) \
 	X(chunked, fuzz_chunked) \
 	X(www_authenticate, fuzz_www_authenticate) \
+	X(base64, fuzz_base64) \
 	X(http_url, fuzz_http_url) \
 	X(template, fuzz_template) \
 	X(unit, fuzz_unit) \

@@ -9,6 +9,10 @@ listens, so a caller waits for the port.  GET /token?service=S&scope=...:
   - no Authorization       -> a token granting nothing (what Docker Hub
                               does for anonymous pulls of private images)
   - other credentials      -> 401
+POST /token with an OAuth2 refresh_token grant (form-encoded, as docker
+trades an identity token): a token granting every requested action when
+refresh_token is $TOKEN_REFRESH (set and not empty), else 401; logged as
+"POST /token scope=SCOPE refresh" or "... refresh-bad".
 Tokens are ES256 JWTs whose header carries the certificate in `x5c`
 (distribution 2.8 trusts nothing else).  Every request is logged to
 DIR/token.log as "METHOD PATH?QUERY AUTH" where AUTH is "basic",
@@ -63,11 +67,41 @@ def access(scopes):
     return out
 
 
+REFRESH = os.environ.get('TOKEN_REFRESH', '')
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
 
     def log_message(self, *args):
         pass
+
+    def reply(self, code, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(code)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        n = int(self.headers.get('Content-Length', '0'))
+        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        get = lambda k: form.get(k, [''])[0]
+        good = (urllib.parse.urlsplit(self.path).path == '/token' and REFRESH and
+                get('grant_type') == 'refresh_token' and get('refresh_token') == REFRESH)
+        with open(LOG, 'a') as f:
+            f.write('POST %s scope=%s %s\n' % (self.path, get('scope'),
+                                                'refresh' if good else 'refresh-bad'))
+        if not good:
+            self.reply(401, {'error': 'invalid_grant'})
+            return
+        t = int(time.time())
+        claims = {'iss': ISSUER, 'sub': CREDS.split(':')[0], 'aud': get('service') or SERVICE,
+                  'exp': t + EXPIRES, 'nbf': t - 10, 'iat': t, 'jti': str(uuid.uuid4()),
+                  'access': access([get('scope')])}
+        tok = jwt.encode(claims, PEM, algorithm='ES256', headers={'x5c': X5C})
+        self.reply(200, {'access_token': tok, 'expires_in': EXPIRES, 'scope': get('scope')})
 
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)

@@ -95,6 +95,7 @@ vm_expect_boot() {
 	log=$(echo "$lines" | sed -n 's/^log: //p')
 	if [ "$2" = 1 ]; then
 		web="Extracting to /var/lib/containers/atomic/web.0
+Claiming /var/lib/web/data (made by systemd-tmpfiles)
 systemd is not running here: unit reload and tmpfiles happen at boot
 web: installed docker.io/test/web:1 (IMAGE ID $VM_WEB_ID)"
 	else

@@ -1,6 +1,6 @@
 /* Unit tests for the pure parts of the HTTP stack: src/http_parse.c (URLs,
  * response heads, chunked decoding), src/authhdr.c (WWW-Authenticate,
- * Retry-After, Basic), src/net.c (proxy settings, no_proxy) and src/tls.c
+ * Retry-After), src/net.c (proxy settings, no_proxy) and src/tls.c
  * (the clock check).  The client against real servers is test_http_live. */
 #include "authhdr.h"
 #include "http.h"
@@ -741,24 +741,10 @@ static void test_hosts(void)
 	}
 }
 
-/* ---- Basic, base64, TLS helpers ---- */
+/* ---- TLS helpers ---- */
 
-static void test_basic_and_tls(void)
+static void test_tls_helpers(void)
 {
-	char out[64];
-	struct err e;
-
-	ok(authhdr_base64("", 0, out, sizeof out) == 0 && !strcmp(out, "") &&
-		   authhdr_base64("f", 1, out, sizeof out) == 4 && !strcmp(out, "Zg==") &&
-		   authhdr_base64("fo", 2, out, sizeof out) == 4 && !strcmp(out, "Zm8=") &&
-		   authhdr_base64("foo", 3, out, sizeof out) == 4 && !strcmp(out, "Zm9v") &&
-		   authhdr_base64("foob", 4, out, 8) == 0,
-	   "base64 (RFC 4648 vectors; too small a buffer refused)");
-	ok(authhdr_basic("Aladdin", "open sesame", out, sizeof out, &e) == 0 &&
-		   !strcmp(out, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
-	   "Basic credentials (RFC 7617 example)");
-	ok(authhdr_basic("a:b", "c", out, sizeof out, &e) < 0, "':' in a user name refused");
-
 	ok(tls_build_epoch() > 1672531200 /* 2023 */ && tls_build_epoch() < time(NULL),
 	   "the build epoch is recent and past");
 	ok(!strncmp(tls_library_version(), "2.28.", 5), "mbedtls version %s",
@@ -830,7 +816,7 @@ int main(void)
 	test_proxy_select();
 	test_proxy_env();
 	test_hosts();
-	test_basic_and_tls();
+	test_tls_helpers();
 	test_clock_floor();
 	return tap_done();
 }

@@ -548,6 +548,12 @@ static void test_ostree_encoding(void)
 	ok(imgref_encode_ostree("a/b", out, 5) == -1 && out[0] == '\0',
 	   "encode: a buffer one byte short fails");
 	ok(imgref_encode_ostree("a/b", out, 6) == 0, "encode: exact buffer works");
+	ok(imgref_ostree_ref("docker.io/library/busybox:latest", out, sizeof out) == 0 &&
+		   !strcmp(out, "ociimage/docker.io_2Flibrary_2Fbusybox_3Alatest"),
+	   "the image's ref: ociimage/ and the encoded name");
+	ok(imgref_ostree_ref("a/b", out, 14) == -1 && out[0] == '\0' &&
+		   imgref_ostree_ref("a/b", out, 15) == 0 && !strcmp(out, "ociimage/a_2Fb"),
+	   "the image's ref: one byte short fails, the exact buffer works");
 	ok(imgref_decode_ostree("a_2Fb", back, 3, &e) == -1 && strstr(e.msg, "too long"),
 	   "decode: a buffer one byte short fails");
 	ok(imgref_decode_ostree("a_2Fb", back, 4, &e) == 0, "decode: exact buffer works");

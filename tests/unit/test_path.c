@@ -223,6 +223,18 @@ int main(void)
 		   "join '%s' '%s' = '%s'", joins[i].a, joins[i].b, out);
 	ok(path_join(out, 8, "/long/path", "name") < 0 && errno == ENAMETOOLONG && !out[0],
 	   "join: what does not fit is an error, never a cut path");
+	{
+		struct err fe = { 0 };
+		ok(path_fmt(out, sizeof out, &fe, "%s.%d/info", "web", 1) == 0 &&
+			   !strcmp(out, "web.1/info"),
+		   "path_fmt: what fits is written whole");
+		ok(path_fmt(out, 8, &fe, "%s/%s", "/etc/containers", "auth.json") < 0 &&
+			   errno == ENAMETOOLONG && !out[0] && fe.errnum == ENAMETOOLONG &&
+			   !strncmp(fe.msg, "'/etc/co...'", 12),
+		   "path_fmt: what does not fit is an error naming its start: %s", fe.msg);
+		ok(path_fmt(out, 8, NULL, "%s", "12345678") < 0 && !out[0],
+		   "path_fmt: no room for the NUL is too long too (no error to fill)");
+	}
 
 	{
 		/* escaping for the terminal (text.c), shown here with the paths it guards */

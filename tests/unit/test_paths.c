@@ -97,6 +97,42 @@ int main(void)
 	ok(paths_record_repo(&p, ckfd, &e) == 0 && stat(ck, &st) == 0 && (st.st_mode & 0777) == 0600,
 	   "the accepted repository is recorded, 0600");
 
+	/* OSTree's /usr/local -> ../var/usrlocal stands for /usr/local once its
+	 * directory exists (paths_prepare makes it); any other link does not */
+	{
+		char lnk[PATH_MAX + 32];
+		const char *rel = NULL;
+		struct target ta;
+		int afd;
+		snprintf(lnk, sizeof lnk, "%s/usr", root);
+		mkdir(lnk, 0755);
+		snprintf(lnk, sizeof lnk, "%s/usr/local", root);
+		ok(symlink("../var/usrlocal", lnk) == 0, "a root with /usr/local -> ../var/usrlocal");
+		snprintf(lnk, sizeof lnk, "%s/opt", root);
+		ok(symlink("/etc", lnk) == 0, "and /opt -> /etc");
+		ok(target_open(&ta, &p, &e) == 0 && ta.alias[0] < 0 && ta.alias[1] < 0,
+		   "no alias while var/usrlocal is missing, none for /opt -> /etc");
+		afd = paths_prepare(&p, &ta, &e);
+		ok(afd >= 0 && ta.alias[0] >= 0 && ta.alias[1] < 0, "prepare makes var/usrlocal: %s", e.msg);
+		if (afd >= 0)
+			close(afd);
+		snprintf(lnk, sizeof lnk, "%s/var/usrlocal", root);
+		ok(stat(lnk, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755,
+		   "var/usrlocal is a 0755 directory");
+		ok(target_at(&ta, "/usr/local/bin/x", &rel) == ta.alias[0] && !strcmp(rel, "/bin/x"),
+		   "/usr/local/bin/x is bin/x of var/usrlocal");
+		ok(target_at(&ta, "/usr/localx", &rel) == ta.root && !strcmp(rel, "/usr/localx"),
+		   "/usr/localx is not below /usr/local");
+		ok(target_at(&ta, "/opt/x", &rel) == ta.root, "/opt -> /etc stays a symlink the walk refuses");
+		target_close(&ta);
+		ok(target_open(&ta, &p, &e) == 0 && ta.alias[0] >= 0, "opened again: the alias is there");
+		target_close(&ta);
+		snprintf(lnk, sizeof lnk, "%s/usr/local", root);
+		unlink(lnk);
+		snprintf(lnk, sizeof lnk, "%s/opt", root);
+		unlink(lnk);
+	}
+
 	/* the recorded choice wins over the private default... */
 	snprintf(ck, sizeof ck, "%s/sysroot/var/lib/containers/atomic/.storage/repo-path", tmp);
 	put(ck + strlen(tmp), "/ostree/repo\n");

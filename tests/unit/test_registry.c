@@ -333,13 +333,31 @@ static void test_auth_helpers_in_files(void)
 	}
 }
 
+static void test_identity_tokens(void)
+{
+	struct auth_creds c = { 0 };
+	struct err e = { 0 };
+	char helper[64] = "";
+	static const char file[] = "{\"auths\": {\"r.example\": {\"auth\": \"Ym9iOg==\", "
+		"\"identitytoken\": \"rt-1\"}, \"s.example\": {\"identitytoken\": \"\", "
+		"\"auth\": \"Ym9iOnB3\"}}}";
+
+	static const char answer[] = "{\"Username\":\"<token>\",\"Secret\":\"refresh\"}";
+
+	ok(auth_helper_parse(answer, strlen(answer), &c, &e) == 0 &&
+	   c.set && c.identity && !strcmp(c.pass, "refresh"), "helper answer: an identity token");
+	ok(auth_file_lookup(file, strlen(file), 0, "r.example", "x/y", &c, helper, &e) == 1 &&
+	   c.identity && !strcmp(c.pass, "rt-1"), "auth file: identitytoken wins over auth");
+	ok(auth_file_lookup(file, strlen(file), 0, "s.example", "x/y", &c, helper, &e) == 1 &&
+	   !c.identity && !strcmp(c.user, "bob") && !strcmp(c.pass, "pw"),
+	   "auth file: an empty identitytoken is none");
+}
+
 static void test_helper_answers(void)
 {
 	static const struct { const char *out, *user, *msg, *why; } cases[] = {
 		{ "{\"ServerURL\":\"r.example\",\"Username\":\"bob\",\"Secret\":\"s3\"}", "bob", NULL,
 		  "a credentials document" },
-		{ "{\"Username\":\"<token>\",\"Secret\":\"refresh\"}", NULL,
-		  "it gave an identity token, which is not supported", "an identity token" },
 		{ "{\"Username\":\"bob\"}", NULL, "its answer has no Username and Secret", "no Secret" },
 		{ "hunter2 is my password\n", NULL, "its answer is not a JSON object",
 		  "garbage, never quoted" },
@@ -357,31 +375,6 @@ static void test_helper_answers(void)
 		else
 			ok(rc < 0 && !c.set && !strcmp(e.msg, cases[i].msg) && !strstr(e.msg, "hunter2"),
 			   "helper answer refused: %s: %s", cases[i].why, e.msg);
-	}
-}
-
-static const struct bcase {
-	const char *in, *out;
-	long n;
-} b64[] = {
-	{ "", "", 0 },
-	{ "YQ==", "a", 1 },
-	{ "YWI=", "ab", 2 },
-	{ "YWJj", "abc", 3 },
-	{ "YQ=", NULL, -1 },     /* length not a multiple of 4 */
-	{ "Y===", NULL, -1 },    /* too much padding */
-	{ "YQ==YWJj", NULL, -1 },/* padding in the middle */
-	{ "YW=j", NULL, -1 },    /* data after padding */
-	{ "YW J", NULL, -1 },    /* blank */
-};
-
-static void test_base64(void)
-{
-	for (size_t i = 0; i < sizeof b64 / sizeof b64[0]; i++) {
-		unsigned char out[16];
-		long n = auth_base64_decode(b64[i].in, strlen(b64[i].in), out, sizeof out);
-		ok(n == b64[i].n && (n < 0 || !memcmp(out, b64[i].out, (size_t)n)),
-		   "base64 '%s' -> %ld", b64[i].in, b64[i].n);
 	}
 }
 
@@ -426,7 +419,7 @@ int main(void)
 	test_auth_files();
 	test_auth_helpers_in_files();
 	test_helper_answers();
-	test_base64();
+	test_identity_tokens();
 	test_creds_option();
 	return tap_done();
 }

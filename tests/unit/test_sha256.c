@@ -235,9 +235,36 @@ static int cpuinfo_has_sha_ni(void)
 	return found;
 }
 
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static const struct dcase {
+	const char *s;
+	int ok;
+	const char *why;
+} digests[] = {
+	{ "sha256:" HEX64, 1, "sha256: and 64 lower-case hex digits" },
+	{ "sha256:" HEX64 "0", 0, "65 digits" },
+	{ "sha256:0123456789abcdef", 0, "too short" },
+	{ "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", 0,
+	  "upper-case hex" },
+	{ "sha512:" HEX64, 0, "another algorithm" },
+	{ "sha256:0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef", 0,
+	  "a letter past f" },
+};
+
+static void test_digest_ok(void)
+{
+	for (size_t i = 0; i < sizeof digests / sizeof digests[0]; i++)
+		ok(sha256_digest_ok(digests[i].s, strlen(digests[i].s)) == digests[i].ok,
+		   "digest check: %s", digests[i].why);
+	ok(!sha256_digest_ok("sha256:" HEX64, 70), "digest check: the length counts, not a NUL");
+}
+
 int main(void)
 {
 	const char *best = sha256_impl();
+
+	test_digest_ok();
 
 	/* Under qemu-user /proc/cpuinfo is the host's: only ask on x86_64. */
 #ifdef __x86_64__
