@@ -32,6 +32,9 @@ LIBSRC = $(filter-out src/main.c,$(SRC))
 UNITS  = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZSRC = $(wildcard tests/fuzz/fuzz_*.c)
 
+# libostree's SHA-256 GChecksums go to our sha256.c (src/gchecksum.c).
+WRAP = $(foreach f,new reset copy free update get_string get_digest,-Wl,--wrap=g_checksum_$(f))
+
 # Required flags are combined with the user's CFLAGS, so overriding CFLAGS
 # never drops a define or a warning.  Truncated messages are by design (one
 # bounded line); a path, name or ref whose parts are not bounded by
@@ -46,7 +49,7 @@ XCC = $(CC)
 XCFLAGS = $(SC_CFLAGS) $(CFLAGS) -ffile-prefix-map=$(CURDIR)/= \
 	-isystem $(VP)/kernel-include -isystem $(VP)/usr/include \
 	$$($(PKGCONF) --cflags ostree-1 | sed 's/-I/-isystem /g')
-XLIBS = -static -Wl,--gc-sections $(LDFLAGS) $$($(PKGCONF) --libs ostree-1) \
+XLIBS = -static -Wl,--gc-sections $(LDFLAGS) $(WRAP) $$($(PKGCONF) --libs ostree-1) \
 	-lmbedtls -lmbedx509 -lmbedcrypto -lz
 LIBDEPS = $(VST)/ostree $(VST)/mbedtls $(VST)/zlib $(VST)/jsmn
 BIN = $(RELBIN)
@@ -58,7 +61,7 @@ endif
 B = .build/san
 XCC = $(SAN_CC)
 XCFLAGS = $(filter-out -Wno-format-truncation,$(SC_CFLAGS)) $(SAN_CFLAGS) $$(pkg-config --cflags ostree-1)
-XLIBS = $(SAN_CFLAGS) $$(pkg-config --libs ostree-1) -lmbedtls -lmbedx509 -lmbedcrypto -lz
+XLIBS = $(SAN_CFLAGS) $(WRAP) $$(pkg-config --libs ostree-1) -lmbedtls -lmbedx509 -lmbedcrypto -lz
 LIBDEPS = .build/san-deps
 BIN = $(B)/syscontainer
 endif

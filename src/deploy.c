@@ -276,10 +276,10 @@ int deploy_checkout(struct store *s, const char *const *commits, size_t n, int r
 		if (r == 0 && c.nsynth)
 			qsort(c.synth, c.nsynth, sizeof *c.synth, cmp_strp);
 		if (r == 0)
-			r = store_walk(s, commits[i], apply_whiteout, &c, e);
+			r = store_walk(s, commits[i], STORE_WALK_NAMES, apply_whiteout, &c, e);
 		forget_parent(&c);
 		if (r == 0)
-			r = store_walk(s, commits[i], add_entry, &c, e);
+			r = store_walk(s, commits[i], 0, add_entry, &c, e);
 		forget_parent(&c);
 	}
 	clear_synth(&c);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "inflate.h"
+#include "pipe.h"
 #include "sha256.h"
 #include "store.h"
 #include "tar.h"
@@ -17,6 +18,7 @@ struct layer_import {
 	struct store_layer *sl;
 	struct inflate *z;
 	struct tar *t;
+	struct pipe *pipe;            /* tar parse and store, on their own thread */
 	struct sha256 blob, diff;
 	uint64_t blob_bytes, tar_bytes, skipped;
 	int skipping;                 /* inside an entry we do not store */
@@ -95,7 +97,26 @@ static int on_tar_bytes(void *ctx, const void *buf, size_t len, struct err *e)
 	}
 	sha256_update(&li->diff, buf, len);
 	li->tar_bytes += len;
+	return pipe_put(li->pipe, buf, len, e);
+}
+
+/* On the pipe's thread: the tar stream, entries to the store. */
+static int tar_sink(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct layer_import *li = ctx;
 	return tar_feed(li->t, buf, len, e);
+}
+
+/* A failure on this side (the compressed stream, the sizes): the bytes
+ * already queued came before it, so their error, if any, is the one to
+ * report, as it was when one thread did it all. */
+static int first_error(struct layer_import *li, struct err *e)
+{
+	struct err queued = { 0 };
+
+	if (pipe_finish(li->pipe, &queued) < 0)
+		*e = queued;
+	return -1;
 }
 
 static const struct tar_callbacks tar_cb = { on_entry, on_data, on_entry_end };
@@ -129,7 +150,8 @@ int layer_import_begin(struct store *s, const struct layer_expect *x, layer_warn
 	sha256_init(&li->diff);
 	if (inflate_new(&li->z, on_tar_bytes, li, e) < 0 ||
 	    tar_new(&li->t, &tar_cb, li, e) < 0 ||
-	    store_layer_begin(s, &li->sl, e) < 0) {
+	    store_layer_begin(s, &li->sl, e) < 0 ||
+	    pipe_start(&li->pipe, tar_sink, li, e) < 0) {
 		layer_import_abort(li);
 		return -1;
 	}
@@ -141,6 +163,7 @@ void layer_import_abort(struct layer_import *li)
 {
 	if (!li)
 		return;
+	pipe_free(li->pipe);          /* first: its thread uses the rest */
 	store_layer_abort(li->sl);
 	tar_free(li->t);
 	inflate_free(li->z);
@@ -173,12 +196,14 @@ uint64_t layer_import_needs(const struct layer_import *li)
 int layer_import_feed(struct layer_import *li, const void *buf, size_t len, struct err *e)
 {
 	/* Refuse more bytes than declared before storing any of them. */
-	if (li->blob_size >= 0 && li->blob_bytes + len > (uint64_t)li->blob_size)
-		return err_set(e, 0, "blob is larger than the %lld bytes the manifest declares",
-			       (long long)li->blob_size);
+	if (li->blob_size >= 0 && li->blob_bytes + len > (uint64_t)li->blob_size) {
+		err_set(e, 0, "blob is larger than the %lld bytes the manifest declares",
+			(long long)li->blob_size);
+		return first_error(li, e);
+	}
 	sha256_update(&li->blob, buf, len);
 	li->blob_bytes += len;
-	return inflate_feed(li->z, buf, len, e);
+	return inflate_feed(li->z, buf, len, e) < 0 ? first_error(li, e) : 0;
 }
 
 static int verify(struct layer_import *li, struct layer_result *res, struct err *e)
@@ -224,7 +249,8 @@ int layer_import_end(struct layer_import *li, struct layer_result *res, struct e
 	int r;
 
 	memset(res, 0, sizeof *res);
-	if (inflate_finish(li->z, e) < 0 || tar_finish(li->t, e) < 0 || verify(li, res, e) < 0) {
+	if ((inflate_finish(li->z, e) < 0 && first_error(li, e) < 0) ||
+	    pipe_finish(li->pipe, e) < 0 || tar_finish(li->t, e) < 0 || verify(li, res, e) < 0) {
 		if (e->code == ERR_NO_SPACE)
 			res->need = layer_import_needs(li);
 		layer_import_abort(li);

@@ -1366,85 +1366,264 @@ void store_layer_ref(const char *digest, char out[STORE_REF_MAX])
 
 /* ---- reading trees ---------------------------------------------------------- */
 
-#define WALK_ATTRS "standard::name,standard::type,standard::symlink-target,unix::mode,unix::uid,unix::gid"
+/* Trees are read from their dirtree and dirmeta objects directly, not
+ * through GFile: no object per entry, and no stat of a file the caller
+ * does not need to know about (STORE_WALK_NAMES). */
+struct walk {
+	struct store *s;
+	store_walk_fn fn;
+	void *ctx;
+	int names_only;
+	int have_meta;                /* the last dirmeta read: checksum, values */
+	unsigned char meta_sum[32];
+	uint32_t meta_uid, meta_gid, meta_mode;
+	char path[PATH_MAX];
+};
 
-static int cmp_info(const void *a, const void *b)
+static int load_tree(struct store *s, GVariant *sum, OstreeObjectType type, GVariant **out,
+		     struct err *e)
 {
-	return strcmp(g_file_info_get_name(*(GFileInfo *const *)a),
-		      g_file_info_get_name(*(GFileInfo *const *)b));
+	char hex[65];
+	GError *ge = NULL;
+
+	if (g_variant_n_children(sum) != 32)
+		return err_set(e, EINVAL, "corrupt tree object");
+	ostree_checksum_inplace_from_bytes(g_variant_get_data(sum), hex);
+	if (!ostree_repo_load_variant(s->repo, type, hex, out, &ge))
+		return gerr(e, ge, "tree object %s", hex);
+	return 0;
 }
 
-static int walk_dir(struct store *s, GFile *dir, const char *prefix, store_walk_fn fn, void *ctx,
-		    struct err *e)
+/* Kind, mode, owner and symlink target of a content object.  A bare
+ * repository's object is the file itself: one fstatat, no open. */
+static int file_entry(struct walk *w, const char *sum, struct store_entry *ent, char *target,
+		      size_t targetsz, struct err *e)
 {
-	g_autoptr(GFileEnumerator) en = NULL;
-	g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GFileInfo) info = NULL;
 	GError *ge = NULL;
-	GFileInfo *info;
 
-	en = g_file_enumerate_children(dir, WALK_ATTRS, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &ge);
-	if (!en)
-		return gerr(e, ge, "read tree '%s'", *prefix ? prefix : "/");
-	while ((info = g_file_enumerator_next_file(en, NULL, &ge)))
-		g_ptr_array_add(infos, info);
-	if (ge)
-		return gerr(e, ge, "read tree '%s'", *prefix ? prefix : "/");
-	g_ptr_array_sort(infos, cmp_info);
-	for (guint i = 0; i < infos->len; i++) {
-		GFileInfo *fi = infos->pdata[i];
-		g_autoptr(GFile) child = g_file_get_child(dir, g_file_info_get_name(fi));
-		g_autofree char *path = *prefix ? g_strconcat(prefix, "/", g_file_info_get_name(fi), NULL)
-						: g_strdup(g_file_info_get_name(fi));
-		struct store_entry ent = {
-			.path = path,
-			.mode = g_file_info_get_attribute_uint32(fi, "unix::mode") & 07777,
-			.uid = g_file_info_get_attribute_uint32(fi, "unix::uid"),
-			.gid = g_file_info_get_attribute_uint32(fi, "unix::gid"),
-		};
-		int r;
+	ent->kind = STORE_FILE;
+	if (w->names_only)
+		return 0;
+	if (store_is_bare(w->s)) {
+		char obj[128];
+		struct stat st;
+		ssize_t n = 0;
 
-		switch (g_file_info_get_file_type(fi)) {
-		case G_FILE_TYPE_DIRECTORY: ent.kind = STORE_DIR; break;
-		case G_FILE_TYPE_SYMBOLIC_LINK:
-			ent.kind = STORE_SYMLINK;
-			ent.target = g_file_info_get_symlink_target(fi);
-			break;
-		default: ent.kind = STORE_FILE; break;
-		}
-		if (ent.kind != STORE_DIR)
-			ent.checksum = ostree_repo_file_get_checksum(OSTREE_REPO_FILE(child));
-		if ((r = fn(ctx, &ent, e)))
-			return r;
-		if (ent.kind == STORE_DIR && (r = walk_dir(s, child, path, fn, ctx, e)))
-			return r;
+		snprintf(obj, sizeof obj, "objects/%.2s/%s.file", sum, sum + 2);
+		if (fstatat(store_dfd(w->s), obj, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (S_ISLNK(st.st_mode) &&
+		     (n = readlinkat(store_dfd(w->s), obj, target, targetsz)) < 0))
+			return err_set(e, errno, "object %s", sum);
+		if ((size_t)n >= targetsz)
+			return err_set(e, ENAMETOOLONG, "object %s", sum);
+		target[n] = '\0';
+		ent->kind = S_ISLNK(st.st_mode) ? STORE_SYMLINK : STORE_FILE;
+		ent->mode = st.st_mode & 07777;
+		ent->uid = st.st_uid;
+		ent->gid = st.st_gid;
+		ent->target = ent->kind == STORE_SYMLINK ? target : NULL;
+		return 0;
+	}
+	if (!ostree_repo_load_file(w->s->repo, sum, NULL, &info, NULL, NULL, &ge))
+		return gerr(e, ge, "object %s", sum);
+	ent->mode = g_file_info_get_attribute_uint32(info, "unix::mode") & 07777;
+	ent->uid = g_file_info_get_attribute_uint32(info, "unix::uid");
+	ent->gid = g_file_info_get_attribute_uint32(info, "unix::gid");
+	if (g_file_info_get_file_type(info) == G_FILE_TYPE_SYMBOLIC_LINK) {
+		if ((size_t)snprintf(target, targetsz, "%s",
+				     g_file_info_get_symlink_target(info)) >= targetsz)
+			return err_set(e, ENAMETOOLONG, "object %s", sum);
+		ent->kind = STORE_SYMLINK;
+		ent->target = target;
 	}
 	return 0;
 }
 
-int store_walk(struct store *s, const char *commit, store_walk_fn fn, void *ctx, struct err *e)
+static int walk_tree(struct walk *w, GVariant *tree, size_t len, struct err *e);
+
+/* Owner and mode of a directory.  Most directories of a tree share one
+ * dirmeta object: the last one read is kept. */
+static int dir_meta(struct walk *w, GVariant *sum, struct store_entry *ent, struct err *e)
 {
-	g_autoptr(GFile) root = NULL;
+	g_autoptr(GVariant) meta = NULL;
+
+	if (!w->have_meta || g_variant_n_children(sum) != 32 ||
+	    memcmp(g_variant_get_data(sum), w->meta_sum, 32)) {
+		if (load_tree(w->s, sum, OSTREE_OBJECT_TYPE_DIR_META, &meta, e) < 0)
+			return -1;
+		g_variant_get(meta, "(uuu@a(ayay))", &w->meta_uid, &w->meta_gid, &w->meta_mode,
+			      NULL);
+		memcpy(w->meta_sum, g_variant_get_data(sum), 32);
+		w->have_meta = 1;
+	}
+	ent->uid = GUINT32_FROM_BE(w->meta_uid);
+	ent->gid = GUINT32_FROM_BE(w->meta_gid);
+	ent->mode = GUINT32_FROM_BE(w->meta_mode) & 07777;
+	return 0;
+}
+
+/* One child of the directory at w->path[0..len): name appended, reported,
+ * and descended into when it is a directory. */
+static int walk_child(struct walk *w, size_t len, GVariant *file, GVariant *dir, struct err *e)
+{
+	g_autoptr(GVariant) csum = NULL;
+	g_autoptr(GVariant) msum = NULL;
+	g_autoptr(GVariant) sub = NULL;
+	struct store_entry ent = { .path = w->path };
+	const char *name;
+	char sum[65], target[PATH_MAX];
+	size_t n;
+	int r;
+
+	if (file)
+		g_variant_get(file, "(&s@ay)", &name, &csum);
+	else
+		g_variant_get(dir, "(&s@ay@ay)", &name, &csum, &msum);
+	n = strlen(name);
+	if (len + !!len + n >= sizeof w->path)
+		return err_set(e, ENAMETOOLONG, "'%.*s/%s'", (int)len, w->path, name);
+	if (len)
+		w->path[len++] = '/';
+	memcpy(w->path + len, name, n + 1);
+	if (file) {
+		if (g_variant_n_children(csum) != 32)
+			return err_set(e, EINVAL, "'%s': corrupt tree object", w->path);
+		ostree_checksum_inplace_from_bytes(g_variant_get_data(csum), sum);
+		ent.checksum = sum;
+		if (file_entry(w, sum, &ent, target, sizeof target, e) < 0)
+			return err_wrap(e, "'%s'", w->path);
+		return w->fn(w->ctx, &ent, e);
+	}
+	if (!w->names_only && dir_meta(w, msum, &ent, e) < 0)
+		return err_wrap(e, "'%s'", w->path);
+	ent.kind = STORE_DIR;
+	if ((r = w->fn(w->ctx, &ent, e)))
+		return r;
+	if (load_tree(w->s, csum, OSTREE_OBJECT_TYPE_DIR_TREE, &sub, e) < 0)
+		return err_wrap(e, "'%s'", w->path);
+	return walk_tree(w, sub, len + n, e);
+}
+
+/* A dirtree lists files and directories apart, each sorted: merged here,
+ * so the walk sees one directory's names in strcmp order. */
+static int walk_tree(struct walk *w, GVariant *tree, size_t len, struct err *e)
+{
+	g_autoptr(GVariant) files = g_variant_get_child_value(tree, 0);
+	g_autoptr(GVariant) dirs = g_variant_get_child_value(tree, 1);
+	size_t nf = g_variant_n_children(files), nd = g_variant_n_children(dirs), i = 0, j = 0;
+	int r = 0;
+
+	while (r == 0 && (i < nf || j < nd)) {
+		g_autoptr(GVariant) f = i < nf ? g_variant_get_child_value(files, i) : NULL;
+		g_autoptr(GVariant) d = j < nd ? g_variant_get_child_value(dirs, j) : NULL;
+		const char *fname = NULL, *dname = NULL;
+
+		if (f)
+			g_variant_get_child(f, 0, "&s", &fname);
+		if (d)
+			g_variant_get_child(d, 0, "&s", &dname);
+		if (f && (!d || strcmp(fname, dname) < 0)) {
+			r = walk_child(w, len, f, NULL, e);
+			i++;
+		} else {
+			r = walk_child(w, len, NULL, d, e);
+			j++;
+		}
+		w->path[len] = '\0';
+	}
+	return r;
+}
+
+/* The root dirtree of commit, or of its subdirectory dir (*found 0 when
+ * that is no directory there). */
+static int walk_root(struct store *s, const char *commit, const char *dir, GVariant **out,
+		     int *found, struct err *e)
+{
+	g_autoptr(GVariant) obj = NULL;
+	g_autoptr(GVariant) sum = NULL;
+	g_autoptr(GVariant) tree = NULL;
 	GError *ge = NULL;
 
-	if (!ostree_repo_read_commit(s->repo, commit, &root, NULL, NULL, &ge))
+	*found = 0;
+	if (!ostree_repo_load_variant(s->repo, OSTREE_OBJECT_TYPE_COMMIT, commit, &obj, &ge))
 		return gerr(e, ge, "commit %s", commit);
-	return walk_dir(s, root, "", fn, ctx, e);
+	sum = g_variant_get_child_value(obj, 6);
+	if (load_tree(s, sum, OSTREE_OBJECT_TYPE_DIR_TREE, &tree, e) < 0)
+		return err_wrap(e, "commit %s", commit);
+	while (dir && *dir) {
+		g_autoptr(GVariant) dirs = g_variant_get_child_value(tree, 1);
+		const char *slash = strchr(dir, '/');
+		size_t n = slash ? (size_t)(slash - dir) : strlen(dir), k, nd;
+
+		if (!n) {
+			dir++;
+			continue;
+		}
+		nd = g_variant_n_children(dirs);
+		for (k = 0; k < nd; k++) {
+			const char *name;
+			g_variant_get_child(dirs, k, "(&s@ay@ay)", &name, &sum, NULL);
+			if (strlen(name) == n && !memcmp(name, dir, n))
+				break;
+			g_clear_pointer(&sum, g_variant_unref);
+		}
+		if (k == nd)
+			return 0;
+		g_clear_pointer(&tree, g_variant_unref);
+		if (load_tree(s, sum, OSTREE_OBJECT_TYPE_DIR_TREE, &tree, e) < 0)
+			return err_wrap(e, "commit %s", commit);
+		g_clear_pointer(&sum, g_variant_unref);
+		dir += n;
+	}
+	*out = g_steal_pointer(&tree);
+	*found = 1;
+	return 0;
+}
+
+static int walk(struct store *s, const char *commit, const char *dir, int flags,
+		store_walk_fn fn, void *ctx, struct err *e)
+{
+	g_autoptr(GVariant) tree = NULL;
+	struct walk *w;
+	size_t len = 0;
+	int found, r;
+
+	if (walk_root(s, commit, dir, &tree, &found, e) < 0)
+		return -1;
+	if (!found)
+		return 0;
+	if (!(w = calloc(1, sizeof *w)))
+		return err_set(e, ENOMEM, "commit %s", commit);
+	*w = (struct walk){ .s = s, .fn = fn, .ctx = ctx,
+			    .names_only = !!(flags & STORE_WALK_NAMES) };
+	if (dir) {
+		while (*dir == '/')
+			dir++;
+		len = strlen(dir);
+		while (len && dir[len - 1] == '/')
+			len--;
+		if (len >= sizeof w->path) {
+			free(w);
+			return err_set(e, ENAMETOOLONG, "'%s'", dir);
+		}
+		memcpy(w->path, dir, len);
+	}
+	r = walk_tree(w, tree, len, e);
+	free(w);
+	return r;
+}
+
+int store_walk(struct store *s, const char *commit, int flags, store_walk_fn fn, void *ctx,
+	       struct err *e)
+{
+	return walk(s, commit, NULL, flags, fn, ctx, e);
 }
 
 int store_walk_under(struct store *s, const char *commit, const char *dir, store_walk_fn fn,
 		     void *ctx, struct err *e)
 {
-	g_autoptr(GFile) root = NULL;
-	g_autoptr(GFile) f = NULL;
-	GError *ge = NULL;
-
-	if (!ostree_repo_read_commit(s->repo, commit, &root, NULL, NULL, &ge))
-		return gerr(e, ge, "commit %s", commit);
-	f = g_file_resolve_relative_path(root, dir);
-	if (g_file_query_file_type(f, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) !=
-	    G_FILE_TYPE_DIRECTORY)
-		return 0;
-	return walk_dir(s, f, dir, fn, ctx, e);
+	return walk(s, commit, dir, 0, fn, ctx, e);
 }
 
 int store_commit_meta_strv(struct store *s, const char *commit, const char *key,

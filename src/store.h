@@ -144,9 +144,14 @@ struct store_entry {
 	const char *checksum;      /* files and symlinks: the content object */
 };
 /* Walk a commit's tree depth-first, a directory before its contents, names
- * sorted within a directory.  fn's non-zero return stops the walk. */
+ * sorted within a directory.  fn's non-zero return stops the walk.  With
+ * STORE_WALK_NAMES files and symlinks both come as STORE_FILE with their
+ * checksum, and nothing comes with a mode, owner or target: nothing is
+ * read but the dirtree objects. */
 typedef int (*store_walk_fn)(void *ctx, const struct store_entry *ent, struct err *e);
-int store_walk(struct store *s, const char *commit, store_walk_fn fn, void *ctx, struct err *e);
+#define STORE_WALK_NAMES 1
+int store_walk(struct store *s, const char *commit, int flags, store_walk_fn fn, void *ctx,
+	       struct err *e);
 
 /* store_walk() of the subtree at dir only (paths still relative to the
  * root); nothing when dir is not a directory in that commit. */

@@ -12,6 +12,9 @@
 #            podman's Docker API (docker:), which syscontainer keeps no copy
 #            of (podman writes one of its own before it sends it): peak RSS
 #            against the archive's size
+#   registry (tests/bench/registry.sh, issue 15): real files from a local
+#            registry against tar -xf, skopeo + umoci, gunzip + ostree
+#            commit, cp -al; start times.  BENCH_ONLY=registry runs only it.
 # Figures are wall time and peak RSS; ratios are syscontainer / peer.
 # BENCH_MB sets the size of the big file (default 1024).  Generated images
 # are kept in .build/bench (rebuilt when hostile.py changes).  The file
@@ -46,6 +49,11 @@ fixture() {
 	fi
 	echo "$f"
 }
+
+# issue 15's table first: pulls from a registry and installs of real files
+echo "registry pull and install of real files against tar, skopeo + umoci, ostree, cp -al:"
+bash "$top/tests/bench/registry.sh" "$SC" "$T" "$cache"
+[ "${BENCH_ONLY:-}" != registry ] || exit 0
 
 echo "bench: building the images (cached in .build/bench)..."
 BIG=$(fixture big-file --big-mb "$MB")
