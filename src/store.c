@@ -1481,6 +1481,11 @@ static int walk_child(struct walk *w, size_t len, GVariant *file, GVariant *dir,
 	else
 		g_variant_get(dir, "(&s@ay@ay)", &name, &csum, &msum);
 	n = strlen(name);
+	/* libostree writes no such name; a shared or foreign repository
+	 * could hold one, and it must never become a path component */
+	if (!n || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
+		return err_set(e, EINVAL, "'%.*s': corrupt tree object: an entry named '%s'",
+			       (int)len, w->path, name);
 	if (len + !!len + n >= sizeof w->path)
 		return err_set(e, ENAMETOOLONG, "'%.*s/%s'", (int)len, w->path, name);
 	if (len)
