@@ -23,6 +23,9 @@ set -eu
 [ -n "${SC_BENCH_NS:-}" ] || SC_BENCH_NS=1 exec unshare -m --propagation private sh "$0" "$@"
 SC=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# skopeo as the tests run it: as root it keeps a blob-info cache in
+# /var/lib/containers/cache, which must stay the host's own.
+export PATH="$top/tests/helpers/bin:$PATH"
 MB=${BENCH_MB:-1024}
 RSS_LIMIT_KB=$((32 * 1024))
 T=$(mktemp -d /var/tmp/scbench.XXXXXX)
