@@ -926,7 +926,8 @@ out:
 /* Pull every stored image (or those named) again from where it came. */
 int cmd_images_update(struct cli *c, int argc, char **argv, struct err *e)
 {
-	struct source_opts o = { .tls_verify = 1 };
+	/* each image gets its own result line below, as apply's containers do */
+	struct source_opts o = { .tls_verify = 1, .no_unchanged_line = 1 };
 	struct rows r = { 0 };
 	struct store *s = NULL;
 	int first = 0, bad = 0, ret = -1;

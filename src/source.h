@@ -99,8 +99,8 @@ struct source_opts {
 	                             when it is known */
 	int verbose, quiet;       /* -v: say how names resolve; --quiet */
 	uint64_t max_layer_size;  /* --max-layer-size, 0 for the default */
-	int no_unchanged_line;    /* no "Image is up to date" line (apply says
-	                             "NAME: up to date" for the container) */
+	int no_unchanged_line;    /* no "Image is up to date" line: the caller
+	                             prints its own result (apply, images update) */
 };
 
 /* Open ref (any transport we support) and fill src->img. */

@@ -52,6 +52,9 @@ at images verify
 assert_match "atomic images verify" "$rc:$out" "0:docker.io/gscrivano/etcd:latest: 1 layers, [1-9]* objects verified"
 at images update
 assert_eq "atomic images update: pulled again from its source" "$rc:$out" "0:docker.io/gscrivano/etcd:latest: up to date"
+sc --root "$ROOT" images update
+assert_eq "images update: one result line of its own, no second 'Image is up to date'" \
+	"$rc:$(echo "$out" | grep -v '^Skipping layer')" "0:docker.io/gscrivano/etcd:latest: up to date"
 at stop etcd
 assert_eq "atomic stop under --root: acts on this host only" "$rc:$errout" "2:syscontainer: stop: stop acts on this host: it cannot be used with --root"
 at uninstall -- etcd
