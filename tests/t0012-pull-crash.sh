@@ -48,13 +48,7 @@ assert_eq "clean pull under strace: exit 0" "$?" 0
 want=()
 for d in "${diffs[@]}"; do want+=("$(content "ociimage/${d#sha256:}")"); done
 check "clean pull: every layer has a tree" test "$(echo "${want[*]}" | wc -w)" = "${#diffs[@]}"
-# strace numbers a syscall's calls per thread (a layer's tar and store run
-# on a thread of their own), so the kill points come from the busiest
-# thread's count: the last calls are the main thread's commit and refs.
-count() {
-	awk -v s="$1" 'match($0, "^[0-9]+ +" s "\\(") { n[$1]++ }
-		END { m = 0; for (p in n) if (n[p] > m) m = n[p]; if (m) print m }' "$T/trace"
-}
+count() { max_calls "$T/trace" "$1"; }   # per thread: see pull-lib.sh
 
 # points SYSCALL TOTAL: where to kill, N from 1 to TOTAL (a number <= 0
 # counts back from the last call: 0 is the last).  Every rename up to a

@@ -50,11 +50,7 @@ assert_eq "clean stream pull under strace: exit 0" "$?" 0
 want=()
 for d in "${diffs[@]}"; do want+=("$(content "ociimage/${d#sha256:}")"); done
 check "clean pull: every layer has a tree" test "$(echo "${want[*]}" | wc -w)" = "${#diffs[@]}"
-# calls numbered per thread by strace, as t0012 says: the busiest thread's
-count() {
-	awk -v s="$1" 'match($0, "^[0-9]+ +" s "\\(") { n[$1]++ }
-		END { m = 0; for (p in n) if (n[p] > m) m = n[p]; if (m) print m }' "$T/trace"
-}
+count() { max_calls "$T/trace" "$1"; }   # per thread: see pull-lib.sh
 for d in "${diffs[@]}"; do echo "ociimage/${d#sha256:}"; done | sort > "$T/layers.allowed"
 { cat "$T/layers.allowed"; echo "$img"; } | sort > "$T/refs.allowed"
 

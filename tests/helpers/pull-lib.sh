@@ -174,3 +174,13 @@ with tarfile.open(src) as i, tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) a
             o.addfile(m, i.extractfile(m) if m.isfile() else None)
 PYEOF
 }
+
+# max_calls TRACE SYSCALL: how many times the busiest thread made SYSCALL in
+# an `strace -f -o TRACE` log.  strace numbers the calls it injects into per
+# thread (a layer's tar and store run on a thread of their own), so kill
+# points come from this count: the last calls are the main thread's commit
+# and refs.
+max_calls() {
+	awk -v s="$2" 'match($0, "^[0-9]+ +" s "\\(") { n[$1]++ }
+		END { m = 0; for (p in n) if (n[p] > m) m = n[p]; if (m) print m }' "$1"
+}
