@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct ctx {
 	char **synth;              /* this layer's synthesised dirs (sorted) */
 	size_t nsynth, capsynth;
 	int cross_fs;              /* hardlinks from the repo fail: copy */
+	int bottom;                /* the first layer, into the empty rootfs */
 	/* Entries come depth-first, sorted: most share the previous parent. */
 	char parent[4096];
 	int parent_fd;
@@ -138,13 +140,21 @@ static int add_dir(struct ctx *c, int pfd, const char *name, const struct store_
 	int synth = is_synth(c, ent->path);
 	struct stat st;
 
-	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-	    remove_entry(c, pfd, name, e) < 0)
-		return -1;
-	if (mkdirat(pfd, name, 0700) == 0)
+	/* Most directories are new: mkdir first, look only when it exists. */
+	if (mkdirat(pfd, name, 0700) == 0) {
 		synth = 0;   /* new: it gets the layer's (or the synthesised) mode */
-	else if (errno != EEXIST)
+	} else if (errno != EEXIST) {
 		return err_set(e, errno, "mkdir '%s'", ent->path);
+	} else if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		return err_set(e, errno, "stat '%s'", ent->path);
+	} else if (!S_ISDIR(st.st_mode)) {
+		/* a lower layer's file or symlink: the directory replaces it */
+		if (remove_entry(c, pfd, name, e) < 0)
+			return -1;
+		if (mkdirat(pfd, name, 0700) < 0)
+			return err_set(e, errno, "mkdir '%s'", ent->path);
+		synth = 0;
+	}
 	c->st->dirs++;
 	if (synth)
 		return 0;    /* never apply a made-up mode over a lower layer's dir */
@@ -180,55 +190,94 @@ static int link_copy(struct ctx *c, const char *sum, int pfd, const char *name, 
 	return err_set(e, EMLINK, "link");
 }
 
-static int add_file(struct ctx *c, int pfd, const char *name, const struct store_entry *ent,
+/* Make room for name: whatever a lower layer left there goes.  Removing a
+ * directory may drop the cached parent: *pfd is the parent again after. */
+static int replace_entry(struct ctx *c, int *pfd, const char *path, const char **name,
+			 struct err *e)
+{
+	if (remove_entry(c, *pfd, *name, e) < 0)
+		return -1;
+	if (c->parent_fd < 0 && (*pfd = open_parent(c, path, name, e)) < 0)
+		return err_set(e, errno, "'%s': parent is not a directory", path);
+	return 0;
+}
+
+/* The slow way, when the repository's object cannot be linked in place
+ * (another file system, a bare-user repository, the hardlink limit): a
+ * symlink is made anew, a file linked from the private copy. */
+static int add_copy(struct ctx *c, int pfd, const char *name, const struct store_entry *ent,
 		    struct err *e)
 {
-	if (!c->cross_fs) {
-		if (store_object_link(c->s, ent->checksum, pfd, name, e) == 0) {
-			c->st->linked++;
-			return 0;
-		}
-		if (e->errnum == EXDEV || e->errnum == EPERM)
-			c->cross_fs = 1;
-		else if (e->errnum != EMLINK)
-			return err_wrap(e, "'%s'", ent->path);
+	struct store_entry full = *ent;
+	char target[PATH_MAX];
+
+	if (ent->kind == STORE_OBJECT &&
+	    store_object_entry(c->s, ent->checksum, &full, target, sizeof target, e) < 0)
+		return err_wrap(e, "'%s'", ent->path);
+	if (replace_entry(c, &pfd, ent->path, &name, e) < 0)
+		return -1;
+	if (full.kind == STORE_SYMLINK) {
+		if (symlinkat(full.target, pfd, name) < 0 ||
+		    fchownat(pfd, name, full.uid, full.gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_set(e, errno, "symlink '%s'", ent->path);
+		c->st->symlinks++;
+		return 0;
 	}
 	if (link_copy(c, ent->checksum, pfd, name, e) < 0)
 		return err_wrap(e, "'%s'", ent->path);
+	c->st->files++;
 	c->st->linked++;
 	return 0;
+}
+
+/* A file or symlink: a bare repository's object on this file system is
+ * linked as it is (it has the owner, mode and xattrs already), whatever
+ * its kind; only a name that is taken is looked at. */
+static int add_object(struct ctx *c, int pfd, const char *name, const struct store_entry *ent,
+		      struct err *e)
+{
+	int r;
+
+	if (c->cross_fs)
+		return add_copy(c, pfd, name, ent, e);
+	r = store_object_link(c->s, ent->checksum, pfd, name, e);
+	if (r < 0 && e->errnum == EEXIST) {
+		if (replace_entry(c, &pfd, ent->path, &name, e) < 0)
+			return -1;
+		r = store_object_link(c->s, ent->checksum, pfd, name, e);
+	}
+	if (r == 0) {
+		c->st->files++;
+		c->st->linked++;
+		return 0;
+	}
+	if (e->errnum == EXDEV || e->errnum == EPERM)
+		c->cross_fs = 1;
+	else if (e->errnum != EMLINK)
+		return err_wrap(e, "'%s'", ent->path);
+	return add_copy(c, pfd, name, ent, e);
 }
 
 static int add_entry(void *opaque, const struct store_entry *ent, struct err *e)
 {
 	struct ctx *c = opaque;
 	const char *name, *base = strrchr(ent->path, '/');
-	int pfd, r;
+	int pfd;
 
 	base = base ? base + 1 : ent->path;
-	if (ent->kind != STORE_DIR && !strncmp(base, WH, strlen(WH)))
+	if (ent->kind != STORE_DIR && !strncmp(base, WH, strlen(WH))) {
+		/* the bottom layer's whiteouts hide nothing: only checked */
+		if (c->bottom && layer_bad_whiteout(base))
+			return err_set(e, 0, "whiteout '%s' names nothing it could remove",
+				       ent->path);
 		return 0;
+	}
 	pfd = open_parent(c, ent->path, &name, e);
 	if (pfd < 0)
 		return err_set(e, errno, "'%s': parent is not a directory", ent->path);
-	if (ent->kind == STORE_DIR) {
-		r = add_dir(c, pfd, name, ent, e);
-	} else {
-		r = remove_entry(c, pfd, name, e);
-		/* removing a directory may have dropped the cached parent */
-		if (r == 0 && c->parent_fd < 0 && (pfd = open_parent(c, ent->path, &name, e)) < 0)
-			r = -1;
-		if (r == 0 && ent->kind == STORE_SYMLINK) {
-			if (symlinkat(ent->target, pfd, name) < 0 ||
-			    fchownat(pfd, name, ent->uid, ent->gid, AT_SYMLINK_NOFOLLOW) < 0)
-				r = err_set(e, errno, "symlink '%s'", ent->path);
-			c->st->symlinks++;
-		} else if (r == 0) {
-			r = add_file(c, pfd, name, ent, e);
-			c->st->files++;
-		}
-	}
-	return r;
+	if (ent->kind == STORE_DIR)
+		return add_dir(c, pfd, name, ent, e);
+	return add_object(c, pfd, name, ent, e);
 }
 
 static int add_synth(void *opaque, const char *item)
@@ -275,11 +324,15 @@ int deploy_checkout(struct store *s, const char *const *commits, size_t n, int r
 					   &c, e);
 		if (r == 0 && c.nsynth)
 			qsort(c.synth, c.nsynth, sizeof *c.synth, cmp_strp);
-		if (r == 0)
+		/* into the empty rootfs, the first layer has nothing to hide */
+		c.bottom = i == 0;
+		if (r == 0 && !c.bottom)
 			r = store_walk(s, commits[i], STORE_WALK_NAMES, apply_whiteout, &c, e);
 		forget_parent(&c);
+		/* linked objects need no look; copies look at each one */
 		if (r == 0)
-			r = store_walk(s, commits[i], 0, add_entry, &c, e);
+			r = store_walk(s, commits[i], c.cross_fs ? 0 : STORE_WALK_OBJECTS, add_entry,
+				       &c, e);
 		forget_parent(&c);
 	}
 	clear_synth(&c);

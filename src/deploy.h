@@ -5,9 +5,11 @@
  * every parent is resolved below the rootfs with path.c's PATH_NO_SYMLINKS,
  * so a lower layer's symlink is replaced, never written through.
  *
- * Files are hardlinked from a `bare` repository on the same file system.
- * Otherwise (another file system, a bare-user repository) and for an object
- * already at the hard link limit (EMLINK), each object is copied once into
+ * Files and symlinks are hardlinked from a `bare` repository on the same
+ * file system, whose objects carry their owner, mode and xattrs; nothing
+ * is looked at but a name that is already taken.  Otherwise (another file
+ * system, a bare-user repository) symlinks are made anew and, as for an
+ * object already at the hard link limit (EMLINK), each file is copied once into
  * a private directory of the deployment, outside the rootfs, and every use
  * is a hardlink to that copy: no path inside the rootfs is ever a link
  * source, since a later layer may have replaced it. */
@@ -22,8 +24,9 @@
 struct store;
 
 struct deploy_stats {
-	uint64_t files, dirs, symlinks, whiteouts;
-	uint64_t linked, copied;     /* files hardlinked / objects copied */
+	uint64_t files, dirs, whiteouts;
+	uint64_t symlinks;           /* made anew; a linked one counts as a file */
+	uint64_t linked, copied;     /* objects hardlinked / objects copied */
 	int cross_fs;                /* copied because the repository's objects
 	                                cannot be linked at all (another file
 	                                system, a bare-user repository), not

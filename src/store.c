@@ -1374,21 +1374,57 @@ struct walk {
 	store_walk_fn fn;
 	void *ctx;
 	int names_only;
+	int objects_only;             /* STORE_WALK_OBJECTS */
 	int have_meta;                /* the last dirmeta read: checksum, values */
 	unsigned char meta_sum[32];
 	uint32_t meta_uid, meta_gid, meta_mode;
 	char path[PATH_MAX];
 };
 
+/* A tree object read straight from objects/ (one open, one read): no
+ * GFile, no GBytes.  Only an object staged by a running transaction is
+ * not there; libostree's loader finds those.  The bytes are not trusted:
+ * GVariant checks them as they are read. */
 static int load_tree(struct store *s, GVariant *sum, OstreeObjectType type, GVariant **out,
 		     struct err *e)
 {
-	char hex[65];
+	const char *ext = type == OSTREE_OBJECT_TYPE_DIR_TREE ? "dirtree" : "dirmeta";
+	const GVariantType *vt = type == OSTREE_OBJECT_TYPE_DIR_TREE ? OSTREE_TREE_GVARIANT_FORMAT
+								     : OSTREE_DIRMETA_GVARIANT_FORMAT;
+	char hex[65], obj[96];
 	GError *ge = NULL;
+	struct stat st;
+	void *buf;
+	int fd;
 
 	if (g_variant_n_children(sum) != 32)
 		return err_set(e, EINVAL, "corrupt tree object");
 	ostree_checksum_inplace_from_bytes(g_variant_get_data(sum), hex);
+	snprintf(obj, sizeof obj, "objects/%.2s/%s.%s", hex, hex + 2, ext);
+	fd = openat(store_dfd(s), obj, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+			close(fd);
+			return err_set(e, EINVAL, "tree object %s: not a regular file", hex);
+		}
+		if (!(buf = g_try_malloc(st.st_size ? (size_t)st.st_size : 1))) {
+			close(fd);
+			return err_set(e, ENOMEM, "tree object %s", hex);
+		}
+		errno = 0;
+		if (util_pread_all(fd, buf, (size_t)st.st_size, 0) != (ssize_t)st.st_size) {
+			int er = errno ? errno : EIO;   /* 0: the file was short */
+			close(fd);
+			g_free(buf);
+			return err_set(e, er, "tree object %s: short read", hex);
+		}
+		close(fd);
+		*out = g_variant_ref_sink(g_variant_new_from_data(vt, buf, (gsize)st.st_size, FALSE,
+								  g_free, buf));
+		return 0;
+	}
+	if (errno != ENOENT)
+		return err_set(e, errno, "tree object %s", hex);
 	if (!ostree_repo_load_variant(s->repo, type, hex, out, &ge))
 		return gerr(e, ge, "tree object %s", hex);
 	return 0;
@@ -1396,24 +1432,22 @@ static int load_tree(struct store *s, GVariant *sum, OstreeObjectType type, GVar
 
 /* Kind, mode, owner and symlink target of a content object.  A bare
  * repository's object is the file itself: one fstatat, no open. */
-static int file_entry(struct walk *w, const char *sum, struct store_entry *ent, char *target,
-		      size_t targetsz, struct err *e)
+int store_object_entry(struct store *s, const char *sum, struct store_entry *ent, char *target,
+		       size_t targetsz, struct err *e)
 {
 	g_autoptr(GFileInfo) info = NULL;
 	GError *ge = NULL;
 
 	ent->kind = STORE_FILE;
-	if (w->names_only)
-		return 0;
-	if (store_is_bare(w->s)) {
+	if (store_is_bare(s)) {
 		char obj[128];
 		struct stat st;
 		ssize_t n = 0;
 
 		snprintf(obj, sizeof obj, "objects/%.2s/%s.file", sum, sum + 2);
-		if (fstatat(store_dfd(w->s), obj, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (fstatat(store_dfd(s), obj, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    (S_ISLNK(st.st_mode) &&
-		     (n = readlinkat(store_dfd(w->s), obj, target, targetsz)) < 0))
+		     (n = readlinkat(store_dfd(s), obj, target, targetsz)) < 0))
 			return err_set(e, errno, "object %s", sum);
 		if ((size_t)n >= targetsz)
 			return err_set(e, ENAMETOOLONG, "object %s", sum);
@@ -1425,7 +1459,7 @@ static int file_entry(struct walk *w, const char *sum, struct store_entry *ent, 
 		ent->target = ent->kind == STORE_SYMLINK ? target : NULL;
 		return 0;
 	}
-	if (!ostree_repo_load_file(w->s->repo, sum, NULL, &info, NULL, NULL, &ge))
+	if (!ostree_repo_load_file(s->repo, sum, NULL, &info, NULL, NULL, &ge))
 		return gerr(e, ge, "object %s", sum);
 	ent->mode = g_file_info_get_attribute_uint32(info, "unix::mode") & 07777;
 	ent->uid = g_file_info_get_attribute_uint32(info, "unix::uid");
@@ -1496,7 +1530,9 @@ static int walk_child(struct walk *w, size_t len, GVariant *file, GVariant *dir,
 			return err_set(e, EINVAL, "'%s': corrupt tree object", w->path);
 		ostree_checksum_inplace_from_bytes(g_variant_get_data(csum), sum);
 		ent.checksum = sum;
-		if (file_entry(w, sum, &ent, target, sizeof target, e) < 0)
+		ent.kind = w->objects_only ? STORE_OBJECT : STORE_FILE;
+		if (!w->names_only && !w->objects_only &&
+		    store_object_entry(w->s, sum, &ent, target, sizeof target, e) < 0)
 			return err_wrap(e, "'%s'", w->path);
 		return w->fn(w->ctx, &ent, e);
 	}
@@ -1601,7 +1637,8 @@ static int walk(struct store *s, const char *commit, const char *dir, int flags,
 	if (!(w = calloc(1, sizeof *w)))
 		return err_set(e, ENOMEM, "commit %s", commit);
 	*w = (struct walk){ .s = s, .fn = fn, .ctx = ctx,
-			    .names_only = !!(flags & STORE_WALK_NAMES) };
+			    .names_only = !!(flags & STORE_WALK_NAMES),
+			    .objects_only = !!(flags & STORE_WALK_OBJECTS) };
 	if (dir) {
 		while (*dir == '/')
 			dir++;

@@ -120,8 +120,10 @@ int store_set_ref(struct store *s, const char *ref, const char *commit, struct e
 int store_prune(struct store *s, int *objects_total, int *objects_pruned,
 		uint64_t *bytes_freed, struct err *e);
 
-/* What a path is inside one commit's tree, without following symlinks. */
-enum store_kind { STORE_ABSENT, STORE_FILE, STORE_DIR, STORE_SYMLINK, STORE_OTHER };
+/* What a path is inside one commit's tree, without following symlinks.
+ * STORE_OBJECT: a file or a symlink, not looked at (STORE_WALK_OBJECTS). */
+enum store_kind { STORE_ABSENT, STORE_FILE, STORE_DIR, STORE_SYMLINK, STORE_OTHER,
+		  STORE_OBJECT };
 /* Kind of path in commit; for a file up to max bytes of it are read into a
  * malloc'd *content (NUL-terminated; caller frees) when content != NULL. */
 int store_commit_path(struct store *s, const char *commit, const char *path, size_t max,
@@ -137,7 +139,8 @@ int store_commit_stat(struct store *s, const char *commit, const char *path,
 
 struct store_entry {
 	const char *path;          /* relative, "" never (the root is not reported) */
-	enum store_kind kind;      /* STORE_FILE, STORE_DIR or STORE_SYMLINK */
+	enum store_kind kind;      /* STORE_FILE, STORE_DIR, STORE_SYMLINK or
+	                              (STORE_WALK_OBJECTS) STORE_OBJECT */
 	uint32_t mode;             /* permission bits incl. setuid/setgid/sticky */
 	uint32_t uid, gid;
 	const char *target;        /* symlinks */
@@ -147,11 +150,18 @@ struct store_entry {
  * sorted within a directory.  fn's non-zero return stops the walk.  With
  * STORE_WALK_NAMES files and symlinks both come as STORE_FILE with their
  * checksum, and nothing comes with a mode, owner or target: nothing is
- * read but the dirtree objects. */
+ * read but the dirtree objects.  With STORE_WALK_OBJECTS directories come
+ * whole, files and symlinks as STORE_OBJECT with only their checksum: no
+ * content object is looked at (store_object_entry() tells the rest). */
 typedef int (*store_walk_fn)(void *ctx, const struct store_entry *ent, struct err *e);
 #define STORE_WALK_NAMES 1
+#define STORE_WALK_OBJECTS 2
 int store_walk(struct store *s, const char *commit, int flags, store_walk_fn fn, void *ctx,
 	       struct err *e);
+/* Kind, mode, owner and (symlinks) target of the content object checksum,
+ * as a walk without flags reports them; target is a buffer of targetsz. */
+int store_object_entry(struct store *s, const char *checksum, struct store_entry *ent,
+		       char *target, size_t targetsz, struct err *e);
 
 /* store_walk() of the subtree at dir only (paths still relative to the
  * root); nothing when dir is not a directory in that commit. */

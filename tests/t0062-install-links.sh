@@ -6,7 +6,10 @@
 #   private copy for the rest, and the install succeeds with every file;
 # - with the repository on another file system (a tmpfs), each object is
 #   copied once and every further file with it is a hardlink to that copy
-#   (20,000 files, 15,001 objects: 15,001 inodes).
+#   (20,000 files, 15,001 objects: 15,001 inodes);
+# - symlinks are linked as objects too: 66,000 identical ones fill their
+#   object's 65,000 links and the rest are made anew, as they are when the
+#   repository is on another file system.
 # The 1,000,000-file image and the cross-file-system timings (40k vs 10k
 # files) belong to `make bench`.  Takes ~30 s.
 [ -n "${SC_PRIVATE_MOUNTS:-}" ] ||
@@ -16,7 +19,9 @@
 . "$top/tests/helpers/disk-lib.sh"
 
 offline
-if ! build_hostile many-entries || ! "$PY" "$top/tests/fixtures/hostile.py" --files 70000 "$fx" empty-files > /dev/null; then
+if ! build_hostile many-entries || ! "$PY" "$top/tests/fixtures/hostile.py" --files 70000 "$fx" empty-files > /dev/null ||
+	! "$PY" "$top/tests/fixtures/hostile.py" --files 66000 "$fx" same-symlinks > /dev/null ||
+	! "$PY" "$top/tests/fixtures/hostile.py" --files 3000 "$fx/3000" same-symlinks > /dev/null; then
 	not_ok "build the fixtures"
 	done_testing
 	exit 1
@@ -58,6 +63,24 @@ rs uninstall empty-files
 assert_eq "uninstall: exit 0" "$rc" 0
 assert_eq "uninstall: CHECKOUT holds only .storage (and ext4's lost+found)" "$(ls -A "$CK" | tr '\n' ' ')" ".storage lost+found "
 
+# symlinks DIR: "COUNT LINKS TARGET" of the symlinks below DIR, per inode
+symlinks() { find "$1" -type l -printf '%i %n %l\n' | sort | uniq -c | sort -rn | awk '{print $1, $3, $4}'; }
+
+rs pull "dockertar:$fx/same-symlinks.tar"
+assert_eq "pull 66,000 identical symlinks: exit 0" "$rc" 0
+rs install test/same-symlinks
+assert_eq "install symlinks past the hardlink limit: exit 0" "$rc" 0
+D=$CK/same-symlinks.0/rootfs
+symlinks "$D" > "$T/links"
+assert_eq "the symlink object has the 65,000 links ext4 allows" "$(head -1 "$T/links" | cut -d' ' -f2-)" "65000 ../target"
+assert_eq "the others are made anew, one inode each" "$(sed 1d "$T/links" | sort -u)" "1 1 ../target"
+assert_eq "every symlink is there" "$(awk '{n += $1} END {print n}' "$T/links")" 66000
+assert_eq "a symlink's owner and target" "$(stat -c '%U %N' "$D/d065/s999")" "root '$D/d065/s999' -> '../target'"
+assert_eq "through a symlink, the file" "$(cat "$D/d000/s000")" "the target"
+assert_fsck "$CK/.storage/ostree" "after the install of symlinks past the link limit"
+rs uninstall same-symlinks
+assert_eq "uninstall the symlinks: exit 0" "$rc" 0
+
 # ---------------------------------------------------------------- another file system
 mount_tmpfs "$ROOT/srv" 256m
 rs --repo /srv/repo pull "dockertar:$fx/many-entries.tar"
@@ -71,5 +94,15 @@ assert_eq "every file is checked out" "$(find "$D" -type f | wc -l | tr -d ' ')"
 assert_eq "one copy per object: 15,001 inodes for 20,000 files" "$(inodes "$D" | wc -l | tr -d ' ')" 15001
 assert_eq "the 5,000 files of one content share one copy" "$(inodes "$D" | head -1 | awk '{print $1}')" 5000
 assert_eq "a file's content" "$(cat "$D/d42/f137")" "file $((42 * 200 + 137))"
+# symlinks from another file system are made anew: 3,000 (each takes an
+# inode of this small ext4)
+rs --repo /srv/repo pull "dockertar:$fx/3000/same-symlinks.tar"
+assert_eq "pull symlinks into a repository on a tmpfs: exit 0" "$rc" 0
+rs --repo /srv/repo install test/same-symlinks
+assert_eq "install symlinks from another file system: exit 0" "$rc" 0
+D=$CK/same-symlinks.0/rootfs
+assert_eq "from another file system, every symlink is made anew" "$(symlinks "$D" | sort -u)" "1 1 ../target"
+assert_eq "from another file system, every symlink is there" "$(find "$D" -type l | wc -l | tr -d ' ')" 3000
+assert_eq "from another file system, the file through a symlink" "$(cat "$D/d002/s137")" "the target"
 
 done_testing
