@@ -1405,7 +1405,8 @@ static int load_tree(struct store *s, GVariant *sum, OstreeObjectType type, GVar
 	if (fd >= 0) {
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
 			close(fd);
-			return err_set(e, EINVAL, "tree object %s: not a regular file", hex);
+			return err_set(e, EINVAL, "tree object %s: not a regular file of at most "
+				       "64 MiB", hex);
 		}
 		if (!(buf = g_try_malloc(st.st_size ? (size_t)st.st_size : 1))) {
 			close(fd);
