@@ -152,8 +152,8 @@ for img in mid multi4; do
 	echo "$img ($(layers $img | wc -l) layer(s), $(du -cb $(layers $img) | tail -1 | cut -f1 | awk '{printf "%d MB", $1/1e6}')), median of $RUNS; syscontainer / peer:"
 	line "pull vs tar -xf" "$p" "$(med $img.tar)" "<= 1.0x" "r <= 1.0"
 	# the floor a pull cannot pass on this machine: the CPU it needs (the
-	# layer inflated, every byte hashed three times, files written) on
-	# every core there is, against tar's
+	# blob hashed, inflated, its bytes hashed again for the diff ID and the
+	# objects, the files written) on every core there is, against tar's
 	printf '  %-34s %6.2fs / %6.2fs of CPU; / %d cores = %.2fs\n' "  CPU: pull, tar -xf" \
 		"$(med $img.sc_pull.cpu)" "$(med $img.tar.cpu)" "$(nproc)" \
 		"$(echo "$(med $img.sc_pull.cpu) / $(nproc)" | bc -l)"
