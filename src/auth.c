@@ -494,6 +494,21 @@ static void token_drop(struct token *t)
 	memset(t, 0, sizeof *t);
 }
 
+int auth_copy(const struct auth *a, struct auth **out, struct err *e)
+{
+	struct auth *c = malloc(sizeof *c);
+
+	*out = NULL;
+	if (!c)
+		return err_set(e, ENOMEM, "auth");
+	*c = *a;
+	for (int i = 0; i < AUTH_CACHE; i++)
+		if (a->cache[i].value && !(c->cache[i].value = strdup(a->cache[i].value)))
+			memset(&c->cache[i], 0, sizeof c->cache[i]);  /* fetched again */
+	*out = c;
+	return 0;
+}
+
 void auth_free(struct auth *a)
 {
 	if (!a)

@@ -123,6 +123,9 @@ struct auth;
  * plain http to receive credentials. */
 int auth_new(const char *label, const struct auth_creds *creds, int plain_http_ok,
 	     struct auth **out, struct err *e);
+/* A copy of a's state (scheme, credentials, cached tokens) for another
+ * connection; tokens that cannot be copied are simply fetched again. */
+int auth_copy(const struct auth *a, struct auth **out, struct err *e);
 void auth_free(struct auth *a);
 
 /* Learn the scheme from r's WWW-Authenticate headers (none: nothing

@@ -35,6 +35,9 @@ struct registry {
 	struct auth *auth;
 	registry_note_fn note;
 	void *note_ctx;
+	/* what registry_clone() needs to set up the same trust again */
+	char cert_dir[PATH_MAX], root[PATH_MAX];
+	int has_cert_dir, has_root, timeout_s;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -509,6 +512,14 @@ int registry_open(const struct registry_options *o, struct registry **out, struc
 	r->plain_first = o->plain_first && !o->tls_verify;
 	r->note = o->note;
 	r->note_ctx = o->note_ctx;
+	r->timeout_s = o->timeout_s;
+	if ((o->cert_dir && path_fmt(r->cert_dir, sizeof r->cert_dir, e, "%s", o->cert_dir) < 0) ||
+	    (o->root && path_fmt(r->root, sizeof r->root, e, "%s", o->root) < 0)) {
+		err_wrap(e, "registry");
+		goto fail;
+	}
+	r->has_cert_dir = o->cert_dir != NULL;
+	r->has_root = o->root != NULL;
 	if (setup(r, o, e) < 0)
 		goto fail;
 	if (ping(r, &resp, e) < 0) {
@@ -536,6 +547,42 @@ fail:
 	http_response_free(resp);
 	registry_free(r);
 	return -1;
+}
+
+int registry_clone(const struct registry *r, struct registry **out, struct err *e)
+{
+	struct registry *c = malloc(sizeof *c);
+	struct registry_options o = {
+		.registry = r->label,
+		.api_host = r->host,
+		.path = r->path,
+		.tls_verify = r->tls_verify,
+		.cert_dir = r->has_cert_dir ? r->cert_dir : NULL,
+		.root = r->has_root ? r->root : NULL,
+		.timeout_s = r->timeout_s,
+	};
+
+	*out = NULL;
+	if (!c)
+		return err_set(e, ENOMEM, "registry");
+	*c = *r;
+	c->tls = NULL;
+	c->http = NULL;
+	c->auth = NULL;
+	c->note = NULL;           /* setup's notes were said once, by r */
+	if (setup(c, &o, e) < 0) {
+		registry_free(c);
+		return -1;
+	}
+	auth_free(c->auth);
+	c->auth = NULL;
+	if (auth_copy(r->auth, &c->auth, e) < 0) {
+		registry_free(c);
+		return -1;
+	}
+	c->note = r->note;
+	*out = c;
+	return 0;
 }
 
 void registry_free(struct registry *r)

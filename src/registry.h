@@ -193,6 +193,10 @@ struct registry;
  * allowed, http) and learn the auth scheme from its WWW-Authenticate. */
 int registry_open(const struct registry_options *o, struct registry **out, struct err *e);
 void registry_free(struct registry *r);
+/* Another client for the registry r talks to, with r's scheme, trust and
+ * auth state (its tokens copied) and a connection of its own: r and the
+ * clone may then be used on different threads.  No request is made. */
+int registry_clone(const struct registry *r, struct registry **out, struct err *e);
 
 /* GET /v2/PATH/manifests/REF (a tag or a digest) with every manifest type
  * accepted; at most REGISTRY_MANIFEST_MAX bytes.  *body is malloc'd
