@@ -395,6 +395,23 @@ int store_open(struct store **out, int dirfd, const char *name, const char *path
 	return 0;
 }
 
+int store_open_peer(struct store *s, struct store **out, struct err *e)
+{
+	GError *ge = NULL;
+	struct store *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return err_set(e, ENOMEM, "open repository '%s'", s->path);
+	p->repo = ostree_repo_open_at(ostree_repo_get_dfd(s->repo), ".", NULL, &ge);
+	if (!p->repo) {
+		free(p);
+		return gerr(e, ge, "open repository '%s'", s->path);
+	}
+	memcpy(p->path, s->path, sizeof p->path);
+	*out = p;
+	return 0;
+}
+
 void store_free(struct store *s)
 {
 	if (!s)
@@ -526,6 +543,7 @@ struct store_layer {
 	uint64_t bsize;
 	uint64_t budget;          /* blocks we may write; UINT64_MAX: no reserve */
 	uint64_t used;            /* blocks of the objects written */
+	uint64_t others0;         /* layers_written when the budget was taken */
 	uint64_t refused;         /* bytes of the object refused for space */
 	uint64_t cur_size, cur_have;   /* the regular file being written */
 };
@@ -567,6 +585,18 @@ static void layer_free(struct store_layer *l)
 	free(l);
 }
 
+/* Bytes (whole blocks) that every layer of this process wrote, layers
+ * written at the same time on peer handles (store_open_peer) included:
+ * each layer's budget is what was free when it began, less what all of
+ * them wrote since, so that layers in parallel share one reserve. */
+static uint64_t layers_written;
+
+static void add_used(struct store_layer *l, uint64_t blocks)
+{
+	l->used += blocks;
+	__atomic_add_fetch(&layers_written, blocks * l->bsize, __ATOMIC_RELAXED);
+}
+
 /* What libostree will let the transaction write before its min-free-space
  * reserve: counted here too, so that a layer too big is refused before
  * libostree refuses it in its own words.  Taken just before libostree
@@ -579,6 +609,7 @@ static void space_budget(struct store_layer *l)
 
 	l->budget = UINT64_MAX;
 	l->bsize = 4096;
+	l->others0 = __atomic_load_n(&layers_written, __ATOMIC_RELAXED);
 	if (fstatvfs(ostree_repo_get_dfd(l->s->repo), &sv) < 0 || !sv.f_bsize)
 		return;
 	l->bsize = sv.f_bsize;
@@ -636,7 +667,14 @@ void store_layer_space(const struct store_layer *l, uint64_t *written, uint64_t 
 static int check_space(struct store_layer *l, uint64_t have, uint64_t size, const char *path,
 		       struct err *e)
 {
-	if (l->budget == UINT64_MAX || have / l->bsize + 1 <= l->budget - l->used)
+	uint64_t spent;
+
+	if (l->budget == UINT64_MAX)
+		return 0;
+	spent = (__atomic_load_n(&layers_written, __ATOMIC_RELAXED) - l->others0) / l->bsize;
+	if (spent < l->used)
+		spent = l->used;
+	if (spent < l->budget && have / l->bsize + 1 <= l->budget - spent)
 		return 0;
 	l->refused = (size / l->bsize + 1) * l->bsize;
 	return err_setc(e, ERR_NO_SPACE, ENOSPC, "entry '%s'", path);
@@ -908,7 +946,7 @@ static int entry_symlink(struct store_layer *l, OstreeMutableTree *dir, const ch
 
 	if (check_space(l, 0, 0, ent->path, e) < 0)
 		return -1;
-	l->used++;
+	add_used(l, 1);
 	csum = ostree_repo_write_symlink(l->s->repo, NULL, ent->uid, ent->gid, xattrs, ent->link,
 					 NULL, &ge);
 	if (!csum)
@@ -998,7 +1036,7 @@ int store_layer_entry_end(struct store_layer *l, struct err *e)
 		return 0;
 	csum = ostree_content_writer_finish(l->writer, NULL, &ge);
 	g_clear_object(&l->writer);
-	l->used += l->cur_size / l->bsize + 1;
+	add_used(l, l->cur_size / l->bsize + 1);
 	if (!csum)
 		return gerr(e, ge, "entry '%s'", l->cur_path);
 	r = put_file(l->cur_dir, l->cur_name, l->cur_path, csum, e);

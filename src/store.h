@@ -26,6 +26,12 @@ typedef void (*store_wait_fn)(void *ctx, const char *repo, unsigned timeout_s);
 int store_open(struct store **out, int dirfd, const char *name, const char *path, int create,
 	       struct err *e);
 void store_free(struct store *s);
+/* Another handle on s's repository, for writing a layer on another thread
+ * while s (or other peers) write theirs: its own libostree repository
+ * object, so its own transaction and staging directory.  It takes no lock
+ * and cleans nothing up: the caller holds s's lock for as long as peers
+ * are used.  Layers written at the same time share one space budget. */
+int store_open_peer(struct store *s, struct store **out, struct err *e);
 
 /* "bare", "bare-user", ... */
 const char *store_mode_name(const struct store *s);
