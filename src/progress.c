@@ -30,6 +30,7 @@ struct progress_item {
 	uint64_t done, entries;
 	enum phase ph;
 	int start_printed;        /* lines mode printed the start line */
+	char start[160];          /* lines mode: that line, until it is printed */
 	struct timespec t0, t1;
 	struct progress_item *next;
 };
@@ -278,6 +279,38 @@ static void ticker_update(void)
 
 /* ---- items ---------------------------------------------------------------- */
 
+/* Lines mode, under the mutex: items print in the order they were started,
+ * whatever order they finish in (layers fetched at the same time print as
+ * if fetched one by one): the first item's start line, and once it is
+ * final its last line, then the next's. */
+static void lines_flush(void)
+{
+	struct progress_item *it;
+
+	while ((it = P.head)) {
+		char size[32];
+		if (!it->start_printed && it->start[0]) {
+			text_printf(stdout, "%s", it->start);
+			it->start_printed = 1;
+		}
+		if (it->ph < PH_DONE)
+			break;
+		if (it->ph == PH_DONE && !it->start_printed)   /* started without a line */
+			fprintf(stdout, "Pulling layer %s\n", it->id);
+		util_human_size(it->done, size, sizeof size);
+		if (it->ph == PH_DONE && !P.atomic)
+			fprintf(stdout, "Stored layer %.12s: %s, %llu entr%s\n", it->id, size,
+				(unsigned long long)it->entries, it->entries == 1 ? "y" : "ies");
+		if (it->ph == PH_SKIPPED && !P.atomic)
+			fprintf(stdout, "Skipping layer %s: already present\n", it->id);
+		P.head = it->next;
+		if (!P.head)
+			P.tail = NULL;
+		free(it);
+	}
+	fflush(stdout);
+}
+
 struct progress_item *progress_item_start(const char *id, const char *verb, int64_t total,
 					  const char *start_line)
 {
@@ -290,11 +323,16 @@ struct progress_item *progress_item_start(const char *id, const char *verb, int6
 	it->total = total;
 	clock_gettime(CLOCK_MONOTONIC, &it->t0);
 	if (P.mode == PROGRESS_LINES) {
-		if (start_line) {
-			text_printf(stdout, "%s", start_line);
-			fflush(stdout);
-			it->start_printed = 1;
-		}
+		if (start_line)
+			snprintf(it->start, sizeof it->start, "%s", start_line);
+		pthread_mutex_lock(&P.mu);
+		if (P.tail)
+			P.tail->next = it;
+		else
+			P.head = it;
+		P.tail = it;
+		lines_flush();
+		pthread_mutex_unlock(&P.mu);
 		return it;
 	}
 	pthread_mutex_lock(&P.mu);
@@ -334,17 +372,12 @@ static void item_final(struct progress_item *it, enum phase ph, const char *id, 
 	else
 		snprintf(hex, sizeof hex, "%s", it->id);
 	if (P.mode == PROGRESS_LINES) {
-		char size[32];
-		util_human_size(it->done, size, sizeof size);
-		if (ph == PH_DONE && !it->start_printed)
-			fprintf(stdout, "Pulling layer %s\n", hex);
-		if (ph == PH_DONE && !P.atomic)
-			fprintf(stdout, "Stored layer %.12s: %s, %llu entr%s\n", hex, size,
-				(unsigned long long)entries, entries == 1 ? "y" : "ies");
-		if (ph == PH_SKIPPED && !P.atomic)
-			fprintf(stdout, "Skipping layer %s: already present\n", hex);
-		fflush(stdout);
-		free(it);
+		pthread_mutex_lock(&P.mu);
+		memcpy(it->id, hex, sizeof it->id);
+		it->entries = entries;
+		it->ph = ph;
+		lines_flush();
+		pthread_mutex_unlock(&P.mu);
 		return;
 	}
 	pthread_mutex_lock(&P.mu);
