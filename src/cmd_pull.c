@@ -2,7 +2,8 @@
  *
  * Under the shared repo lock, for each layer in manifest order: skip it
  * when its diff-ID ref exists, else stream it through the layer import
- * (digests checked before anything is referenced).  Stream sources (the
+ * (digests checked before anything is referenced); a registry's layers
+ * come up to PULL_JOBS at a time (see "layers fetched at the same time").  Stream sources (the
  * Docker engine, standard input) import layers as they pass, before the
  * manifest that names them arrives: through the hooks below, into commits
  * without refs; here those layers only get their refs, once the source
@@ -12,6 +13,7 @@
  * of them stored is skipped by the next. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,11 @@ struct progress {
 	char label[80];           /* "layer <12 hex>" or "layer '<member>'", for warnings */
 	uint64_t *need;           /* where a failure for space puts what the
 	                             layer needs (layer_import_needs) */
+	const size_t *fail_at;    /* the first failed layer among those fetched
+	                             at the same time: a layer after it gives
+	                             up (NULL: fetched alone) */
+	size_t index;             /* this layer's */
+	int cancelled;            /* gave up for that */
 };
 
 /* One pull run, for the stream hooks. */
@@ -76,6 +83,10 @@ static void on_warn(void *ctx, const char *path, const char *what)
 static int feed(void *ctx, const void *buf, size_t len, struct err *e)
 {
 	struct progress *p = ctx;
+	if (p->fail_at && __atomic_load_n(p->fail_at, __ATOMIC_RELAXED) < p->index) {
+		p->cancelled = 1;
+		return err_set(e, ECANCELED, "stopped: another layer failed");
+	}
 	if (layer_import_feed(p->li, buf, len, e) < 0) {
 		if (e->code == ERR_NO_SPACE && p->need)
 			*p->need = layer_import_needs(p->li);
@@ -390,6 +401,270 @@ static int store_layer(struct cli *c, struct store *s, struct source *src, size_
 	return import_layer(c, s, src, i, max_size, res, e);
 }
 
+/* -v: what a stored layer was. */
+static void say_layer(const struct cli *c, const struct layer_result *res)
+{
+	if (c->verbose)
+		fprintf(stderr, "syscontainer: layer %.12s: %llu bytes as served (%s), %llu "
+			"uncompressed, %llu entries, %llu skipped, commit %s\n",
+			res->diff_id + 7, (unsigned long long)res->blob_bytes,
+			res->compressed ? "gzip" : "tar", (unsigned long long)res->tar_bytes,
+			(unsigned long long)res->entries, (unsigned long long)res->skipped,
+			res->commit);
+}
+
+/* ---- layers fetched at the same time ---- */
+
+/* Layers of a registry image come over up to PULL_JOBS connections at once
+ * (Docker's default of concurrent downloads), each into its own
+ * transaction on its own repository handle, so that one layer's commit
+ * (sync, renames) overlaps the others' transfer.  The main thread reads
+ * the store before any layer starts and hands the layers out in manifest
+ * order; the display prints them in that order too.  A failure stops the
+ * layers after it at their next bytes, while those before it run to their
+ * end: the error said is the one a pull of one layer at a time says, that
+ * of the first failing layer in manifest order.  A layer's commit is the
+ * same whatever the order (timestamp 0); the image ref is still written
+ * last, by the main thread, once every layer is in. */
+enum { PULL_JOBS = 3 };
+
+enum layer_kind { LAYER_FETCH, LAYER_STORED, LAYER_STAGED, LAYER_DUP };
+
+struct slot {
+	void *w;                  /* the source's worker; NULL: the source itself */
+	struct store *s;          /* a peer handle, or the pull's own */
+	int ready, busy;
+};
+
+struct jobs {
+	struct cli *c;
+	struct source *src;
+	uint64_t max_size;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t fail_at;           /* the first layer that failed; nlayers: none */
+	size_t running;
+	struct slot slot[PULL_JOBS];
+};
+
+struct job {
+	struct jobs *js;
+	struct slot *slot;
+	size_t i;
+	struct progress p;
+	struct layer_result *res;
+	struct err e;
+	int rc, started;
+	pthread_t th;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct jobs *js = j->js;
+	struct source *src = js->src;
+	const struct image_layer *l = &src->img.layers[j->i];
+	struct layer_expect x = {
+		.diff_id = l->diff_id,
+		.blob_digest = l->digest[0] ? l->digest : NULL,
+		.blob_size = l->size,
+		.max_size = js->max_size,
+	};
+
+	j->rc = layer_import_begin(j->slot->s, &x, on_warn, &j->p, &j->p.li, &j->e);
+	if (j->rc == 0) {
+		j->rc = j->slot->w ? src->ops->worker_fetch(src, j->slot->w, j->i, feed, &j->p, &j->e)
+				   : src->ops->fetch_layer(src, j->i, feed, &j->p, &j->e);
+		if (j->rc < 0)
+			layer_import_abort(j->p.li);
+		else
+			j->rc = import_end(&j->p, j->res, &j->e);
+	}
+	if (j->rc < 0)
+		progress_item_failed(j->p.item);
+	pthread_mutex_lock(&js->mu);
+	if (j->rc < 0 && j->i < js->fail_at)
+		__atomic_store_n(&js->fail_at, j->i, __ATOMIC_RELAXED);
+	j->slot->busy = 0;
+	js->running--;
+	pthread_cond_broadcast(&js->cv);
+	pthread_mutex_unlock(&js->mu);
+	return NULL;
+}
+
+/* A free slot, set up on first use: slot 0 is the pull's own source and
+ * store; the others get a worker of the source and a peer store. */
+static struct slot *take_slot(struct jobs *js, size_t i, struct store *s, struct err *e)
+{
+	struct slot *sl = NULL;
+
+	pthread_mutex_lock(&js->mu);
+	while (js->fail_at == js->src->img.nlayers && js->running == PULL_JOBS)
+		pthread_cond_wait(&js->cv, &js->mu);
+	for (size_t k = 0; js->fail_at == js->src->img.nlayers && !sl && k < PULL_JOBS; k++)
+		if (!js->slot[k].busy)
+			sl = &js->slot[k];
+	if (sl) {
+		sl->busy = 1;
+		js->running++;
+	}
+	pthread_mutex_unlock(&js->mu);
+	if (!sl || sl->ready)
+		return sl;
+	if (sl == &js->slot[0]) {
+		sl->s = s;
+	} else if (js->src->ops->worker_open(js->src, &sl->w, e) < 0 ||
+		   store_open_peer(s, &sl->s, e) < 0) {
+		js->src->ops->worker_close(sl->w);
+		sl->w = NULL;
+		pthread_mutex_lock(&js->mu);
+		sl->busy = 0;
+		js->running--;
+		if (i < js->fail_at)
+			__atomic_store_n(&js->fail_at, i, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&js->mu);
+		return NULL;
+	}
+	sl->ready = 1;
+	return sl;
+}
+
+static int start_job(struct job *j, struct err *e)
+{
+	const struct image_layer *l = &j->js->src->img.layers[j->i];
+	char start[100];
+	pthread_attr_t a;
+	int r;
+
+	snprintf(j->p.label, sizeof j->p.label, "layer %.12s", l->diff_id + 7);
+	snprintf(start, sizeof start, "Pulling layer %s\n", l->diff_id + 7);
+	j->p.item = progress_item_start(l->diff_id + 7, "fetching", l->size, start);
+	/* musl's default 128 KiB is too little for libostree's commit */
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 8 << 20);
+	r = pthread_create(&j->th, &a, run_job, j);
+	pthread_attr_destroy(&a);
+	if (r == 0) {
+		j->started = 1;
+		return 0;
+	}
+	progress_item_failed(j->p.item);
+	pthread_mutex_lock(&j->js->mu);
+	j->slot->busy = 0;
+	j->js->running--;
+	if (j->i < j->js->fail_at)
+		__atomic_store_n(&j->js->fail_at, j->i, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&j->js->mu);
+	return err_set(e, r, "layer %.12s: start a thread", l->diff_id + 7);
+}
+
+/* Read the store for every layer first (the threads then own it), then
+ * fetch the missing ones, at most PULL_JOBS at a time.  On failure, *failed
+ * is the layer whose error e holds (unwrapped, as store_layer's), or
+ * nlayers for a failure of no layer's. */
+static int store_layers_parallel(struct cli *c, struct store *s, struct source *src,
+				 uint64_t max_size, struct layer_result *res, size_t *stored,
+				 size_t *skipped, unsigned long long *bytes, size_t *failed,
+				 struct err *e)
+{
+	size_t n = src->img.nlayers;
+	enum layer_kind *kind = calloc(n ? n : 1, sizeof *kind);
+	struct job *job = calloc(n ? n : 1, sizeof *job);
+	size_t *dup_of = calloc(n ? n : 1, sizeof *dup_of);
+	struct jobs js = { .c = c, .src = src, .max_size = max_size, .fail_at = n };
+	int r = -1;
+
+	*failed = n;
+	if (!kind || !job || !dup_of) {
+		err_set(e, ENOMEM, "pull");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct image_layer *l = &src->img.layers[i];
+		char lref[STORE_REF_MAX];
+		int have;
+
+		kind[i] = LAYER_FETCH;
+		for (size_t j = 0; j < i; j++)
+			if (kind[j] == LAYER_FETCH && !strcmp(src->img.layers[j].diff_id, l->diff_id)) {
+				kind[i] = LAYER_DUP;
+				dup_of[i] = j;
+			}
+		if (kind[i] == LAYER_DUP)
+			continue;
+		store_layer_ref(l->diff_id, lref);
+		if ((have = store_ref_get(s, lref, res[i].commit, e)) < 0 ||
+		    (have && stored_layer(s, res[i].commit, &res[i], e) < 0) ||
+		    (!have && l->staged && layer_write_refs(s, &l->staged_res, e) < 0)) {
+			*failed = i;
+			goto out;
+		}
+		if (have)
+			kind[i] = LAYER_STORED;
+		else if (l->staged) {
+			kind[i] = LAYER_STAGED;
+			res[i] = l->staged_res;
+		}
+	}
+	pthread_mutex_init(&js.mu, NULL);
+	pthread_cond_init(&js.cv, NULL);
+	for (size_t i = 0; i < n && __atomic_load_n(&js.fail_at, __ATOMIC_RELAXED) == n; i++) {
+		struct slot *sl;
+
+		if (kind[i] == LAYER_STORED || kind[i] == LAYER_DUP)
+			progress_skipped(src->img.layers[i].diff_id + 7);
+		if (kind[i] != LAYER_FETCH)
+			continue;
+		job[i] = (struct job){ .js = &js, .i = i, .res = &res[i] };
+		job[i].p = (struct progress){ .c = c, .need = &res[i].need, .fail_at = &js.fail_at,
+					      .index = i };
+		if (!(sl = take_slot(&js, i, s, &job[i].e))) {
+			if (job[i].e.msg[0])
+				job[i].rc = -1;
+			break;
+		}
+		job[i].slot = sl;
+		if (start_job(&job[i], &job[i].e) < 0) {
+			job[i].rc = -1;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (job[i].started)
+			pthread_join(job[i].th, NULL);
+	/* the first failure in manifest order; the layers it stopped say less */
+	for (size_t i = 0; i < n && *failed == n; i++)
+		if (job[i].rc < 0 && !job[i].p.cancelled) {
+			*failed = i;
+			*e = job[i].e;
+		}
+	if (*failed < n)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (kind[i] == LAYER_DUP)
+			res[i] = res[dup_of[i]];
+		if (kind[i] == LAYER_STORED || kind[i] == LAYER_DUP) {
+			(*skipped)++;
+			continue;
+		}
+		(*stored)++;
+		*bytes += res[i].blob_bytes;
+		say_layer(c, &res[i]);
+	}
+	r = 0;
+out:
+	for (size_t k = 1; k < PULL_JOBS; k++) {
+		if (js.slot[k].ready) {
+			src->ops->worker_close(js.slot[k].w);
+			store_free(js.slot[k].s);
+		}
+	}
+	free(kind);
+	free(job);
+	free(dup_of);
+	return r;
+}
+
 /* Store an opened source's image; the caller holds the shared lock.  An
  * image of another platform than want (--platform, NULL: this machine's) is
  * refused before any ref is written: a stream's layers, imported as they
@@ -400,7 +675,7 @@ static int pull_source(struct cli *c, struct store *s, struct source *src,
 	const char *want = o->platform;
 	uint64_t max_size = o->max_layer_size;
 	struct layer_result *res = calloc(src->img.nlayers ? src->img.nlayers : 1, sizeof *res);
-	size_t stored = 0, skipped = 0;
+	size_t stored = 0, skipped = 0, failed = src->img.nlayers;
 	unsigned long long bytes = 0;
 	char commit[65], human[32];
 	int r = -1, now, fresh;
@@ -409,13 +684,10 @@ static int pull_source(struct cli *c, struct store *s, struct source *src,
 		return err_set(e, ENOMEM, "pull");
 	if (platform_check(src->img.config, src->img.config_len, want, NULL, NULL, e) < 0)
 		goto out;
-	for (size_t i = 0; i < src->img.nlayers; i++) {
+	for (size_t i = 0; !src->ops->worker_open && i < src->img.nlayers; i++) {
 		if (store_layer(c, s, src, i, max_size, &res[i], &now, e) < 0) {
-			if (e->code == ERR_NO_SPACE)
-				say_no_space(s, &src->img, i, res[i].need, e);
-			else
-				err_wrap(e, "layer %.12s", src->img.layers[i].diff_id + 7);
-			goto out;
+			failed = i;
+			break;
 		}
 		if (!now) {
 			skipped++;
@@ -423,13 +695,18 @@ static int pull_source(struct cli *c, struct store *s, struct source *src,
 		}
 		stored++;
 		bytes += res[i].blob_bytes;
-		if (c->verbose)
-			fprintf(stderr, "syscontainer: layer %.12s: %llu bytes as served (%s), %llu "
-				"uncompressed, %llu entries, %llu skipped, commit %s\n",
-				res[i].diff_id + 7, (unsigned long long)res[i].blob_bytes,
-				res[i].compressed ? "gzip" : "tar", (unsigned long long)res[i].tar_bytes,
-				(unsigned long long)res[i].entries, (unsigned long long)res[i].skipped,
-				res[i].commit);
+		say_layer(c, &res[i]);
+	}
+	if (src->ops->worker_open &&
+	    store_layers_parallel(c, s, src, max_size, res, &stored, &skipped, &bytes, &failed,
+				  e) < 0 && failed == src->img.nlayers)
+		goto out;             /* not a layer's failure */
+	if (failed < src->img.nlayers) {
+		if (e->code == ERR_NO_SPACE)
+			say_no_space(s, &src->img, failed, res[failed].need, e);
+		else
+			err_wrap(e, "layer %.12s", src->img.layers[failed].diff_id + 7);
+		goto out;
 	}
 	if (!src->img.manifest && synth_manifest(&src->img, res, e) < 0)
 		goto out;

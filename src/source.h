@@ -56,6 +56,13 @@ struct source_ops {
 	int (*fetch_layer)(struct source *src, size_t i, source_feed_fn feed, void *ctx,
 			   struct err *e);
 	void (*close)(struct source *src);
+	/* Optional, for sources whose layers can come at the same time (a
+	 * registry): a fetcher of its own for another thread, layer i through
+	 * it, and its release.  Without them pull takes layers one by one. */
+	int (*worker_open)(struct source *src, void **w, struct err *e);
+	int (*worker_fetch)(struct source *src, void *w, size_t i, source_feed_fn feed, void *ctx,
+			    struct err *e);
+	void (*worker_close)(void *w);
 };
 
 struct source {

@@ -324,7 +324,7 @@ static int no_fetch(struct source *src, size_t i, source_feed_fn feed, void *ctx
 	return err_set(e, 0, "layer %zu was not in the engine's archive", i + 1);
 }
 
-static const struct source_ops engine_ops = { no_fetch, NULL };
+static const struct source_ops engine_ops = { .fetch_layer = no_fetch };
 
 /* Each wanted image out of the archive the engine sent. */
 static int take_images(struct engine *g, struct stream *st, struct source **srcs,

@@ -173,7 +173,7 @@ static int fetch_layer(struct source *src, size_t i, source_feed_fn feed, void *
 	return r;
 }
 
-static const struct source_ops ops = { fetch_layer, tarfile_close };
+static const struct source_ops ops = { .fetch_layer = fetch_layer, .close = tarfile_close };
 
 static int open_seekable(struct source *src, struct tarfile *a, const struct archive_want *w,
 			 const struct source_opts *o, struct err *e)

@@ -121,7 +121,7 @@ static int fetch_layer(struct source *src, size_t i, source_feed_fn feed, void *
 	return r;
 }
 
-static const struct source_ops ops = { fetch_layer, ocidir_close };
+static const struct source_ops ops = { .fetch_layer = fetch_layer, .close = ocidir_close };
 
 int source_oci_dir_open(struct source *src, const struct imgref *ref,
 			const struct source_opts *o, struct err *e)

@@ -44,7 +44,30 @@ static int regsrc_fetch(struct source *src, size_t i, source_feed_fn feed, void 
 	return registry_get_blob(s->reg, l->digest, l->size, feed, ctx, e);
 }
 
-static const struct source_ops regsrc_ops = { regsrc_fetch, regsrc_close };
+/* A worker: a clone of the registry client (its own connection, TLS state
+ * and copy of the tokens), so that layers come over connections of their
+ * own on their own threads. */
+static int regsrc_worker_open(struct source *src, void **w, struct err *e)
+{
+	struct regsrc *s = src->priv;
+	return registry_clone(s->reg, (struct registry **)w, e);
+}
+
+static int regsrc_worker_fetch(struct source *src, void *w, size_t i, source_feed_fn feed,
+			       void *ctx, struct err *e)
+{
+	const struct image_layer *l = &src->img.layers[i];
+	return registry_get_blob(w, l->digest, l->size, feed, ctx, e);
+}
+
+static void regsrc_worker_close(void *w)
+{
+	registry_free(w);
+}
+
+static const struct source_ops regsrc_ops = {
+	regsrc_fetch, regsrc_close, regsrc_worker_open, regsrc_worker_fetch, regsrc_worker_close,
+};
 
 /* "repo:tag" or "repo@digest", for messages. */
 static void manifest_name(const struct imgref *ref, const char *what, char *out, size_t sz)

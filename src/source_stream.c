@@ -451,7 +451,7 @@ static int no_fetch(struct source *src, size_t i, source_feed_fn feed, void *ctx
 	return err_set(e, 0, "layer %zu was not in the stream", i + 1);
 }
 
-static const struct source_ops stream_ops = { no_fetch, NULL };
+static const struct source_ops stream_ops = { .fetch_layer = no_fetch };
 
 int source_stream_open(struct source *src, int fd, const char *what,
 		       const struct archive_want *w, const struct source_opts *o,

@@ -211,7 +211,9 @@ check "push to the token registry" push "oci:$fx/oci:multi" "127.0.0.1:$P2/test/
 TLOG=$T/tok/token.log
 tokens() { grep -c "scope=repository%3Atest%2Fmulti%3Apull basic" "$TLOG"; }
 
-echo "delay 0.7" > "$T/px/mode"
+# ping, manifest and config before the layers (which come at the same
+# time) take 3 s of delays: the 2 s token has run out by the blobs
+echo "delay 1" > "$T/px/mode"
 : > "$TLOG"
 use_checkout "$T/co-token-life"
 start=$(date +%s)

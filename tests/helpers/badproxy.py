@@ -32,6 +32,12 @@ what it forwards, as DIR/mode (read at every request) says:
                   first object-store answer over 1000 bytes is cut in half
   expired-redirect   the same, but sig=1 is expired from the start
   delay S         every request waits S seconds before it is forwarded
+  hold-blob S     every blob GET is held S seconds before it is forwarded;
+                  how many were held at once when each arrived goes to
+                  DIR/inflight.log, one number a line
+  flip-one H[,H]  as flip-blob, only for the blobs whose digest starts
+                  with one of the hex prefixes H; with two, the first one's
+                  blob is answered 1 s late (so that the other fails first)
   expire-token N  the Nth blob GET is answered 401 with the registry's own
                   Bearer challenge and error="invalid_token", as a registry
                   answers a token that expired
@@ -55,6 +61,7 @@ LOG = os.path.join(DIR, 'proxy.log')
 lock = threading.Lock()
 used = {}
 signed = {'next': 1, 'used': set(), 'cut': False}
+held = {'now': 0}
 
 SCHEMA1 = (b'{"schemaVersion":1,"name":"test/x","tag":"t","architecture":"amd64",'
            b'"fsLayers":[],"history":[]}')
@@ -215,6 +222,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(307, [('Location', '/objstore/%s/blobs/%s?sig=%d' % (repo, digest, sig))], b'')
         if m.startswith('delay '):
             time.sleep(float(m.split()[1]))
+        if m.startswith('hold-blob ') and '/blobs/' in self.path and self.command == 'GET':
+            with lock:
+                held['now'] += 1
+                with open(os.path.join(DIR, 'inflight.log'), 'a') as f:
+                    f.write('%d\n' % held['now'])
+            try:
+                time.sleep(float(m.split()[1]))
+                status, headers, data = self.upstream()
+            finally:
+                with lock:
+                    held['now'] -= 1
+            return self.reply(status, headers, data)
         status, headers, data = self.upstream()
         for k, v in headers:
             if k.lower() == 'www-authenticate':
@@ -244,6 +263,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif blob and m == 'flip-blob' and len(data) > 1000:
             i = len(data) // 2
             data = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+        elif (blob and m.startswith('flip-one ') and len(data) > 1000 and
+              any(self.path.rsplit(':', 1)[-1].startswith(h) for h in m.split()[1].split(','))):
+            i = len(data) // 2
+            data = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+            hexes = m.split()[1].split(',')
+            if len(hexes) > 1 and self.path.rsplit(':', 1)[-1].startswith(hexes[0]):
+                time.sleep(1)
         elif blob and m == 'short-blob' and len(data) > 1000:
             data = data[:-1]
         self.reply(status, headers, data)
