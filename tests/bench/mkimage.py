@@ -45,13 +45,25 @@ def main():
     for n, spec in enumerate(layers, 1):
         raw = os.path.join(out, '%s.%d.tar' % (name, n))
         layer_tar(spec.split(','), raw)
-        with open(raw, 'rb') as f:
-            data = f.read()
-        diffs.append('sha256:' + hashlib.sha256(data).hexdigest())
-        gz = gzip.compress(data, compresslevel=6, mtime=0)
-        with open(raw + '.gz', 'wb') as f:
-            f.write(gz)
-        descs.append(blob(layout, gz, 'application/vnd.oci.image.layer.v1.tar+gzip'))
+        # streamed: the big image's layer is 2 GB
+        diff = hashlib.sha256()
+        with open(raw, 'rb') as f, open(raw + '.gz', 'wb') as g:
+            with gzip.GzipFile(filename='', mode='wb', fileobj=g, compresslevel=6, mtime=0) as z:
+                for chunk in iter(lambda: f.read(1 << 20), b''):
+                    diff.update(chunk)
+                    z.write(chunk)
+        diffs.append('sha256:' + diff.hexdigest())
+        h, size = hashlib.sha256(), 0
+        with open(raw + '.gz', 'rb') as g:
+            for chunk in iter(lambda: g.read(1 << 20), b''):
+                h.update(chunk)
+                size += len(chunk)
+        try:
+            os.link(raw + '.gz', os.path.join(layout, 'blobs', 'sha256', h.hexdigest()))
+        except FileExistsError:
+            pass                # the same layer twice
+        descs.append({'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip',
+                      'digest': 'sha256:' + h.hexdigest(), 'size': size})
     config = {'architecture': 'amd64', 'os': 'linux',
               'config': {'Cmd': ['/bin/sh'], 'Env': ['PATH=/usr/sbin:/usr/bin:/sbin:/bin']},
               'rootfs': {'type': 'layers', 'diff_ids': diffs}}

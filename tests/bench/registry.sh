@@ -4,12 +4,15 @@
 #   mid     python3 dist-packages + perl + gconv, one gzip layer
 #   multi4  the same three directories and /usr/lib/python3.11, four layers
 #           (and each of its layers alone, as l1..l4, for "less than the sum")
+#   big     /usr/share and /usr/lib/x86_64-linux-gnu, one layer (about 2 GB
+#           and 75,000 files here; BENCH_BIG=0 leaves it out)
 # pull from the registry against: tar -xf of the uncompressed layers into an
 # empty directory (the file-creation floor), skopeo copy + umoci unpack,
 # gunzip + ostree commit --tree=tar=; install against cp -al of the same tree
 # and umoci unpack; the start time of --version and images list.
 # BENCH_RUNS alternating runs (default 3), the median of each; ratios are
-# syscontainer / peer, each beside the issue's goal.  Everything started here
+# syscontainer / peer, each beside the issue's goal; the pull's peak RSS
+# (the big image's against its 32 MB limit).  Everything started here
 # is stopped by PID.
 set -eu
 SC=$1 T=$2 cache=$3
@@ -35,6 +38,15 @@ if [ ! -f "$R/done" ]; then
 		"$(echo "$py $perl $gconv /usr/lib/python3.11" | cut -d' ' -f$i)"; done
 	touch "$R/done"
 fi
+IMAGES="mid multi4"
+if [ "${BENCH_BIG:-1}" != 0 ]; then
+	IMAGES="mid multi4 big"
+	if [ ! -f "$R/big.done" ]; then
+		echo "bench: building big from the host's files (cached in $R)..."
+		python3 "$top/tests/bench/mkimage.py" "$R" big /usr/share,/usr/lib/x86_64-linux-gnu
+		touch "$R/big.done"
+	fi
+fi
 layers() { ls "$R/$1".[0-9]*.tar | sort -t. -k2n; }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -48,20 +60,22 @@ EOF
 docker-registry serve "$B/config.yml" > "$B/log" 2>&1 &
 reg=$!
 for i in $(seq 100); do (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null && break; sleep 0.1; done
-for img in mid multi4 l1 l2 l3 l4; do
+for img in $IMAGES l1 l2 l3 l4; do
 	skopeo copy --quiet --dest-tls-verify=false "oci:$R/$img.oci:t" "docker://$REG/bench/$img:t"
 done
 
-# t FILE CMD...: append CMD's wall time (seconds) to FILE, and the CPU
-# time it took (user + system, all threads and children) to FILE.cpu
+# t FILE CMD...: append CMD's wall time (seconds) to FILE, the CPU time it
+# took (user + system, all threads and children) to FILE.cpu and its peak
+# RSS (KB, the largest process) to FILE.rss
 t() {
 	f=$1
 	shift
-	/usr/bin/time -f '%e %U %S' -o "$B/time" "$@" > /dev/null 2> "$B/err" || {
+	/usr/bin/time -f '%e %U %S %M' -o "$B/time" "$@" > /dev/null 2> "$B/err" || {
 		echo "bench: $* failed:" >&2; tail -5 "$B/err" >&2; exit 1; }
-	read -r _wall _user _sys < "$B/time"
+	read -r _wall _user _sys _rss < "$B/time"
 	echo "$_wall" >> "$B/$f"
 	echo "$_user + $_sys" | bc -l >> "$B/$f.cpu"
+	echo "$_rss" >> "$B/$f.rss"
 }
 # Trees are moved aside, never deleted, until the end: this ext4 (no
 # journal) does not reuse an inode for a minute after its deletion and
@@ -123,12 +137,15 @@ start_ms() {   # start_ms NAME CMD...: milliseconds per run, over 50 runs
 
 for run in $(seq "$RUNS"); do
 	echo "bench: run $run of $RUNS..."
-	for img in mid multi4; do
+	for img in $IMAGES; do
 		if [ $((run % 2)) = 1 ]; then
 			sc_pull $img; sc_install $img; tar_x $img; cp_al $img; skopeo_umoci $img; gunzip_ostree $img
 		else
 			gunzip_ostree $img; skopeo_umoci $img; tar_x $img; cp_al $img; sc_pull $img; sc_install $img
 		fi
+		# the big image's trees would fill the disk: gone at once, the
+		# inode scan after it (see trash) weighs little against 2 GB
+		[ $img != big ] || { rm -rf "$B/trash"; mkdir -p "$B/trash"; sync; }
 	done
 	layers_alone
 	newroot
@@ -147,7 +164,7 @@ line() {
 	if [ "$(echo "$5" | sed "s/r/$r/g" | bc -l)" = 1 ]; then v=met; else v="NOT met"; fi
 	printf '  %-34s %6.2fs / %6.2fs = %5.2fx   goal %-9s %s\n' "$1" "$2" "$3" "$r" "$4" "$v"
 }
-for img in mid multi4; do
+for img in $IMAGES; do
 	p=$(med $img.sc_pull) i=$(med $img.sc_install)
 	echo "$img ($(layers $img | wc -l) layer(s), $(du -cb $(layers $img) | tail -1 | cut -f1 | awk '{printf "%d MB", $1/1e6}')), median of $RUNS; syscontainer / peer:"
 	line "pull vs tar -xf" "$p" "$(med $img.tar)" "<= 1.0x" "r <= 1.0"
@@ -162,6 +179,14 @@ for img in mid multi4; do
 	[ $img = multi4 ] && line "pull vs its 4 layers pulled alone" "$p" "$(med multi4.sum)" "< 1.0x" "r < 1.0"
 	line "install vs cp -al" "$i" "$(med $img.cp_al)" "<= 1.2x" "r <= 1.2"
 	line "install vs umoci unpack" "$i" "$(med $img.umoci)" "<= 0.2x" "r <= 0.2"
+	rss=$(med $img.sc_pull.rss)
+	if [ $img != big ]; then
+		printf '  %-34s %6.1f MB\n' "pull peak RSS" "$(echo "$rss / 1024" | bc -l)"
+	else
+		if [ "$rss" -le $((32 * 1024)) ]; then v=met; else v="NOT met"; fi
+		printf '  %-34s %6.1f MB                   goal %-9s %s\n' "pull peak RSS" \
+			"$(echo "$rss / 1024" | bc -l)" "<= 32 MB" "$v"
+	fi
 done
 floor=$(med start.true)
 for s in version list; do
