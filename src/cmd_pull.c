@@ -115,31 +115,58 @@ static int import_end(struct progress *p, struct layer_result *res, struct err *
 	return 0;
 }
 
-static int import_layer(struct cli *c, struct store *s, struct source *src, size_t i,
-			uint64_t max_size, struct layer_result *res, struct err *e)
+/* Begin layer l's import into s, through p. */
+static int layer_begin(struct store *s, const struct image_layer *l, uint64_t max_size,
+		       struct progress *p, struct err *e)
 {
-	const struct image_layer *l = &src->img.layers[i];
 	struct layer_expect x = {
 		.diff_id = l->diff_id,
 		.blob_digest = l->digest[0] ? l->digest : NULL,
 		.blob_size = l->size,
 		.max_size = max_size,
 	};
-	struct progress p = { .c = c, .need = &res->need };
+
+	snprintf(p->label, sizeof p->label, "layer %.12s", l->diff_id + 7);
+	return layer_import_begin(s, &x, on_warn, p, &p->li, e);
+}
+
+/* Layer l's line on the display. */
+static void layer_item_start(struct progress *p, const struct image_layer *l, int remote)
+{
 	char start[100];
 
-	snprintf(p.label, sizeof p.label, "layer %.12s", l->diff_id + 7);
-	if (layer_import_begin(s, &x, on_warn, &p, &p.li, e) < 0)
-		return -1;
 	snprintf(start, sizeof start, "Pulling layer %s\n", l->diff_id + 7);
-	p.item = progress_item_start(l->diff_id + 7, src->remote ? "fetching" : "reading", l->size,
-				     start);
-	if (src->ops->fetch_layer(src, i, feed, &p, e) < 0) {
-		progress_item_failed(p.item);
-		layer_import_abort(p.li);
+	p->item = progress_item_start(l->diff_id + 7, remote ? "fetching" : "reading", l->size,
+				      start);
+}
+
+/* Layer i's bytes into p's begun import, through the source's worker w
+ * (NULL: the source itself), then its commit; p's item is final and its
+ * import freed either way. */
+static int fetch_and_end(struct progress *p, struct source *src, void *w, size_t i,
+			 struct layer_result *res, struct err *e)
+{
+	int r = w ? src->ops->worker_fetch(src, w, i, feed, p, e)
+		  : src->ops->fetch_layer(src, i, feed, p, e);
+
+	if (r < 0) {
+		progress_item_failed(p->item);
+		layer_import_abort(p->li);
 		return -1;
 	}
-	return import_end(&p, res, e);
+	return import_end(p, res, e);
+}
+
+static int import_layer(struct cli *c, struct store *s, struct source *src, size_t i,
+			uint64_t max_size, struct layer_result *res, struct err *e)
+{
+	const struct image_layer *l = &src->img.layers[i];
+	struct progress p = { .c = c, .need = &res->need };
+
+	if (layer_begin(s, l, max_size, &p, e) < 0)
+		return -1;
+	layer_item_start(&p, l, src->remote);
+	return fetch_and_end(&p, src, NULL, i, res, e);
 }
 
 /* ---- the hooks stream sources import layers through ---- */
@@ -377,28 +404,55 @@ unsigned pull_lock_timeout(void)
 
 /* Layer i: skipped when stored, named when a stream staged it, else
  * fetched and imported. */
-static int store_layer(struct cli *c, struct store *s, struct source *src, size_t i,
-		       uint64_t max_size, struct layer_result *res, int *stored, struct err *e)
+enum layer_kind { LAYER_FETCH, LAYER_STORED, LAYER_STAGED, LAYER_DUP };
+
+/* What layer l needs: LAYER_STORED (res read from the store), LAYER_STAGED
+ * (a stream imported it as it passed: res is that, its refs written now)
+ * or LAYER_FETCH. */
+static int layer_kind(struct store *s, const struct image_layer *l, struct layer_result *res,
+		      enum layer_kind *kind, struct err *e)
 {
-	const struct image_layer *l = &src->img.layers[i];
 	char lref[STORE_REF_MAX];
 	int have;
 
-	*stored = 0;
+	*kind = LAYER_FETCH;
 	store_layer_ref(l->diff_id, lref);
 	if ((have = store_ref_get(s, lref, res->commit, e)) < 0)
 		return -1;
 	if (have) {
-		if (!l->staged)       /* a stream said so as it passed */
-			progress_skipped(l->diff_id + 7);
+		*kind = LAYER_STORED;
 		return stored_layer(s, res->commit, res, e);
 	}
-	*stored = 1;
 	if (l->staged) {
+		*kind = LAYER_STAGED;
 		*res = l->staged_res;
 		return layer_write_refs(s, res, e);
 	}
-	return import_layer(c, s, src, i, max_size, res, e);
+	return 0;
+}
+
+/* A stored layer's "Skipping" line; a stream said so as it passed. */
+static void say_skipped(const struct image_layer *l)
+{
+	if (!l->staged)
+		progress_skipped(l->diff_id + 7);
+}
+
+static int store_layer(struct cli *c, struct store *s, struct source *src, size_t i,
+		       uint64_t max_size, struct layer_result *res, int *stored, struct err *e)
+{
+	const struct image_layer *l = &src->img.layers[i];
+	enum layer_kind kind;
+
+	*stored = 0;
+	if (layer_kind(s, l, res, &kind, e) < 0)
+		return -1;
+	if (kind == LAYER_STORED) {
+		say_skipped(l);
+		return 0;
+	}
+	*stored = 1;
+	return kind == LAYER_STAGED ? 0 : import_layer(c, s, src, i, max_size, res, e);
 }
 
 /* -v: what a stored layer was. */
@@ -428,8 +482,6 @@ static void say_layer(const struct cli *c, const struct layer_result *res)
  * last, by the main thread, once every layer is in. */
 enum { PULL_JOBS = 3 };
 
-enum layer_kind { LAYER_FETCH, LAYER_STORED, LAYER_STAGED, LAYER_DUP };
-
 struct slot {
 	void *w;                  /* the source's worker; NULL: the source itself */
 	struct store *s;          /* a peer handle, or the pull's own */
@@ -437,7 +489,6 @@ struct slot {
 };
 
 struct jobs {
-	struct cli *c;
 	struct source *src;
 	uint64_t max_size;
 	pthread_mutex_t mu;
@@ -458,37 +509,30 @@ struct job {
 	pthread_t th;
 };
 
-static void *run_job(void *arg)
+/* Give a slot back; failed: layer i failed, so the layers after it stop. */
+static void slot_release(struct jobs *js, struct slot *sl, size_t i, int failed)
 {
-	struct job *j = arg;
-	struct jobs *js = j->js;
-	struct source *src = js->src;
-	const struct image_layer *l = &src->img.layers[j->i];
-	struct layer_expect x = {
-		.diff_id = l->diff_id,
-		.blob_digest = l->digest[0] ? l->digest : NULL,
-		.blob_size = l->size,
-		.max_size = js->max_size,
-	};
-
-	j->rc = layer_import_begin(j->slot->s, &x, on_warn, &j->p, &j->p.li, &j->e);
-	if (j->rc == 0) {
-		j->rc = j->slot->w ? src->ops->worker_fetch(src, j->slot->w, j->i, feed, &j->p, &j->e)
-				   : src->ops->fetch_layer(src, j->i, feed, &j->p, &j->e);
-		if (j->rc < 0)
-			layer_import_abort(j->p.li);
-		else
-			j->rc = import_end(&j->p, j->res, &j->e);
-	}
-	if (j->rc < 0)
-		progress_item_failed(j->p.item);
 	pthread_mutex_lock(&js->mu);
-	if (j->rc < 0 && j->i < js->fail_at)
-		__atomic_store_n(&js->fail_at, j->i, __ATOMIC_RELAXED);
-	j->slot->busy = 0;
+	if (failed && i < js->fail_at)
+		__atomic_store_n(&js->fail_at, i, __ATOMIC_RELAXED);
+	sl->busy = 0;
 	js->running--;
 	pthread_cond_broadcast(&js->cv);
 	pthread_mutex_unlock(&js->mu);
+}
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct source *src = j->js->src;
+
+	if (layer_begin(j->slot->s, &src->img.layers[j->i], j->js->max_size, &j->p, &j->e) < 0) {
+		j->rc = -1;
+		progress_item_failed(j->p.item);
+	} else {
+		j->rc = fetch_and_end(&j->p, src, j->slot->w, j->i, j->res, &j->e);
+	}
+	slot_release(j->js, j->slot, j->i, j->rc < 0);
 	return NULL;
 }
 
@@ -517,12 +561,7 @@ static struct slot *take_slot(struct jobs *js, size_t i, struct store *s, struct
 		   store_open_peer(s, &sl->s, e) < 0) {
 		js->src->ops->worker_close(sl->w);
 		sl->w = NULL;
-		pthread_mutex_lock(&js->mu);
-		sl->busy = 0;
-		js->running--;
-		if (i < js->fail_at)
-			__atomic_store_n(&js->fail_at, i, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&js->mu);
+		slot_release(js, sl, i, 1);
 		return NULL;
 	}
 	sl->ready = 1;
@@ -532,13 +571,10 @@ static struct slot *take_slot(struct jobs *js, size_t i, struct store *s, struct
 static int start_job(struct job *j, struct err *e)
 {
 	const struct image_layer *l = &j->js->src->img.layers[j->i];
-	char start[100];
 	pthread_attr_t a;
 	int r;
 
-	snprintf(j->p.label, sizeof j->p.label, "layer %.12s", l->diff_id + 7);
-	snprintf(start, sizeof start, "Pulling layer %s\n", l->diff_id + 7);
-	j->p.item = progress_item_start(l->diff_id + 7, "fetching", l->size, start);
+	layer_item_start(&j->p, l, j->js->src->remote);
 	/* musl's default 128 KiB is too little for libostree's commit */
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 8 << 20);
@@ -549,12 +585,7 @@ static int start_job(struct job *j, struct err *e)
 		return 0;
 	}
 	progress_item_failed(j->p.item);
-	pthread_mutex_lock(&j->js->mu);
-	j->slot->busy = 0;
-	j->js->running--;
-	if (j->i < j->js->fail_at)
-		__atomic_store_n(&j->js->fail_at, j->i, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&j->js->mu);
+	slot_release(j->js, j->slot, j->i, 1);
 	return err_set(e, r, "layer %.12s: start a thread", l->diff_id + 7);
 }
 
@@ -571,7 +602,7 @@ static int store_layers_parallel(struct cli *c, struct store *s, struct source *
 	enum layer_kind *kind = calloc(n ? n : 1, sizeof *kind);
 	struct job *job = calloc(n ? n : 1, sizeof *job);
 	size_t *dup_of = calloc(n ? n : 1, sizeof *dup_of);
-	struct jobs js = { .c = c, .src = src, .max_size = max_size, .fail_at = n };
+	struct jobs js = { .src = src, .max_size = max_size, .fail_at = n };
 	int r = -1;
 
 	*failed = n;
@@ -581,8 +612,6 @@ static int store_layers_parallel(struct cli *c, struct store *s, struct source *
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct image_layer *l = &src->img.layers[i];
-		char lref[STORE_REF_MAX];
-		int have;
 
 		kind[i] = LAYER_FETCH;
 		for (size_t j = 0; j < i; j++)
@@ -590,20 +619,9 @@ static int store_layers_parallel(struct cli *c, struct store *s, struct source *
 				kind[i] = LAYER_DUP;
 				dup_of[i] = j;
 			}
-		if (kind[i] == LAYER_DUP)
-			continue;
-		store_layer_ref(l->diff_id, lref);
-		if ((have = store_ref_get(s, lref, res[i].commit, e)) < 0 ||
-		    (have && stored_layer(s, res[i].commit, &res[i], e) < 0) ||
-		    (!have && l->staged && layer_write_refs(s, &l->staged_res, e) < 0)) {
+		if (kind[i] != LAYER_DUP && layer_kind(s, l, &res[i], &kind[i], e) < 0) {
 			*failed = i;
 			goto out;
-		}
-		if (have)
-			kind[i] = LAYER_STORED;
-		else if (l->staged) {
-			kind[i] = LAYER_STAGED;
-			res[i] = l->staged_res;
 		}
 	}
 	pthread_mutex_init(&js.mu, NULL);
@@ -612,7 +630,7 @@ static int store_layers_parallel(struct cli *c, struct store *s, struct source *
 		struct slot *sl;
 
 		if (kind[i] == LAYER_STORED || kind[i] == LAYER_DUP)
-			progress_skipped(src->img.layers[i].diff_id + 7);
+			say_skipped(&src->img.layers[i]);
 		if (kind[i] != LAYER_FETCH)
 			continue;
 		job[i] = (struct job){ .js = &js, .i = i, .res = &res[i] };
