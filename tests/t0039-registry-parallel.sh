@@ -7,14 +7,16 @@
 # of a pull from the OCI layout, and nothing is left staged.  A damaged
 # layer among them fails the pull with that layer's one line -- the first
 # damaged one in manifest order, whichever finishes first -- the layers
-# before it stored, the store fsck-clean.  A kill while three layers are in
+# before it stored, the store fsck-clean; so does a layer whose diff ID is
+# not the config's, found once its bytes are in.  A kill while three layers are in
 # flight leaves a store the next pull completes; a repository too small for
 # the image is refused with the usual message.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/helpers/pull-lib.sh"
 . "$top/tests/helpers/registry-lib.sh"
 
-if ! "$PY" "$top/tests/fixtures/hostile.py" --oci "$fx" layers > /dev/null; then
+if ! "$PY" "$top/tests/fixtures/hostile.py" --oci "$fx" layers > /dev/null ||
+	! "$PY" "$top/tests/fixtures/hostile.py" --oci "$fx" wrong-diffid > /dev/null; then
 	not_ok "build the fixtures (hostile.py)"
 	done_testing
 	exit 1
@@ -23,12 +25,11 @@ P=$(free_port) PP=$(free_port)
 REG=127.0.0.1:$P
 PX=127.0.0.1:$PP
 start_registry reg "$P" "$T/data" || { not_ok "start docker-registry"; done_testing; exit 1; }
-mkdir -p "$T/px"
-"$PY" "$top/tests/helpers/badproxy.py" "$T/px" "$PP" "$P" > "$T/px/out" 2>&1 &
-track_pid $!
-wait_port "$PP" || { not_ok "start the proxy"; done_testing; exit 1; }
+start_badproxy "$T/px" "$PP" "$P" || { not_ok "start the proxy"; done_testing; exit 1; }
 check "push the six-layer image" \
 	"$PY" "$top/tests/helpers/ocipush.py" "$fx/layers.oci" latest "$REG" test/layers:t
+check "push the image whose config names another diff ID for layer 2" \
+	"$PY" "$top/tests/helpers/ocipush.py" "$fx/wrong-diffid.oci" latest "$REG" test/wrong-diffid:t
 mode() { echo "$1" > "$T/px/mode"; : > "$T/px/inflight.log"; }
 mapfile -t diffs < <(info "$fx/layers.info" 'd["images"][0]["diff_ids"]')
 mapfile -t blobs < <(info "$fx/layers.info" '[l["file_digest"] for l in d["images"][0]["layers"]]')
@@ -88,6 +89,18 @@ assert_match "layers 2 and 6 damaged: the first damaged layer's error" "$errout"
 assert_eq "layers 2 and 6 damaged: one line" "$(echo "$errout" | wc -l)" 1
 unchanged "layers 2 and 6 damaged"
 assert_eq "layers 2 and 6 damaged: no staging directory is left" "$(staging)" 0
+
+# a failure found once the layer's bytes are all in (its commit step)
+use_checkout "$T/co-diffid"
+mode pass
+mapfile -t wd < <(info "$fx/wrong-diffid.info" 'd["images"][0]["diff_ids"]')
+actual=$(info "$fx/wrong-diffid.info" 'd["images"][0]["layers"][1]["diff_id"]')
+expect_fail "a layer whose diff ID is not the config's" 1 \
+	"syscontainer: pull $PX/test/wrong-diffid:t: layer ${wd[1]:7:12}: diff ID mismatch: the config says ${wd[1]}, the layer is $actual" \
+	pull --tls-verify=false "$PX/test/wrong-diffid:t"
+unchanged "wrong diff ID"
+assert_eq "wrong diff ID: only the first layer's ref remains" "$(refs)" "ociimage/${wd[0]#sha256:}"
+assert_eq "wrong diff ID: no staging directory is left" "$(staging)" 0
 
 # ---------------------------------------------------------------- a kill
 use_checkout "$T/co-kill"
