@@ -322,27 +322,20 @@ struct progress_item *progress_item_start(const char *id, const char *verb, int6
 	snprintf(it->verb, sizeof it->verb, "%s", verb);
 	it->total = total;
 	clock_gettime(CLOCK_MONOTONIC, &it->t0);
-	if (P.mode == PROGRESS_LINES) {
-		if (start_line)
-			snprintf(it->start, sizeof it->start, "%s", start_line);
-		pthread_mutex_lock(&P.mu);
-		if (P.tail)
-			P.tail->next = it;
-		else
-			P.head = it;
-		P.tail = it;
-		lines_flush();
-		pthread_mutex_unlock(&P.mu);
-		return it;
-	}
+	if (start_line)
+		snprintf(it->start, sizeof it->start, "%s", start_line);
 	pthread_mutex_lock(&P.mu);
 	if (P.tail)
 		P.tail->next = it;
 	else
 		P.head = it;
 	P.tail = it;
-	redraw();
-	ticker_update();
+	if (P.mode == PROGRESS_LINES) {
+		lines_flush();
+	} else {
+		redraw();
+		ticker_update();
+	}
 	pthread_mutex_unlock(&P.mu);
 	return it;
 }
