@@ -204,9 +204,7 @@ start_registry bearer "$P2" "$T/data-bearer" "" "auth:
     service: test-service
     issuer: test-issuer
     rootcertbundle: $T/tok/token.crt" || { not_ok "start the token-auth registry"; done_testing; exit 1; }
-"$PY" "$top/tests/helpers/badproxy.py" "$T/px" "$PP" "$P2" > "$T/px/out" 2>&1 &
-track_pid $!
-wait_port "$PP" || { not_ok "start the proxy"; done_testing; exit 1; }
+start_badproxy "$T/px" "$PP" "$P2" || { not_ok "start the proxy"; done_testing; exit 1; }
 check "push to the token registry" push "oci:$fx/oci:multi" "127.0.0.1:$P2/test/multi:t" --dest-creds "alice:$PW"
 TLOG=$T/tok/token.log
 tokens() { grep -c "scope=repository%3Atest%2Fmulti%3Apull basic" "$TLOG"; }

@@ -26,10 +26,7 @@ fi
 P=$(free_port) PP=$(free_port)
 PX=127.0.0.1:$PP
 start_registry reg "$P" "$T/data" || { not_ok "start docker-registry"; done_testing; exit 1; }
-mkdir -p "$T/px"
-"$PY" "$top/tests/helpers/badproxy.py" "$T/px" "$PP" "$P" > "$T/px/out" 2>&1 &
-track_pid $!
-wait_port "$PP" || { not_ok "start the fault-injecting proxy"; done_testing; exit 1; }
+start_badproxy "$T/px" "$PP" "$P" || { not_ok "start the fault-injecting proxy"; done_testing; exit 1; }
 check "push multi" push "oci:$fx/oci:multi" "127.0.0.1:$P/test/multi:t"
 manifest_of "$P" test/multi t > "$T/manifest"
 mapfile -t blobs < <(json_get '[l["digest"] for l in d["layers"]]' < "$T/manifest")

@@ -18,6 +18,16 @@ wait_port() {
 	return 1
 }
 
+# start_badproxy DIR PORT UPSTREAM_PORT: tests/helpers/badproxy.py on PORT in
+# front of the registry on UPSTREAM_PORT, its mode file and log in DIR;
+# returns once it accepts connections.
+start_badproxy() {
+	mkdir -p "$1"
+	"$PY" "$top/tests/helpers/badproxy.py" "$1" "$2" "$3" > "$1/out" 2>&1 &
+	track_pid $!
+	wait_port "$2"
+}
+
 # start_registry NAME PORT DATA [HTTP_YAML] [TOP_YAML]: a registry with its
 # config in $T/NAME, storage in DATA, its log (access log included) in
 # $T/NAME/log.  HTTP_YAML is indented under http:, TOP_YAML is top level.
