@@ -35,13 +35,20 @@ static void regsrc_close(struct source *src)
 	src->priv = NULL;
 }
 
+/* Layer i's blob through the registry client w: the source's own, or a
+ * worker's. */
+static int regsrc_worker_fetch(struct source *src, void *w, size_t i, source_feed_fn feed,
+			       void *ctx, struct err *e)
+{
+	const struct image_layer *l = &src->img.layers[i];
+	return registry_get_blob(w, l->digest, l->size, feed, ctx, e);
+}
+
 static int regsrc_fetch(struct source *src, size_t i, source_feed_fn feed, void *ctx,
 			struct err *e)
 {
 	struct regsrc *s = src->priv;
-	const struct image_layer *l = &src->img.layers[i];
-
-	return registry_get_blob(s->reg, l->digest, l->size, feed, ctx, e);
+	return regsrc_worker_fetch(src, s->reg, i, feed, ctx, e);
 }
 
 /* A worker: a clone of the registry client (its own connection, TLS state
@@ -51,13 +58,6 @@ static int regsrc_worker_open(struct source *src, void **w, struct err *e)
 {
 	struct regsrc *s = src->priv;
 	return registry_clone(s->reg, (struct registry **)w, e);
-}
-
-static int regsrc_worker_fetch(struct source *src, void *w, size_t i, source_feed_fn feed,
-			       void *ctx, struct err *e)
-{
-	const struct image_layer *l = &src->img.layers[i];
-	return registry_get_blob(w, l->digest, l->size, feed, ctx, e);
 }
 
 static void regsrc_worker_close(void *w)
